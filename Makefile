@@ -1,0 +1,48 @@
+# The course's commands. On a fresh machine: `make demo`, then `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# The demo cohort and the tests grade with the small CI profile (sizes only; the checks are the same).
+PROFILE ?= ci
+export SAE_COURSE_PROFILE := $(PROFILE)
+export HF_HUB_OFFLINE ?= 1
+export WANDB_MODE ?= disabled
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo test release autograde feedback report notebooks zoo clean-grades lab
+
+install: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+## The main job: build the release, grade the demo cohort, write feedback and the report.
+demo: install
+	$(BIN)/sae-course demo
+
+## The tests (offline, CPU).
+test: install
+	$(BIN)/python -m pytest -q
+
+release: install
+	$(BIN)/sae-course release
+autograde: install
+	$(BIN)/sae-course autograde
+feedback: install
+	$(BIN)/sae-course feedback
+report: install
+	$(BIN)/sae-course report
+
+## Rebuild source/ notebooks from authoring/*.py.
+notebooks: install
+	$(BIN)/sae-course notebooks
+
+## JupyterLab with the full profile, for students and authors.
+lab: install
+	SAE_COURSE_PROFILE=full $(BIN)/jupyter lab
+
+## Forget every grade (keeps source/ and release/).
+clean-grades:
+	rm -rf gradebook/gradebook.db submitted/demo-* autograded/* feedback/* reports/

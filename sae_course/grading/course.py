@@ -1,0 +1,92 @@
+"""Where things are in the course directory, and how the stock nbgrader commands are run.
+
+The course tool drives nbgrader; it never replaces it. Every step here is a stock nbgrader
+command run in the course root, so an instructor can always run the same step by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+COURSE_ID = "sae-course"
+SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+class CourseError(RuntimeError):
+    """A problem the user must fix; the CLI prints it without a traceback."""
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> "Course":
+        """The course root: the nearest folder (upwards) holding nbgrader_config.py."""
+        here = Path(start or os.environ.get("SAE_COURSE_ROOT") or Path.cwd()).resolve()
+        for d in (here, *here.parents):
+            if (d / "nbgrader_config.py").is_file() and (d / "source").is_dir():
+                return cls(d)
+        raise CourseError(f"no course found: no nbgrader_config.py with a source/ folder at or above {here}")
+
+    # Folders -----------------------------------------------------------------------------
+    @property
+    def source(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def release(self) -> Path:
+        return self.root / "release"
+
+    @property
+    def submitted(self) -> Path:
+        return self.root / "submitted"
+
+    @property
+    def autograded(self) -> Path:
+        return self.root / "autograded"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "feedback"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def db_url(self) -> str:
+        return os.environ.get("SAE_COURSE_DB_URL") or f"sqlite:///{self.root / 'gradebook' / 'gradebook.db'}"
+
+    def sections(self) -> list[str]:
+        """Assignment names, in teaching order (folder names sort that way)."""
+        return sorted(p.name for p in self.source.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
+
+    def notebook(self, section: str, where: str = "source") -> Path:
+        return getattr(self, where) / section / f"{section}.ipynb"
+
+    def students(self) -> list[str]:
+        """Students with at least one submission folder."""
+        if not self.submitted.is_dir():
+            return []
+        return sorted(p.name for p in self.submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    # Running nbgrader ---------------------------------------------------------------------
+    def nbgrader(self, *args: str, check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess:
+        """Run a stock ``nbgrader`` command in the course root."""
+        exe = shutil.which("nbgrader", path=str(Path(sys.executable).parent)) or shutil.which("nbgrader")
+        if exe is None:
+            raise CourseError("the nbgrader command is not installed in this environment (run `make install`)")
+        (self.root / "gradebook").mkdir(exist_ok=True)  # SQLite cannot create its folder
+        cmd = [exe, *args]
+        proc = subprocess.run(cmd, cwd=self.root, text=True, capture_output=True)
+        if not quiet and proc.returncode != 0:
+            sys.stderr.write((proc.stdout + proc.stderr)[-3000:])
+        if check and proc.returncode != 0:
+            raise CourseError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}); its log is above")
+        return proc
