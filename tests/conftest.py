@@ -1,0 +1,35 @@
+"""Shared fixtures: the repo root, and a scratch copy of the course that grading tests may change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Tests run offline with the small profile, whatever the caller's shell says.
+os.environ.setdefault("SAE_COURSE_PROFILE", "ci")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("WANDB_MODE", "disabled")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+def copy_course(dest: Path, sections: list[str] | None = None) -> Path:
+    """A throwaway course directory with the repo's config, source notebooks and mutants."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    for sec in sections or [p.name for p in (ROOT / "source").iterdir() if p.is_dir()]:
+        shutil.copytree(ROOT / "source" / sec, dest / "source" / sec)
+        mut = ROOT / "tests" / "mutants" / sec
+        if mut.is_dir():
+            shutil.copytree(mut, dest / "tests" / "mutants" / sec)
+    for d in ("gradebook", "submitted", "autograded", "feedback", "release"):
+        (dest / d).mkdir(exist_ok=True)
+    return dest
