@@ -34,5 +34,5 @@ def test_every_direct_dependency_is_locked(repo_root):
     locked = {l.split("==")[0].lower().replace("_", "-")
               for l in (repo_root / "constraints.txt").read_text().splitlines() if "==" in l}
     for line in _req_lines((repo_root / "requirements.txt").read_text()):
-        name = re.split(r"[=<>!~]", line)[0].lower()
+        name = re.split(r"[\[=<>!~]", line)[0].lower()
         assert name in locked, f"{name} is not in constraints.txt"

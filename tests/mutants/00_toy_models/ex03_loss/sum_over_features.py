@@ -1,0 +1,5 @@
+# Mistake: sums over features instead of averaging.
+def calculate_loss(out: Tensor, batch: Tensor, importance: Tensor) -> Tensor:
+    """out, batch: (batch, n_inst, n_features); importance: (n_inst, n_features). Returns a 0-d tensor."""
+    error = importance * (batch - out) ** 2
+    return error.sum(-1).mean(0).sum()

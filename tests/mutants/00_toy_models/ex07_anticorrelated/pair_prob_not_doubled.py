@@ -1,0 +1,9 @@
+# Mistake: switches a pair on with probability p instead of 2p (each feature then fires with p/2).
+def generate_anticorrelated_batch(feature_probability: Tensor, batch_size: int, n_pairs: int) -> Tensor:
+    """feature_probability: (n_inst,), entries <= 0.5. Returns (batch_size, n_inst, 2 * n_pairs); never both of a pair."""
+    n_inst = feature_probability.shape[0]
+    dev = feature_probability.device
+    pair_on = torch.rand(batch_size, n_inst, n_pairs, device=dev) < feature_probability[:, None]
+    first = torch.rand(batch_size, n_inst, n_pairs, device=dev) < 0.5
+    present = torch.stack([pair_on & first, pair_on & ~first], dim=-1).flatten(-2)
+    return torch.rand(batch_size, n_inst, 2 * n_pairs, device=dev) * present

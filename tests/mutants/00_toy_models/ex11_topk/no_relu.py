@@ -1,0 +1,5 @@
+# Mistake: keeps negative values among the top k (no ReLU).
+def topk_activations(pre_acts: Tensor, k: int) -> Tensor:
+    """pre_acts: (..., d_sae). Keep the k largest entries along the last axis (then ReLU), zero elsewhere."""
+    values, indices = pre_acts.topk(k, dim=-1)
+    return torch.zeros_like(pre_acts).scatter(-1, indices, values)

@@ -1,0 +1,5 @@
+# Mistake: keeps the k smallest pre-activations.
+def topk_activations(pre_acts: Tensor, k: int) -> Tensor:
+    """pre_acts: (..., d_sae). Keep the k largest entries along the last axis (then ReLU), zero elsewhere."""
+    values, indices = pre_acts.topk(k, dim=-1, largest=False)
+    return torch.zeros_like(pre_acts).scatter(-1, indices, F.relu(values))

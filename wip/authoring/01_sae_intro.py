@@ -1,0 +1,1732 @@
+# %% [markdown]
+# # Section 1 — Intro to SAE interpretability
+#
+# In section 0 you trained sparse autoencoders on a toy model whose features you knew. Here the model is a
+# real (small) language model and nobody tells you what its features are: you load SAEs that were trained on
+# its activations, splice them into the forward pass, build the pieces of a *latent dashboard* to find out
+# what a latent does, look for latents that matter for a behaviour (direct logit attribution, gradients,
+# ablation), steer the model with a latent, and finally use attention SAEs to take apart the
+# indirect-object-identification (IOI) behaviour.
+#
+# **Which model?** Everything goes through one loader, `sae_course.zoo` (`load_model`, `load_sae`):
+#
+# * **zoo** (the default, fully offline): a small GPT-2-style model trained on a synthetic corpus
+#   (IOI sentences, repeated spans, short stories), with residual-stream SAEs and attention (`hook_z`) SAEs at
+#   every layer;
+# * **hub** (`SAE_COURSE_MODE=hub`): GPT-2 small with the public SAE releases `gpt2-small-res-jb` and
+#   `gpt2-small-hook-z-kk`, loaded with `SAE.from_pretrained`.
+#
+# The code you write is the same for both, and so are the tests: they compare your answers with a reference
+# on whatever model is loaded. Read sizes, hook names and layers from the objects (`model.cfg`,
+# `sae.cfg`), never hard-code them.
+#
+# **Exercises** (difficulty ●, importance ●):
+#
+# | # | topic | | # | topic |
+# |---|---|---|---|---|
+# | 1.1 | loading SAEs, their config | | 1.9 | direct logit attribution of latents |
+# | 1.2 | running SAEs in the model, the error term | | 1.10 | attribution by gradients vs ablation |
+# | 1.3 | dashboard: activation histogram | | 1.11 | steering with a latent |
+# | 1.4 | dashboard: logit effects | | 1.12 | attention SAEs: which heads |
+# | 1.5 | dashboard: top and quantile examples | | 1.13 | attention SAEs: which source positions |
+# | 1.6 | a local latent dashboard | | 1.14 | IOI with attention SAEs |
+# | 1.7 | an auto-interpretation prompt | | 1.15 | (bonus) latent geometry |
+# | 1.8 | finding latents by contrast | | | |
+
+# %% setup id=setup
+import html
+import os
+from pathlib import Path
+
+import einops
+import plotly.graph_objects as go
+import torch
+from IPython.display import HTML, display
+
+import sae_course.checks as checks
+from sae_course import plots
+from sae_course.config import setup_notebook, sized
+from sae_course.zoo import corpus, describe, ioi_prompts, load_model, load_sae, zoo_tokens
+
+SETUP = setup_notebook(seed=0)
+device = SETUP.device
+plots.use_offline_renderer()
+
+model = load_model(device=device)
+INFO = describe()
+print(f"mode={INFO['mode']}  model={INFO['model_name']}  SAE layers: "
+      + ", ".join(f"{site} {v['layers']}" for site, v in INFO["saes"].items()))
+
+# A residual-stream SAE two thirds of the way up, and an attention SAE near the top.
+LAYER = (2 * model.cfg.n_layers) // 3
+ATTN_LAYER = int(0.8 * model.cfg.n_layers)
+sae = load_sae("resid_pre", LAYER, device=device)
+attn_sae = load_sae("attn_z", ATTN_LAYER, device=device)
+
+# Held-out corpus windows, tokenized by the loaded model's own tokenizer (every window starts with BOS).
+tokens = zoo_tokens(sized(full=256, ci=48), seq_len=sized(full=128, ci=64), split="val", model=model).to(device)
+
+# The final LayerNorm is folded (LNPre): ln_final(x) = (x - mean(x)) / scale, with no weight or bias.
+assert model.cfg.normalization_type == "LNPre", model.cfg.normalization_type
+# GPT-2's string tokens carry their leading space (" cat"); the zoo's words do not ("cat").
+TOKENS_CARRY_SPACES = model.to_str_tokens("a b", prepend_bos=False)[-1].startswith(" ")
+
+
+def join_tokens(str_tokens) -> str:
+    """The text of a list of string tokens (spaces between words for the zoo, as they are for GPT-2)."""
+    return ("" if TOKENS_CARRY_SPACES else " ").join(str_tokens)
+
+
+def ioi_batch(n: int, template: int = 0, seed: int = 0) -> dict:
+    """``n`` IOI prompts of one template (so that they all have the same number of tokens).
+
+    Keys: tokens [n, seq], io / s [n] (token ids of the indirect object and of the subject),
+    io_pos / s1_pos / s2_pos [n] (where the IO name and the two mentions of S sit), prompts (text).
+    """
+    n_templates = len(corpus.IOI_TEMPLATES)
+    ps = [p for p in ioi_prompts(n * n_templates, seed=seed) if p["template"] == template][:n]
+    toks = [model.to_tokens(p["prompt"])[0] for p in ps]
+    assert len({len(t) for t in toks}) == 1, "prompts of one template should have the same length"
+    toks = torch.stack(toks).to(device)
+    io = torch.tensor([model.to_single_token(p["io_token"]) for p in ps], device=device)
+    s = torch.tensor([model.to_single_token(p["s_token"]) for p in ps], device=device)
+    pos = torch.arange(toks.shape[1], device=device)
+    is_s = toks == s[:, None]
+    return {
+        "tokens": toks, "io": io, "s": s,
+        "io_pos": (toks == io[:, None]).float().argmax(-1),
+        "s1_pos": is_s.float().argmax(-1),
+        "s2_pos": torch.where(is_s, pos, -1).max(-1).values,
+        "prompts": [p["prompt"] for p in ps],
+    }
+
+
+def ioi_metric_for(batch):
+    """The mean logit difference logit(IO) - logit(S) at the last position, for one batch of IOI prompts."""
+    rows = torch.arange(len(batch["io"]), device=device)
+    return lambda logits: (logits[rows, -1, batch["io"]] - logits[rows, -1, batch["s"]]).mean()
+
+
+def contrast_prompts(n: int, seed: int):
+    """Two sets of n prompts: "The <animal> was <adjective>." and "The <object> was <adjective>."."""
+    g = torch.Generator().manual_seed(seed)
+    pick = lambda words: words[int(torch.randint(0, len(words), (1,), generator=g))]  # noqa: E731
+    adjs = [pick(corpus.ADJECTIVES) for _ in range(n)]
+    return ([f"The {pick(corpus.ANIMALS)} was {a}." for a in adjs], [f"The {pick(corpus.OBJECTS)} was {a}." for a in adjs])
+
+
+ioi = ioi_batch(sized(full=48, ci=16))
+print(f"resid SAE: {sae.cfg.metadata.hook_name}  attn SAE: {attn_sae.cfg.metadata.hook_name}  "
+      f"tokens: {tuple(tokens.shape)}  IOI prompts: {tuple(ioi['tokens'].shape)}")
+print(ioi["prompts"][0])
+
+# %% [markdown]
+# ## 1.1 Loading SAEs
+# > Difficulty: ●○○○○  Importance: ●●●○○
+#
+# SAELens keeps a directory of public SAE releases (`sae_lens/pretrained_saes.yaml`); an SAE is named by a
+# *release* and an *SAE id*, e.g. `SAE.from_pretrained("gpt2-small-res-jb", "blocks.8.hook_resid_pre")`.
+# The files come from the Hugging Face hub (or its local cache). A folder written by `sae.save_model(path)`
+# is loaded with `SAE.load_from_disk(path)` instead: that is what the zoo does. `load_sae(site, layer)` picks
+# the right one for the mode.
+#
+# What you need to know about a loaded SAE sits in `sae.cfg`:
+# * `sae.cfg.metadata.hook_name`: the hook whose activations it reads (and where `add_sae` splices it in);
+# * `sae.cfg.d_in` (the activation size) and `sae.cfg.d_sae` (the number of latents);
+# * `sae.cfg.architecture()`: `"standard"` (ReLU), `"topk"`, `"jumprelu"`, ...
+#
+# The weights are `W_enc [d_in, d_sae]`, `b_enc [d_sae]`, `W_dec [d_sae, d_in]`, `b_dec [d_in]`.
+#
+# **Exercise.** Write `sae_info(sae)`, a dict with the keys `hook_name` (str), `d_in` (int), `d_sae` (int),
+# `expansion` (float, latents per input dimension), `architecture` (str) and `unit_norm_decoder` (bool: is
+# every decoder row — every latent's direction — of norm 1, within 1e-3?).
+
+# %% solution id=ex01_sae_info
+def sae_info(sae) -> dict:
+    """A summary of an SAE's config: hook_name, d_in, d_sae, expansion, architecture, unit_norm_decoder."""
+    ### BEGIN SOLUTION
+    norms = sae.W_dec.detach().norm(dim=-1)
+    return {
+        "hook_name": sae.cfg.metadata.hook_name,
+        "d_in": int(sae.cfg.d_in),
+        "d_sae": int(sae.cfg.d_sae),
+        "expansion": sae.cfg.d_sae / sae.cfg.d_in,
+        "architecture": sae.cfg.architecture(),
+        "unit_norm_decoder": bool(((norms - 1).abs() < 1e-3).all()),
+    }
+    ### END SOLUTION
+
+# %% visible id=ex01_sae_info_visible
+info = sae_info(sae)
+print(info)
+checks.assert_true(isinstance(info, dict), "sae_info should return a dict")
+checks.assert_same_set(info.keys(), ["hook_name", "d_in", "d_sae", "expansion", "architecture", "unit_norm_decoder"],
+                       "the keys of sae_info(sae)")
+checks.assert_true(info["d_in"] == model.cfg.d_model, "a residual-stream SAE reads vectors of size d_model")
+print("sae_info: the visible checks pass")
+
+# %% graded id=ex01_sae_info_test points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+from sae_lens import StandardSAE, StandardSAEConfig
+from sae_lens.saes.sae import SAEMetadata
+
+
+def _ref_info(s):
+    n = s.W_dec.detach().norm(dim=-1)
+    return {"hook_name": s.cfg.metadata.hook_name, "d_in": s.cfg.d_in, "d_sae": s.cfg.d_sae,
+            "expansion": s.cfg.d_sae / s.cfg.d_in, "architecture": s.cfg.architecture(),
+            "unit_norm_decoder": bool(((n - 1).abs() < 1e-3).all())}
+
+
+torch.manual_seed(11)
+_small = StandardSAE(StandardSAEConfig(d_in=12, d_sae=40, metadata=SAEMetadata(hook_name="blocks.3.hook_resid_pre")))
+with torch.no_grad():
+    _small.W_dec.mul_(torch.rand(40, 1) + 0.5)  # decoder rows of norm 0.5 .. 1.5
+_unit = StandardSAE(StandardSAEConfig(d_in=40, d_sae=12, metadata=SAEMetadata(hook_name="blocks.0.attn.hook_z")))
+with torch.no_grad():
+    _unit.W_dec.copy_(torch.nn.functional.normalize(torch.randn(12, 40), dim=-1))
+for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae), ("a small test SAE", _small),
+                  ("a small SAE with unit-norm decoder rows", _unit)]:
+    _got, _exp = sae_info(_s), _ref_info(_s)
+    for _k in ["hook_name", "d_in", "d_sae", "architecture", "unit_norm_decoder"]:
+        _chk.assert_true(_got.get(_k) == _exp[_k], f"sae_info: {_k!r} is wrong for {_name}")
+    _chk.assert_scalar_close(_got["expansion"], _exp["expansion"], f"sae_info: 'expansion' for {_name}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.2 Running SAEs inside the model
+# > Difficulty: ●●○○○  Importance: ●●●●●
+#
+# The model is a `HookedSAETransformer`: a `HookedTransformer` that can splice SAEs in at their hooks.
+# * `model.run_with_cache_with_saes(tokens, saes=[sae])` runs with the SAE spliced in (its *reconstruction*
+#   replaces the activation) and caches, besides the model's hooks, the SAE's own:
+#   `f"{hook}.hook_sae_input"`, `.hook_sae_acts_pre`, `.hook_sae_acts_post` (the latents), `.hook_sae_recons`,
+#   `.hook_sae_output`.
+# * `model.run_with_saes(tokens, saes=[sae], return_type="loss")`: the same, without the cache.
+# * `model.add_sae(sae)` attaches an SAE until `model.reset_saes()`; with `use_error_term=True` the SAE adds
+#   back its error `x - x̂` (computed without gradients), so the model's output is exactly the clean one while
+#   the SAE's latents are still there to read, patch or differentiate.
+#
+# Splicing the reconstruction in raises the language-model loss: how much is one of the best measures of
+# how faithful an SAE is (section 3 turns this into "CE loss recovered").
+#
+# **Exercise.** `sae_acts_and_recon` returns the latent activations `[batch, seq, d_sae]` and the
+# reconstruction `[batch, seq, d_in]` from one `run_with_cache_with_saes`. `ce_losses` returns the mean
+# next-token cross-entropy (floats) `clean` (no SAE), `spliced` (the reconstruction replaces the activation)
+# and `with_error_term` (the SAE attached with `use_error_term=True`). Leave no SAE attached to the model.
+
+# %% solution id=ex02_run_saes
+def sae_acts_and_recon(model, sae, tokens):
+    """Latent activations [batch, seq, d_sae] and reconstruction [batch, seq, d_in] of ``sae`` on ``tokens``."""
+    ### BEGIN SOLUTION
+    hook = sae.cfg.metadata.hook_name
+    with torch.no_grad():
+        _, cache = model.run_with_cache_with_saes(tokens, saes=[sae])
+    return cache[f"{hook}.hook_sae_acts_post"], cache[f"{hook}.hook_sae_recons"]
+    ### END SOLUTION
+
+
+def ce_losses(model, sae, tokens) -> dict:
+    """Mean cross-entropy loss: {"clean": ..., "spliced": ..., "with_error_term": ...} (floats)."""
+    ### BEGIN SOLUTION
+    with torch.no_grad():
+        clean = model(tokens, return_type="loss").item()
+        spliced = model.run_with_saes(tokens, saes=[sae], return_type="loss").item()
+        model.add_sae(sae, use_error_term=True)
+        try:
+            with_error = model(tokens, return_type="loss").item()
+        finally:
+            model.reset_saes()
+    return {"clean": clean, "spliced": spliced, "with_error_term": with_error}
+    ### END SOLUTION
+
+# %% visible id=ex02_run_saes_visible
+_acts, _recon = sae_acts_and_recon(model, sae, tokens[:4])
+checks.assert_shape(_acts, (4, tokens.shape[1], sae.cfg.d_sae), "latent activations")
+checks.assert_shape(_recon, (4, tokens.shape[1], sae.cfg.d_in), "reconstruction")
+checks.assert_true(bool((_acts >= 0).all()), "latent activations come after the ReLU: none is negative")
+losses = ce_losses(model, sae, tokens[:8])
+print({k: round(v, 4) for k, v in losses.items()})
+checks.assert_true(losses["spliced"] >= losses["clean"] - 1e-3,
+                   "splicing the reconstruction in should not make the model better than the clean one")
+checks.assert_true(len(model.acts_to_saes) == 0, "ce_losses left an SAE attached: call model.reset_saes()")
+print("sae_acts_and_recon / ce_losses: the visible checks pass")
+
+# %% graded id=ex02_run_saes_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_toks = tokens[torch.randperm(len(tokens), generator=torch.Generator().manual_seed(21))[:6]]
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _, _c = model.run_with_cache(_toks, names_filter=_h)
+    _ra = sae.encode(_c[_h])
+    _rr = sae.decode(_ra)
+_a, _r = sae_acts_and_recon(model, sae, _toks)
+_chk.assert_close(_a, _ra, "sae_acts_and_recon: latent activations", atol=1e-4)
+_chk.assert_close(_r, _rr, "sae_acts_and_recon: reconstruction", atol=1e-4)
+_chk.assert_true(len(model.acts_to_saes) == 0, "sae_acts_and_recon left an SAE attached to the model")
+### END HIDDEN TESTS
+
+# %% graded id=ex02_run_saes_test2 points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_toks = tokens[torch.randperm(len(tokens), generator=torch.Generator().manual_seed(22))[:6]]
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _clean = model(_toks, return_type="loss").item()
+    _spl = model.run_with_hooks(_toks, return_type="loss",
+                                fwd_hooks=[(_h, lambda x, hook: sae.decode(sae.encode(x)))]).item()
+model.reset_saes()
+_got = ce_losses(model, sae, _toks)
+_chk.assert_true(len(model.acts_to_saes) == 0, "ce_losses left an SAE attached: call model.reset_saes()")
+_chk.assert_scalar_close(_got["clean"], _clean, "ce_losses: clean loss", atol=1e-4)
+_chk.assert_scalar_close(_got["spliced"], _spl, "ce_losses: spliced loss", atol=1e-4)
+_chk.assert_scalar_close(_got["with_error_term"], _clean, "ce_losses: loss with the error term", atol=1e-4)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## A latent dashboard, part by part
+#
+# To guess what a latent means we look at it from several sides at once (Anthropic's and Neuronpedia's
+# *feature dashboards*). You will build each part, then assemble them into a dashboard you can open
+# offline in a browser:
+# 1. how often the latent fires and the histogram of its (positive) activations (1.3);
+# 2. which output tokens its decoder direction promotes and suppresses (1.4);
+# 3. the contexts where it fires most, and contexts sampled across its activation range (1.5).
+#
+# The residual stream at position 0 (BOS) is an outlier (huge norm, attention sink), and many latents fire
+# there for no interesting reason: the dashboard ignores position 0.
+#
+# ## 1.3 The activation histogram
+# > Difficulty: ●●○○○  Importance: ●●●○○
+#
+# `latent_activations(model, sae, tokens, latent)` returns the activation of one latent at every position
+# `[batch, seq]`, with position 0 set to 0. Run the model in batches of `batch_size` sequences (the hub SAEs
+# have ~25k latents: `[batch, seq, d_sae]` for every sequence at once would not fit), and cache only the hook
+# you need (`names_filter=`).
+#
+# `activation_histogram(acts, n_bins)` returns a dict:
+# * `density`: the fraction of all entries of `acts` that are > 0 (a float);
+# * `counts` `[n_bins]`: the histogram of the **positive** activations in `n_bins` equal-width bins from 0 to
+#   their maximum (exactly what `torch.histc(x, bins=n_bins, min=0, max=x.max())` computes);
+# * `edges` `[n_bins + 1]`: the bin edges, `torch.linspace(0, max, n_bins + 1)`.
+#
+# If no entry is positive, `counts` is all zeros and `edges` runs from 0 to 1.
+
+# %% solution id=ex03_histogram
+def latent_activations(model, sae, tokens, latent: int, batch_size: int = 16):
+    """Activations [batch, seq] of one latent on ``tokens``, position 0 set to 0."""
+    ### BEGIN SOLUTION
+    hook = sae.cfg.metadata.hook_name
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(tokens), batch_size):
+            _, cache = model.run_with_cache(tokens[i:i + batch_size], names_filter=hook)
+            out.append(sae.encode(cache[hook])[..., latent])
+    acts = torch.cat(out)
+    acts[:, 0] = 0.0
+    return acts
+    ### END SOLUTION
+
+
+def activation_histogram(acts, n_bins: int = 40) -> dict:
+    """{"density": float, "counts": [n_bins], "edges": [n_bins + 1]} for the positive entries of ``acts``."""
+    ### BEGIN SOLUTION
+    flat = acts.flatten().float()
+    pos = flat[flat > 0]
+    density = pos.numel() / flat.numel()
+    if pos.numel() == 0:
+        return {"density": 0.0, "counts": torch.zeros(n_bins), "edges": torch.linspace(0, 1, n_bins + 1)}
+    top = pos.max().item()
+    return {"density": density, "counts": torch.histc(pos, bins=n_bins, min=0, max=top),
+            "edges": torch.linspace(0, top, n_bins + 1)}
+    ### END SOLUTION
+
+# %% visible id=ex03_histogram_visible
+_acts = latent_activations(model, sae, tokens[:8], latent=0)
+checks.assert_shape(_acts, tokens[:8].shape, "latent_activations")
+checks.assert_true(bool((_acts[:, 0] == 0).all()), "latent_activations: position 0 should be set to 0")
+_h = activation_histogram(torch.tensor([[0.0, 1.0, 2.0, 0.0], [4.0, 0.0, 0.0, 3.0]]), n_bins=4)
+checks.assert_scalar_close(_h["density"], 0.5, "density of a small example")
+checks.assert_close(_h["counts"], torch.tensor([0.0, 1.0, 1.0, 2.0]), "counts of a small example")
+checks.assert_close(_h["edges"], torch.tensor([0.0, 1.0, 2.0, 3.0, 4.0]), "edges of a small example")
+print("latent_activations / activation_histogram: the visible checks pass")
+
+# %% graded id=ex03_histogram_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+from sae_lens import StandardSAE, StandardSAEConfig
+from sae_lens.saes.sae import SAEMetadata
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(31)
+_toks = tokens[torch.randperm(len(tokens), generator=_g)[:10]]
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _, _c = model.run_with_cache(_toks, names_filter=_h)
+    _all = sae.encode(_c[_h])
+_bos = (_all[:, 0] > 0).any(0).nonzero().flatten()  # latents that fire at BOS, which must read 0 there
+_all[:, 0] = 0
+_alive = (_all > 0).flatten(0, 1).any(0).nonzero().flatten()
+_lat = [int(_alive[i]) for i in torch.randperm(len(_alive), generator=_g)[:3]] + _bos[:1].tolist()
+for _l in _lat:
+    _chk.assert_close(latent_activations(model, sae, _toks, _l, batch_size=4), _all[..., _l],
+                      f"latent_activations for latent {_l}", atol=1e-4)
+# an SAE whose latents fire everywhere, position 0 included
+_syn = StandardSAE(StandardSAEConfig(d_in=model.cfg.d_model, d_sae=3, metadata=SAEMetadata(hook_name=_h))).to(device)
+with torch.no_grad():
+    _syn.b_enc.fill_(1e3)
+    _ref = _syn.encode(_c[_h])[..., 1]
+_ref[:, 0] = 0
+_chk.assert_close(latent_activations(model, _syn, _toks, 1, batch_size=4), _ref,
+                  "latent_activations of a latent that fires everywhere (position 0 must read 0)", atol=1e-3)
+### END HIDDEN TESTS
+
+# %% graded id=ex03_histogram_test2 points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(32)
+for _case in range(4):
+    _x = torch.relu(torch.rand(7, 13, generator=_g) * 5 - 2.5)  # about half the entries are exactly 0
+    _nb = [10, 17, 40, 3][_case]
+    _pos = _x[_x > 0]
+    _top = _pos.max().item()
+    _got = activation_histogram(_x, n_bins=_nb)
+    _chk.assert_scalar_close(_got["density"], _pos.numel() / _x.numel(), f"density (case {_case})")
+    _chk.assert_close(_got["counts"], torch.histc(_pos, bins=_nb, min=0, max=_top), f"counts (case {_case})",
+                      atol=1.01)
+    _chk.assert_close(_got["edges"], torch.linspace(0, _top, _nb + 1), f"edges (case {_case})")
+_got = activation_histogram(torch.zeros(3, 4), n_bins=5)
+_chk.assert_scalar_close(_got["density"], 0.0, "density when nothing fires")
+_chk.assert_close(_got["counts"], torch.zeros(5), "counts when nothing fires")
+_chk.assert_close(_got["edges"], torch.linspace(0, 1, 6), "edges when nothing fires")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.4 Logit effects
+# > Difficulty: ●○○○○  Importance: ●●●●○
+#
+# A latent writes its decoder direction `W_dec[latent]` into the residual stream. Pushed straight through the
+# unembedding, that direction raises some output logits and lowers others: `W_dec[latent] @ W_U` `[d_vocab]`.
+# This ignores every layer after the SAE's hook (and the final LayerNorm), so it is a hint, not a measurement
+# — but a very useful one for latents near the output.
+#
+# **Exercise.** `latent_logit_effects(model, sae, latent, k)` returns `(top_values, top_ids, bottom_values,
+# bottom_ids)`, each `[k]`: the `k` largest effects (largest first) and the `k` most negative (most negative
+# first), with their token ids.
+
+# %% solution id=ex04_logit_effects
+def latent_logit_effects(model, sae, latent: int, k: int = 10):
+    """(top_values, top_ids, bottom_values, bottom_ids), each [k], of W_dec[latent] @ W_U."""
+    ### BEGIN SOLUTION
+    with torch.no_grad():
+        effects = sae.W_dec[latent] @ model.W_U
+    top = effects.topk(k)
+    bottom = effects.topk(k, largest=False)
+    return top.values, top.indices, bottom.values, bottom.indices
+    ### END SOLUTION
+
+# %% visible id=ex04_logit_effects_visible
+_tv, _ti, _bv, _bi = latent_logit_effects(model, sae, latent=0, k=5)
+for _t, _what in [(_tv, "top_values"), (_ti, "top_ids"), (_bv, "bottom_values"), (_bi, "bottom_ids")]:
+    checks.assert_shape(_t, (5,), _what)
+checks.assert_true(bool((_tv[:-1] >= _tv[1:]).all()), "top_values should be sorted, largest first")
+checks.assert_true(bool((_bv[:-1] <= _bv[1:]).all()), "bottom_values should be sorted, most negative first")
+print("promoted:", model.to_str_tokens(_ti), "\nsuppressed:", model.to_str_tokens(_bi))
+
+# %% graded id=ex04_logit_effects_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(41)
+for _l in torch.randint(0, sae.cfg.d_sae, (3,), generator=_g).tolist():
+    _e = (sae.W_dec[_l] @ model.W_U).detach()
+    _t, _b = _e.topk(7), _e.topk(7, largest=False)
+    _got = latent_logit_effects(model, sae, _l, k=7)
+    _chk.assert_close(_got[0], _t.values, f"top_values of latent {_l}", atol=1e-4)
+    _chk.assert_true(_got[1].tolist() == _t.indices.tolist(), f"top_ids of latent {_l}")
+    _chk.assert_close(_got[2], _b.values, f"bottom_values of latent {_l}", atol=1e-4)
+    _chk.assert_true(_got[3].tolist() == _b.indices.tolist(), f"bottom_ids of latent {_l}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.5 Top-activating and quantile examples
+# > Difficulty: ●●○○○  Importance: ●●●●○
+#
+# The strongest activations show what a latent is *most* about; examples from lower down its range show
+# whether the latent is broader (or messier) than its top examples suggest.
+#
+# * `top_activating_examples(acts, k)`: the `k` largest entries of `acts [batch, seq]`, largest first, as
+#   `(values [k], indices [k, 2])` where each row of `indices` is `(sequence, position)`.
+# * `context_window(tokens, seq, pos, left, right)`: the tokens of sequence `seq` from `pos - left` to
+#   `pos + right` inclusive, clipped to the sequence, and the index of `pos` inside that window.
+# * `quantile_examples(acts, n_groups, per_group)`: sort the **positive** entries, largest first (a stable
+#   sort); split them into `n_groups` contiguous groups with `torch.tensor_split`; from a group of `m`
+#   entries take those at ranks `torch.linspace(0, m - 1, min(per_group, m)).round().long()` (evenly spaced
+#   from its largest to its smallest). Return a list of `n_groups` pairs `(values [p], indices [p, 2])`.
+
+# %% solution id=ex05_examples
+def top_activating_examples(acts, k: int):
+    """(values [k], indices [k, 2]) of the k largest entries of acts [batch, seq], largest first."""
+    ### BEGIN SOLUTION
+    top = acts.flatten().topk(k)
+    seq_len = acts.shape[1]
+    return top.values, torch.stack([top.indices // seq_len, top.indices % seq_len], dim=-1)
+    ### END SOLUTION
+
+
+def context_window(tokens, seq: int, pos: int, left: int = 8, right: int = 4):
+    """(window tokens [w], index of ``pos`` in the window) for tokens[seq, pos - left : pos + right + 1]."""
+    ### BEGIN SOLUTION
+    start = max(0, pos - left)
+    end = min(tokens.shape[1], pos + right + 1)
+    return tokens[seq, start:end], pos - start
+    ### END SOLUTION
+
+
+def quantile_examples(acts, n_groups: int = 4, per_group: int = 3) -> list:
+    """[(values [p], indices [p, 2])] for n_groups rank groups of the positive entries of acts [batch, seq]."""
+    ### BEGIN SOLUTION
+    flat = acts.flatten()
+    where = (flat > 0).nonzero().flatten()
+    values, order = flat[where].sort(descending=True, stable=True)
+    where = where[order]
+    seq_len = acts.shape[1]
+    out = []
+    for g_vals, g_where in zip(values.tensor_split(n_groups), where.tensor_split(n_groups)):
+        m = len(g_vals)
+        pick = torch.linspace(0, max(m - 1, 0), min(per_group, m)).round().long()
+        w = g_where[pick]
+        out.append((g_vals[pick], torch.stack([w // seq_len, w % seq_len], dim=-1)))
+    return out
+    ### END SOLUTION
+
+# %% visible id=ex05_examples_visible
+_a = torch.tensor([[0.0, 3.0, 1.0], [5.0, 0.0, 2.0]])
+_v, _i = top_activating_examples(_a, 2)
+checks.assert_close(_v, torch.tensor([5.0, 3.0]), "top values of a small example")
+checks.assert_true(_i.tolist() == [[1, 0], [0, 1]], "top indices of a small example: rows are (sequence, position)")
+_w, _t = context_window(torch.arange(20).reshape(2, 10), 1, 2, left=4, right=3)
+checks.assert_true(_w.tolist() == [10, 11, 12, 13, 14, 15] and _t == 2, "context_window clipped at the start")
+_q = quantile_examples(_a, n_groups=2, per_group=1)
+checks.assert_true(len(_q) == 2, "quantile_examples returns one pair per group")
+checks.assert_close(_q[0][0], torch.tensor([5.0]), "first group of a small example")
+print("top_activating_examples / context_window / quantile_examples: the visible checks pass")
+
+# %% graded id=ex05_examples_test points=3
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(51)
+for _case in range(3):
+    _b, _s = [(5, 9), (3, 30), (8, 4)][_case]
+    _x = torch.relu(torch.randn(_b, _s, generator=_g))
+    _k = [4, 10, 1][_case]
+    _t = _x.flatten().topk(_k)
+    _v, _i = top_activating_examples(_x, _k)
+    _chk.assert_close(_v, _t.values, f"top_activating_examples: values (case {_case})")
+    _chk.assert_true(torch.as_tensor(_i).tolist() == [[j // _s, j % _s] for j in _t.indices.tolist()],
+                     f"top_activating_examples: indices (case {_case})")
+    # quantile examples
+    _flat = _x.flatten()
+    _wh = (_flat > 0).nonzero().flatten()
+    _vals, _o = _flat[_wh].sort(descending=True, stable=True)
+    _wh = _wh[_o]
+    _ng, _pg = [(4, 3), (3, 5), (2, 2)][_case]
+    _got = quantile_examples(_x, n_groups=_ng, per_group=_pg)
+    _chk.assert_true(len(_got) == _ng, f"quantile_examples: expected {_ng} groups (case {_case})")
+    for _j, (_gv, _gw) in enumerate(zip(_vals.tensor_split(_ng), _wh.tensor_split(_ng))):
+        _p = torch.linspace(0, max(len(_gv) - 1, 0), min(_pg, len(_gv))).round().long()
+        _chk.assert_close(_got[_j][0], _gv[_p], f"quantile_examples: values of group {_j} (case {_case})")
+        _chk.assert_true(torch.as_tensor(_got[_j][1]).tolist() == [[w // _s, w % _s] for w in _gw[_p].tolist()],
+                         f"quantile_examples: indices of group {_j} (case {_case})")
+# context windows
+_tk = torch.randint(0, 100, (3, 25), generator=_g)
+for _seq, _pos, _l, _r in [(0, 0, 5, 3), (1, 12, 4, 4), (2, 24, 6, 2), (2, 3, 8, 30)]:
+    _w, _t = context_window(_tk, _seq, _pos, left=_l, right=_r)
+    _st = max(0, _pos - _l)
+    _chk.assert_true(torch.as_tensor(_w).tolist() == _tk[_seq, _st:_pos + _r + 1].tolist(),
+                     f"context_window(seq={_seq}, pos={_pos}, left={_l}, right={_r}): wrong tokens")
+    _chk.assert_true(int(_t) == _pos - _st, f"context_window(seq={_seq}, pos={_pos}, left={_l}, right={_r}): "
+                     "wrong index of pos in the window")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.6 A local latent dashboard
+# > Difficulty: ●●○○○  Importance: ●●●○○
+#
+# Neuronpedia shows a page like this for every latent of the public SAEs. Offline — and for the zoo, whose
+# latents nobody has published — we make our own. Assemble your parts into one dict:
+#
+# | key | value |
+# |---|---|
+# | `latent`, `hook_name` | the latent's index and the SAE's hook |
+# | `density`, `hist_counts`, `hist_edges` | from `activation_histogram` of its activations (1.3) |
+# | `top_logits`, `bottom_logits` | lists of `(string token, effect)` pairs from `latent_logit_effects` (1.4) |
+# | `top_examples` | a list of example dicts for `top_activating_examples(acts, k)` |
+# | `quantile_examples` | a list (one per group) of lists of example dicts for `quantile_examples` |
+#
+# An *example dict* has `value` (float), `seq`, `pos` (ints), `str_tokens` (the `model.to_str_tokens` of its
+# context window), `target` (the index of `pos` in the window) and `acts` (the latent's activations on the
+# window's tokens, a list of floats). Use `k` for both the number of top examples and of logit effects.
+#
+# The cell after the exercise draws the dashboard (plotly + HTML) and writes it to a standalone HTML file,
+# with plotly.js inside, that opens in a browser with no network (in `~/sae_course_dashboards/`, or the folder
+# named by the environment variable `SAE_COURSE_DASHBOARDS`).
+
+# %% solution id=ex06_dashboard
+def latent_dashboard(model, sae, tokens, latent: int, k: int = 8, n_groups: int = 4, per_group: int = 3,
+                     left: int = 8, right: int = 4, n_bins: int = 40) -> dict:
+    """Every part of a latent's dashboard, as a dict (see the table above)."""
+    ### BEGIN SOLUTION
+    acts = latent_activations(model, sae, tokens, latent)
+    hist = activation_histogram(acts, n_bins)
+    tv, ti, bv, bi = latent_logit_effects(model, sae, latent, k)
+
+    def example(value, seq, pos):
+        seq, pos = int(seq), int(pos)
+        window, target = context_window(tokens, seq, pos, left, right)
+        start = pos - target
+        return {"value": float(value), "seq": seq, "pos": pos, "str_tokens": model.to_str_tokens(window),
+                "target": int(target), "acts": acts[seq, start:start + len(window)].tolist()}
+
+    top_v, top_i = top_activating_examples(acts, k)
+    return {
+        "latent": latent,
+        "hook_name": sae.cfg.metadata.hook_name,
+        "density": hist["density"],
+        "hist_counts": hist["counts"],
+        "hist_edges": hist["edges"],
+        "top_logits": list(zip(model.to_str_tokens(ti), tv.tolist())),
+        "bottom_logits": list(zip(model.to_str_tokens(bi), bv.tolist())),
+        "top_examples": [example(v, s, p) for v, (s, p) in zip(top_v.tolist(), top_i.tolist())],
+        "quantile_examples": [[example(v, s, p) for v, (s, p) in zip(gv.tolist(), gi.tolist())]
+                              for gv, gi in quantile_examples(acts, n_groups, per_group)],
+    }
+    ### END SOLUTION
+
+# %% code
+def _highlight(example: dict) -> str:
+    """An example's context as HTML, each token shaded by the latent's activation (the target underlined)."""
+    vmax = max(max(example["acts"]), 1e-6)
+    spans = []
+    for i, (tok, a) in enumerate(zip(example["str_tokens"], example["acts"])):
+        alpha = max(0.0, a) / vmax
+        style = f"background: rgba(255, 120, 0, {alpha:.2f}); padding: 1px 2px; border-radius: 2px;"
+        if i == example["target"]:
+            style += " border-bottom: 2px solid black; font-weight: bold;"
+        text = html.escape(tok if TOKENS_CARRY_SPACES else tok + " ").replace("\n", "⏎")
+        spans.append(f'<span title="{a:.3f}" style="{style}">{text}</span>')
+    return f'<div style="font-family: monospace; margin: 2px 0;">{example["value"]:.3f} &nbsp; {"".join(spans)}</div>'
+
+
+def dashboard_figures(dash: dict):
+    """The activation histogram and the logit effects as plotly figures."""
+    edges = dash["hist_edges"].tolist()
+    centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:])]
+    hist = go.Figure(go.Bar(x=centres, y=dash["hist_counts"].tolist(), width=edges[1] - edges[0]))
+    hist.update_layout(title=f"latent {dash['latent']}: activation histogram (density {dash['density']:.3%})",
+                       xaxis_title="activation", yaxis_title="count", height=300)
+    logits = dash["bottom_logits"][::-1] + dash["top_logits"][::-1]
+    effects = go.Figure(go.Bar(x=[v for _, v in logits], y=[repr(t) for t, _ in logits], orientation="h",
+                               marker_color=["#d62728" if v < 0 else "#1f77b4" for _, v in logits]))
+    effects.update_layout(title="logit effects (W_dec @ W_U)", height=60 + 22 * len(logits))
+    return hist, effects
+
+
+def dashboard_html(dash: dict) -> str:
+    """The example tables of a dashboard as HTML."""
+    parts = [f"<h3>Latent {dash['latent']} of {html.escape(dash['hook_name'])}</h3>", "<h4>Top activations</h4>"]
+    parts += [_highlight(e) for e in dash["top_examples"]]
+    for i, group in enumerate(dash["quantile_examples"]):
+        parts.append(f"<h4>Quantile group {i + 1} of {len(dash['quantile_examples'])}</h4>")
+        parts += [_highlight(e) for e in group]
+    return "\n".join(parts)
+
+
+# Where the standalone dashboards go (outside the course folders, so that grading never copies them around).
+DASHBOARD_DIR = Path(os.environ.get("SAE_COURSE_DASHBOARDS", Path.home() / "sae_course_dashboards"))
+
+
+def show_dashboard(dash: dict, save_to=None) -> None:
+    """Show a dashboard in the notebook; with ``save_to``, also write it as one offline HTML file."""
+    hist, effects = dashboard_figures(dash)
+    hist.show()
+    effects.show()
+    body = dashboard_html(dash)
+    display(HTML(body))
+    if save_to:
+        Path(save_to).parent.mkdir(parents=True, exist_ok=True)
+        page = ("<html><head><meta charset='utf-8'><title>latent dashboard</title></head><body>"
+                + hist.to_html(full_html=False, include_plotlyjs=True)  # plotly.js inline: no network needed
+                + effects.to_html(full_html=False, include_plotlyjs=False) + body + "</body></html>")
+        Path(save_to).write_text(page, encoding="utf-8")
+        print(f"dashboard written to {save_to}")
+
+# %% visible id=ex06_dashboard_visible
+# An example: of the latents that fire on 0.5% to 10% of tokens, the one with the largest activation.
+_acts_all = sae_acts_and_recon(model, sae, tokens[:16])[0][:, 1:].flatten(0, 1)
+_dens = (_acts_all > 0).float().mean(0)
+example_latent = int(torch.where((_dens > 0.005) & (_dens < 0.1), _acts_all.max(0).values, -1.0).argmax())
+dash = latent_dashboard(model, sae, tokens, example_latent, k=6)
+for _key in ["latent", "hook_name", "density", "hist_counts", "hist_edges", "top_logits", "bottom_logits",
+             "top_examples", "quantile_examples"]:
+    checks.assert_true(_key in dash, f"the dashboard has no {_key!r}")
+checks.assert_true(len(dash["top_examples"]) == 6 and len(dash["top_logits"]) == 6, "k = 6 examples and logits")
+_e = dash["top_examples"][0]
+checks.assert_true(len(_e["str_tokens"]) == len(_e["acts"]), "an example has one activation per token")
+show_dashboard(dash, save_to=DASHBOARD_DIR / f"latent_{example_latent}.html")
+
+# %% graded id=ex06_dashboard_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_toks = tokens[: max(8, len(tokens) // 2)]
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _, _c = model.run_with_cache(_toks, names_filter=_h)
+    _all = sae.encode(_c[_h])
+_all[:, 0] = 0
+_dens = (_all > 0).float().mean((0, 1))
+_cands = ((_dens > 0.002) & (_dens < 0.5)).nonzero().flatten()
+_cands = _cands if len(_cands) else _dens.topk(3).indices
+_lat = int(_cands[torch.randint(0, len(_cands), (1,), generator=torch.Generator().manual_seed(61))])
+_ra = _all[..., _lat]
+_k, _L, _R = 5, 6, 3
+_got = latent_dashboard(model, sae, _toks, _lat, k=_k, n_groups=3, per_group=2, left=_L, right=_R, n_bins=20)
+_pos = _ra[_ra > 0]
+_chk.assert_true(_got["latent"] == _lat and _got["hook_name"] == _h, "dashboard: latent / hook_name")
+_chk.assert_scalar_close(_got["density"], _pos.numel() / _ra.numel(), "dashboard: density")
+_chk.assert_close(_got["hist_counts"], torch.histc(_pos, bins=20, min=0, max=_pos.max().item()),
+                  "dashboard: hist_counts", atol=1.01)
+_chk.assert_close(_got["hist_edges"], torch.linspace(0, _pos.max().item(), 21), "dashboard: hist_edges", atol=1e-4)
+_eff = (sae.W_dec[_lat] @ model.W_U).detach()
+for _key, _tk in [("top_logits", _eff.topk(_k)), ("bottom_logits", _eff.topk(_k, largest=False))]:
+    _chk.assert_true([t for t, _ in _got[_key]] == model.to_str_tokens(_tk.indices), f"dashboard: {_key} tokens")
+    _chk.assert_close(torch.tensor([v for _, v in _got[_key]]), _tk.values, f"dashboard: {_key} values", atol=1e-4)
+
+
+def _ref_example(v, s, p):
+    st, en = max(0, p - _L), min(_toks.shape[1], p + _R + 1)
+    return {"value": v, "seq": s, "pos": p, "str_tokens": model.to_str_tokens(_toks[s, st:en]), "target": p - st,
+            "acts": _ra[s, st:en]}
+
+
+def _cmp(got, ref, what):
+    _chk.assert_true(int(got["seq"]) == ref["seq"] and int(got["pos"]) == ref["pos"], f"{what}: seq / pos")
+    _chk.assert_scalar_close(got["value"], ref["value"], f"{what}: value", atol=1e-4)
+    _chk.assert_true(list(got["str_tokens"]) == list(ref["str_tokens"]), f"{what}: str_tokens of the context window")
+    _chk.assert_true(int(got["target"]) == ref["target"], f"{what}: target index")
+    _chk.assert_close(torch.tensor(got["acts"], dtype=torch.float32), ref["acts"], f"{what}: acts", atol=1e-4)
+
+
+_t = _ra.flatten().topk(_k)
+_S = _ra.shape[1]
+_chk.assert_true(len(_got["top_examples"]) == _k, "dashboard: number of top examples")
+for _j, (_v, _ix) in enumerate(zip(_t.values.tolist(), _t.indices.tolist())):
+    _cmp(_got["top_examples"][_j], _ref_example(_v, _ix // _S, _ix % _S), f"dashboard: top example {_j}")
+_flat = _ra.flatten()
+_wh = (_flat > 0).nonzero().flatten()
+_vals, _o = _flat[_wh].sort(descending=True, stable=True)
+_wh = _wh[_o]
+_chk.assert_true(len(_got["quantile_examples"]) == 3, "dashboard: number of quantile groups")
+for _j, (_gv, _gw) in enumerate(zip(_vals.tensor_split(3), _wh.tensor_split(3))):
+    _p = torch.linspace(0, max(len(_gv) - 1, 0), min(2, len(_gv))).round().long()
+    _chk.assert_true(len(_got["quantile_examples"][_j]) == len(_p), f"dashboard: size of quantile group {_j}")
+    for _m, (_v, _w) in enumerate(zip(_gv[_p].tolist(), _gw[_p].tolist())):
+        _cmp(_got["quantile_examples"][_j][_m], _ref_example(_v, _w // _S, _w % _S),
+             f"dashboard: quantile group {_j}, example {_m}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.7 Auto-interpretation: the prompt
+# > Difficulty: ●●○○○  Importance: ●●○○○
+#
+# Reading thousands of dashboards by hand does not scale, so one asks a language model to read them
+# (*auto-interpretation*): show it a latent's top examples and ask for a short explanation. (Then one
+# scores the explanation by asking the model to predict activations on new text from it, which we skip.)
+# The quality depends a lot on the prompt, so we fix its format exactly:
+#
+# ```
+# We are studying latent {latent} of a sparse autoencoder trained on {hook_name}.
+# Below are text excerpts where the latent fires. In each excerpt the token where it fires is marked <<like this>>, and its activation, scaled so that the strongest excerpt is 10, follows in brackets.
+#
+# Excerpt 1: {text with the target token marked} [10]
+# Excerpt 2: ... [7]
+# ...
+#
+# Tokens the latent promotes: {repr(token)}, {repr(token)}, ...
+# Tokens the latent suppresses: {repr(token)}, {repr(token)}, ...
+#
+# In a few words, what does this latent detect?
+# ```
+#
+# * one line per top example, the first `n_examples` of `dash["top_examples"]`;
+# * the text of an excerpt is `join_tokens(str_tokens)` (from the setup cell) after the target token
+#   `t` was replaced by `<<t>>`;
+# * the bracketed number is `round(10 * value / largest value among the excerpts shown)`;
+# * the token lists are the first `n_logits` of `dash["top_logits"]` / `dash["bottom_logits"]`, each written
+#   with `repr`, separated by `", "`;
+# * lines are joined with `"\n"` (no newline at the end); the empty lines are as shown.
+#
+# Calling an LLM is optional: the next cell sends the prompt only if you set an API key
+# (`ANTHROPIC_API_KEY` or `OPENAI_API_KEY`) and have the client package installed. Nothing graded depends on it.
+
+# %% solution id=ex07_autointerp
+def autointerp_prompt(dash: dict, n_examples: int = 5, n_logits: int = 5) -> str:
+    """The auto-interpretation prompt for a dashboard, in exactly the format above."""
+    ### BEGIN SOLUTION
+    examples = dash["top_examples"][:n_examples]
+    vmax = max(e["value"] for e in examples)
+    lines = [
+        f"We are studying latent {dash['latent']} of a sparse autoencoder trained on {dash['hook_name']}.",
+        "Below are text excerpts where the latent fires. In each excerpt the token where it fires is marked "
+        "<<like this>>, and its activation, scaled so that the strongest excerpt is 10, follows in brackets.",
+        "",
+    ]
+    for i, e in enumerate(examples, 1):
+        toks = list(e["str_tokens"])
+        toks[e["target"]] = f"<<{toks[e['target']]}>>"
+        lines.append(f"Excerpt {i}: {join_tokens(toks)} [{round(10 * e['value'] / vmax)}]")
+    lines += [
+        "",
+        "Tokens the latent promotes: " + ", ".join(repr(t) for t, _ in dash["top_logits"][:n_logits]),
+        "Tokens the latent suppresses: " + ", ".join(repr(t) for t, _ in dash["bottom_logits"][:n_logits]),
+        "",
+        "In a few words, what does this latent detect?",
+    ]
+    return "\n".join(lines)
+    ### END SOLUTION
+
+# %% visible id=ex07_autointerp_visible
+prompt = autointerp_prompt(dash)
+print(prompt)
+checks.assert_true(isinstance(prompt, str), "autointerp_prompt should return a string")
+_lines = prompt.split("\n")
+checks.assert_true(_lines[0].startswith(f"We are studying latent {dash['latent']} "), "the first line")
+checks.assert_true(_lines[3].startswith("Excerpt 1: ") and _lines[3].endswith("[10]"),
+                   "the fourth line is the first excerpt, whose scaled activation is 10")
+checks.assert_true(_lines[-1] == "In a few words, what does this latent detect?", "the last line")
+
+# %% code
+def ask_llm(prompt: str, max_tokens: int = 100):
+    """Send the prompt to an LLM if an API key is set; otherwise say so and return None (never graded)."""
+    if os.environ.get("ANTHROPIC_API_KEY"):
+        try:
+            import anthropic
+
+            reply = anthropic.Anthropic().messages.create(
+                model=os.environ.get("AUTOINTERP_MODEL", "claude-3-5-haiku-latest"), max_tokens=max_tokens,
+                messages=[{"role": "user", "content": prompt}])
+            return reply.content[0].text
+        except Exception as e:  # no package, no network, bad key...
+            print(f"LLM call skipped: {type(e).__name__}: {e}")
+            return None
+    if os.environ.get("OPENAI_API_KEY"):
+        try:
+            import openai
+
+            reply = openai.OpenAI().chat.completions.create(
+                model=os.environ.get("AUTOINTERP_MODEL", "gpt-4o-mini"), max_tokens=max_tokens,
+                messages=[{"role": "user", "content": prompt}])
+            return reply.choices[0].message.content
+        except Exception as e:
+            print(f"LLM call skipped: {type(e).__name__}: {e}")
+            return None
+    print("LLM call skipped: no ANTHROPIC_API_KEY or OPENAI_API_KEY is set. The prompt above is what the LLM "
+          "would read; nothing graded depends on its answer.")
+    return None
+
+
+explanation = ask_llm(prompt)
+if explanation:
+    print("LLM explanation:", explanation)
+
+# %% graded id=ex07_autointerp_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(71)
+_words = ["the", "cat", "sat", "on", "mat", "Mary", "gave", "a", "ball", "to", "John", ",", "."]
+
+
+def _fake_example(v):
+    n = int(torch.randint(3, 9, (1,), generator=_g))
+    toks = [(" " if TOKENS_CARRY_SPACES else "") + _words[int(i)] for i in torch.randint(0, len(_words), (n,), generator=_g)]
+    return {"value": v, "seq": 0, "pos": 0, "str_tokens": toks, "target": int(torch.randint(0, n, (1,), generator=_g)),
+            "acts": [0.0] * n}
+
+
+_vals = sorted((torch.rand(7, generator=_g) * 9 + 0.5).tolist(), reverse=True)
+_fake = {"latent": 123, "hook_name": "blocks.5.hook_resid_pre",
+         "top_examples": [_fake_example(v) for v in _vals],
+         "top_logits": [(" up", 2.5), ("ward", 2.0), (" Mary", 1.5), ("\n", 1.0), (" x", 0.5), (" y", 0.4)],
+         "bottom_logits": [(" down", -2.5), ("'s", -2.0), (" John", -1.5), (" z", -1.0), (" w", -0.5), (" v", -0.4)]}
+
+
+def _ref_prompt(d, n_ex, n_lg):
+    ex = d["top_examples"][:n_ex]
+    vmax = max(e["value"] for e in ex)
+    lines = [f"We are studying latent {d['latent']} of a sparse autoencoder trained on {d['hook_name']}.",
+             "Below are text excerpts where the latent fires. In each excerpt the token where it fires is marked "
+             "<<like this>>, and its activation, scaled so that the strongest excerpt is 10, follows in brackets.", ""]
+    for i, e in enumerate(ex, 1):
+        t = list(e["str_tokens"])
+        t[e["target"]] = "<<" + t[e["target"]] + ">>"
+        lines.append(f"Excerpt {i}: {join_tokens(t)} [{round(10 * e['value'] / vmax)}]")
+    lines += ["", "Tokens the latent promotes: " + ", ".join(repr(t) for t, _ in d["top_logits"][:n_lg]),
+              "Tokens the latent suppresses: " + ", ".join(repr(t) for t, _ in d["bottom_logits"][:n_lg]),
+              "", "In a few words, what does this latent detect?"]
+    return "\n".join(lines)
+
+
+# a dashboard-like dict made from real windows of the corpus
+_real = {"latent": 7, "hook_name": sae.cfg.metadata.hook_name, "top_examples": [],
+         "top_logits": [(t, 1.0) for t in model.to_str_tokens(tokens[0, 1:7])],
+         "bottom_logits": [(t, -1.0) for t in model.to_str_tokens(tokens[1, 1:7])]}
+for _v, _sq in zip([3.7, 2.2, 1.9, 0.4], range(4)):
+    _p = int(torch.randint(1, tokens.shape[1], (1,), generator=_g))
+    _st = max(0, _p - 5)
+    _real["top_examples"].append({"value": _v, "seq": _sq, "pos": _p, "target": _p - _st, "acts": [],
+                                  "str_tokens": model.to_str_tokens(tokens[_sq, _st:_p + 3])})
+for _d, _ne, _nl, _what in [(_fake, 5, 5, "a made-up dashboard"), (_fake, 3, 4, "n_examples=3, n_logits=4"),
+                            (_real, 4, 3, "a dashboard of corpus windows")]:
+    _got, _exp = autointerp_prompt(_d, n_examples=_ne, n_logits=_nl), _ref_prompt(_d, _ne, _nl)
+    _chk.assert_true(isinstance(_got, str), "autointerp_prompt should return a string")
+    _gl, _el = _got.split("\n"), _exp.split("\n")
+    _bad = next((i for i in range(max(len(_gl), len(_el))) if i >= len(_gl) or i >= len(_el) or _gl[i] != _el[i]), None)
+    _chk.assert_true(_bad is None, f"autointerp_prompt ({_what}): line {_bad} differs from the required format "
+                     f"(yours: {_gl[_bad]!r})" if _bad is not None and _bad < len(_gl) else
+                     f"autointerp_prompt ({_what}): the prompt has the wrong number of lines")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.8 Finding latents by contrast
+# > Difficulty: ●●○○○  Importance: ●●●●○
+#
+# Dashboards go from a latent to what it does. Often we want the opposite: *which latents represent X?* A
+# simple, strong method is contrast: run two sets of prompts that differ only in X and rank the latents by
+# how much more they fire on the first set.
+#
+# * `max_latent_acts(model, sae, prompts)`: for a list of prompts **of the same token length**, the maximum
+#   activation of every latent over the positions of each prompt, BOS excluded: `[n_prompts, d_sae]`.
+# * `contrast_latents(model, sae, prompts_a, prompts_b, k)`: score = mean over `prompts_a` of those maxima
+#   minus the mean over `prompts_b`; return the `k` best latents and their scores, `(ids [k], scores [k])`,
+#   best first.
+#
+# Below, set A is "The *animal* was *adjective*." and set B "The *object* was *adjective*.": the best latents
+# should be about animals (at least, about the animal position).
+
+# %% solution id=ex08_contrast
+def max_latent_acts(model, sae, prompts: list):
+    """[n_prompts, d_sae]: each latent's largest activation over the positions of each prompt (BOS excluded)."""
+    ### BEGIN SOLUTION
+    hook = sae.cfg.metadata.hook_name
+    toks = model.to_tokens(prompts)
+    with torch.no_grad():
+        _, cache = model.run_with_cache(toks, names_filter=hook)
+        acts = sae.encode(cache[hook])[:, 1:]
+    return acts.max(dim=1).values
+    ### END SOLUTION
+
+
+def contrast_latents(model, sae, prompts_a: list, prompts_b: list, k: int = 10):
+    """(ids [k], scores [k]) of the latents that fire more on prompts_a than on prompts_b, best first."""
+    ### BEGIN SOLUTION
+    score = max_latent_acts(model, sae, prompts_a).mean(0) - max_latent_acts(model, sae, prompts_b).mean(0)
+    top = score.topk(k)
+    return top.indices, top.values
+    ### END SOLUTION
+
+# %% code
+animal_prompts, object_prompts = contrast_prompts(sized(full=64, ci=24), seed=0)
+print(animal_prompts[:3], object_prompts[:3])
+animal_ids, animal_scores = contrast_latents(model, sae, animal_prompts, object_prompts, k=5)
+print("animal latents:", animal_ids.tolist(), [round(s, 3) for s in animal_scores.tolist()])
+dash_animal = latent_dashboard(model, sae, tokens, int(animal_ids[0]), k=6)
+show_dashboard(dash_animal)
+
+# %% visible id=ex08_contrast_visible
+_m = max_latent_acts(model, sae, animal_prompts[:4])
+checks.assert_shape(_m, (4, sae.cfg.d_sae), "max_latent_acts")
+checks.assert_shape(animal_ids, (5,), "contrast_latents ids")
+checks.assert_true(bool((animal_scores[:-1] >= animal_scores[1:]).all()), "contrast scores should be sorted, best first")
+print("max_latent_acts / contrast_latents: the visible checks pass")
+
+# %% graded id=ex08_contrast_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_pa, _pb = contrast_prompts(12, seed=81)
+_h = sae.cfg.metadata.hook_name
+
+
+def _ref_max(ps):
+    with torch.no_grad():
+        _, c = model.run_with_cache(model.to_tokens(ps), names_filter=_h)
+        return sae.encode(c[_h])[:, 1:].max(1).values
+
+
+_chk.assert_close(max_latent_acts(model, sae, _pa), _ref_max(_pa), "max_latent_acts", atol=1e-4)
+_sc = _ref_max(_pa).mean(0) - _ref_max(_pb).mean(0)
+_t = _sc.topk(6)
+_ids, _scores = contrast_latents(model, sae, _pa, _pb, k=6)
+_chk.assert_true(torch.as_tensor(_ids).tolist() == _t.indices.tolist(), "contrast_latents: the ranked latent ids")
+_chk.assert_close(_scores, _t.values, "contrast_latents: the scores", atol=1e-4)
+### END HIDDEN TESTS
+
+# %% graded id=ex08_contrast_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+# The top latent is judged by what it does on fresh probes, not by its index.
+_pa, _pb = contrast_prompts(16, seed=82)
+_ids, _ = contrast_latents(model, sae, _pa, _pb, k=3)
+_top = int(torch.as_tensor(_ids)[0])
+_qa, _qb = contrast_prompts(16, seed=83)
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _ma = sae.encode(model.run_with_cache(model.to_tokens(_qa), names_filter=_h)[1][_h])[:, 1:, _top].max(1).values
+    _mb = sae.encode(model.run_with_cache(model.to_tokens(_qb), names_filter=_h)[1][_h])[:, 1:, _top].max(1).values
+_chk.assert_true(bool(_ma.mean() > _mb.mean()), "the top contrast latent should fire more on new animal prompts "
+                 "than on new object prompts")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.9 Direct logit attribution of latents
+# > Difficulty: ●●●○○  Importance: ●●●●○
+#
+# On an IOI prompt ("When Mary and John went to the store, John gave a drink to") the model should predict the
+# indirect object (Mary) over the subject (John). Which latents push the logit difference
+# `logit(IO) - logit(S)` at the last position?
+#
+# *Direct* logit attribution follows only the path from the latent straight to the logits (as if the layers
+# after the SAE's hook did nothing). The final LayerNorm is folded into `W_U` (`LNPre`): it subtracts the mean
+# over `d_model` and divides by a scale that depends on the whole residual stream — we freeze that scale at its
+# clean value `cache["ln_final.hook_scale"]` (`[batch, seq, 1]`), which makes the path linear. (Folding the
+# LayerNorm also centred the columns of `W_U`, so the centring below changes no number here; keep it, it is
+# what the LayerNorm does.) For latent `i` at the last position of prompt `b`:
+#
+# $$\text{attr}[b, i] = f_i(x_b)\;\frac{\big(W_{dec}[i] - \text{mean}(W_{dec}[i])\big)\cdot\big(W_U[:, IO_b] - W_U[:, S_b]\big)}{\text{scale}_b}$$
+#
+# **Exercise.** `latent_logit_diff_attribution(model, sae, tokens, io, s)` returns `attr` `[batch, d_sae]`
+# (`io`, `s`: `[batch]` token ids).
+
+# %% solution id=ex09_dla
+def latent_logit_diff_attribution(model, sae, tokens, io, s):
+    """[batch, d_sae]: each latent's direct contribution to logit(IO) - logit(S) at the last position."""
+    ### BEGIN SOLUTION
+    hook = sae.cfg.metadata.hook_name
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=[hook, "ln_final.hook_scale"])
+        acts = sae.encode(cache[hook])[:, -1]                      # [batch, d_sae]
+        w_dec = sae.W_dec - sae.W_dec.mean(-1, keepdim=True)         # [d_sae, d_model]
+        directions = model.W_U[:, io] - model.W_U[:, s]              # [d_model, batch]
+        scale = cache["ln_final.hook_scale"][:, -1, 0]               # [batch]
+        return acts * (w_dec @ directions).T / scale[:, None]
+    ### END SOLUTION
+
+# %% visible id=ex09_dla_visible
+dla = latent_logit_diff_attribution(model, sae, ioi["tokens"], ioi["io"], ioi["s"])
+checks.assert_shape(dla, (len(ioi["tokens"]), sae.cfg.d_sae), "latent_logit_diff_attribution")
+_top = dla.mean(0).topk(5)
+print("latents pushing IO over S the most:", _top.indices.tolist(), [round(v, 3) for v in _top.values.tolist()])
+plots.bars(dla.mean(0), title=f"direct attribution to logit(IO) - logit(S) of {sae.cfg.metadata.hook_name} latents",
+           xlabel="latent", ylabel="mean attribution").show()
+
+# %% graded id=ex09_dla_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(91)
+_b = ioi_batch(8, template=int(torch.randint(0, 3, (1,), generator=_g)), seed=91)
+_io, _s = _b["io"], _b["s"]
+_perm = torch.randperm(len(_io), generator=_g).to(device)
+_s = torch.where((torch.rand(len(_io), generator=_g) < 0.3).to(device), _s[_perm], _s)  # some other names too
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _, _c = model.run_with_cache(_b["tokens"], names_filter=[_h, "ln_final.hook_scale"])
+    _a = sae.encode(_c[_h])[:, -1]
+    _wd = sae.W_dec - sae.W_dec.mean(-1, keepdim=True)
+    _ref = _a * (_wd @ (model.W_U[:, _io] - model.W_U[:, _s])).T / _c["ln_final.hook_scale"][:, -1]
+_chk.assert_close(latent_logit_diff_attribution(model, sae, _b["tokens"], _io, _s), _ref,
+                  "latent_logit_diff_attribution", atol=1e-4)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.10 Attribution by gradients, and ablation
+# > Difficulty: ●●●○○  Importance: ●●●●○
+#
+# Direct attribution misses everything that goes through later layers. Two ways to measure the *total*
+# effect of a latent on a metric `m` (here the mean IOI logit difference):
+#
+# * **ablation**: set the latent to 0 (at every position) and measure `m(ablated) - m(clean)` — exact, but one
+#   forward pass per latent;
+# * **attribution patching**: the first-order estimate `-f_i · ∂m/∂f_i` of that change, for *all* latents from
+#   one forward and one backward pass. We return `Σ_{batch, pos} f_i · ∂m/∂f_i` (the estimated effect of
+#   *adding* the latent); it should roughly match minus the ablation effect.
+#
+# In both, attach the SAE with `use_error_term=True` so that the clean run is exactly the model's run, and
+# reach the latents through the hook `f"{hook_name}.hook_sae_acts_post"`. For the gradient, a hook can
+# replace the activations by `act.detach().requires_grad_(True)` and keep a reference to that tensor; the
+# error term is computed without gradients, so it stays fixed.
+#
+# **Exercise.** `latent_attribution(model, sae, tokens, metric)` → `[d_sae]`;
+# `latent_ablation_effects(model, sae, tokens, metric, latents)` → `[len(latents)]`. `metric` maps the
+# logits to a scalar tensor. Leave no SAE attached.
+
+# %% solution id=ex10_attribution
+def latent_attribution(model, sae, tokens, metric):
+    """[d_sae]: sum over batch and positions of act * d metric / d act (SAE spliced in with its error term)."""
+    ### BEGIN SOLUTION
+    hook = f"{sae.cfg.metadata.hook_name}.hook_sae_acts_post"
+    store = {}
+
+    def keep(act, hook):
+        act = act.detach().requires_grad_(True)
+        store["acts"] = act
+        return act
+
+    model.add_sae(sae, use_error_term=True)
+    try:
+        with torch.enable_grad():
+            logits = model.run_with_hooks(tokens, fwd_hooks=[(hook, keep)])
+            grad, = torch.autograd.grad(metric(logits), store["acts"])
+    finally:
+        model.reset_saes()
+    return (store["acts"] * grad).sum(dim=(0, 1)).detach()
+    ### END SOLUTION
+
+
+def latent_ablation_effects(model, sae, tokens, metric, latents):
+    """[len(latents)]: metric(latent zeroed at every position) - metric(clean), error term included."""
+    ### BEGIN SOLUTION
+    hook = f"{sae.cfg.metadata.hook_name}.hook_sae_acts_post"
+    out = []
+    model.add_sae(sae, use_error_term=True)
+    try:
+        with torch.no_grad():
+            base = metric(model(tokens))
+            for latent in latents:
+                def ablate(act, hook, latent=int(latent)):
+                    act = act.clone()
+                    act[..., latent] = 0.0
+                    return act
+
+                out.append(metric(model.run_with_hooks(tokens, fwd_hooks=[(hook, ablate)])) - base)
+    finally:
+        model.reset_saes()
+    return torch.stack(out)
+    ### END SOLUTION
+
+# %% code
+ioi_metric = ioi_metric_for(ioi)
+attr = latent_attribution(model, sae, ioi["tokens"], ioi_metric)
+check_latents = attr.abs().topk(8).indices
+ablation = latent_ablation_effects(model, sae, ioi["tokens"], ioi_metric, check_latents)
+fig = go.Figure(go.Scatter(x=(-attr[check_latents]).tolist(), y=ablation.tolist(), mode="markers+text",
+                           text=[str(i) for i in check_latents.tolist()], textposition="top center"))
+fig.update_layout(title="attribution patching (-act·grad) vs ablation", xaxis_title="estimate", yaxis_title="ablation")
+fig.show()
+
+# %% visible id=ex10_attribution_visible
+checks.assert_shape(attr, (sae.cfg.d_sae,), "latent_attribution")
+checks.assert_shape(ablation, (8,), "latent_ablation_effects")
+checks.assert_true(len(model.acts_to_saes) == 0, "an SAE was left attached: call model.reset_saes()")
+print("latent_attribution / latent_ablation_effects: the visible checks pass")
+
+# %% graded id=ex10_attribution_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_b = ioi_batch(6, template=1, seed=101)
+_met = ioi_metric_for(_b)
+_h = sae.cfg.metadata.hook_name
+with torch.enable_grad():
+    _, _c = model.run_with_cache(_b["tokens"], names_filter=_h)
+    _x = _c[_h].detach()
+    _f = sae.encode(_x).detach().requires_grad_(True)
+    _err = (_x - sae.decode(sae.encode(_x))).detach()
+    _lg = model.run_with_hooks(_b["tokens"], fwd_hooks=[(_h, lambda act, hook: sae.decode(_f) + _err)])
+    _gr, = torch.autograd.grad(_met(_lg), _f)
+_ref = (_f * _gr).sum((0, 1)).detach()
+model.reset_saes()
+_got = latent_attribution(model, sae, _b["tokens"], _met)
+_chk.assert_true(len(model.acts_to_saes) == 0, "latent_attribution left an SAE attached")
+_chk.assert_close(_got, _ref, "latent_attribution", atol=1e-4, rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% graded id=ex10_attribution_test2 points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_b = ioi_batch(6, template=2, seed=102)
+_met = ioi_metric_for(_b)
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _, _c = model.run_with_cache(_b["tokens"], names_filter=_h)
+    _x = _c[_h]
+    _f = sae.encode(_x)
+    _err = _x - sae.decode(_f)
+    _base = _met(model(_b["tokens"]))
+    _lats = (_f[:, 1:] > 0).flatten(0, 1).float().sum(0).topk(4).indices.tolist()  # latents that fire here
+    _ref = []
+    for _l in _lats:
+        _fz = _f.clone()
+        _fz[..., _l] = 0
+        _ref.append(_met(model.run_with_hooks(_b["tokens"], fwd_hooks=[(_h, lambda a, hook: sae.decode(_fz) + _err)])) - _base)
+model.reset_saes()
+_got = latent_ablation_effects(model, sae, _b["tokens"], _met, _lats)
+_chk.assert_true(len(model.acts_to_saes) == 0, "latent_ablation_effects left an SAE attached")
+_chk.assert_close(_got, torch.stack(_ref), "latent_ablation_effects", atol=1e-4, rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.11 Steering with a latent
+# > Difficulty: ●●○○○  Importance: ●●●●○
+#
+# If a latent means something, adding its decoder direction to the residual stream should make the model
+# behave as if that thing were there. Steering adds `coeff · W_dec[latent]` to the SAE's hook at **every**
+# position.
+#
+# * `steering_hook(direction, coeff)`: a TransformerLens hook function `(act, hook) -> act + coeff * direction`.
+# * `steered_logits(model, sae, latent, coeff, tokens)`: the logits `[batch, seq, d_vocab]` of one forward pass
+#   with that hook at `sae.cfg.metadata.hook_name` (`model.run_with_hooks`).
+# * `generate_steered(model, sae, latent, coeff, prompt, max_new_tokens)`: greedy generation
+#   (`model.generate(..., do_sample=False, verbose=False)`) with the hook active (`with model.hooks(fwd_hooks=...)`);
+#   return the generated string (prompt included, as `generate` returns it).
+
+# %% solution id=ex11_steering
+def steering_hook(direction, coeff: float):
+    """A hook function that adds coeff * direction to the activation at every position."""
+    ### BEGIN SOLUTION
+    def hook_fn(act, hook):
+        return act + coeff * direction
+    return hook_fn
+    ### END SOLUTION
+
+
+def steered_logits(model, sae, latent: int, coeff: float, tokens):
+    """Logits [batch, seq, d_vocab] with coeff * W_dec[latent] added at the SAE's hook."""
+    ### BEGIN SOLUTION
+    with torch.no_grad():
+        fn = steering_hook(sae.W_dec[latent], coeff)
+        return model.run_with_hooks(tokens, fwd_hooks=[(sae.cfg.metadata.hook_name, fn)])
+    ### END SOLUTION
+
+
+def generate_steered(model, sae, latent: int, coeff: float, prompt: str, max_new_tokens: int = 10) -> str:
+    """Greedy generation from ``prompt`` with the steering hook active."""
+    ### BEGIN SOLUTION
+    fn = steering_hook(sae.W_dec[latent].detach(), coeff)
+    with torch.no_grad(), model.hooks(fwd_hooks=[(sae.cfg.metadata.hook_name, fn)]):
+        return model.generate(prompt, max_new_tokens=max_new_tokens, do_sample=False, verbose=False)
+    ### END SOLUTION
+
+# %% code
+steer_latent = int(animal_ids[0])
+steer_prompt = "Anna went to the park. Anna saw a"
+# Coefficients in units of a typical residual-stream norm at the hook (position 0 left out).
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _resid_norm = model.run_with_cache(tokens[:8], names_filter=_h)[1][_h][:, 1:].norm(dim=-1).mean().item()
+_unit = _resid_norm / sae.W_dec[steer_latent].norm().item()
+for coeff in [0.0, 0.25 * _unit, 0.5 * _unit, 1.0 * _unit]:
+    print(f"coeff {coeff:7.2f}:", repr(generate_steered(model, sae, steer_latent, coeff, steer_prompt, max_new_tokens=8)))
+
+# %% visible id=ex11_steering_visible
+_fn = steering_hook(torch.ones(3), 2.0)
+checks.assert_close(_fn(torch.zeros(2, 4, 3), None), torch.full((2, 4, 3), 2.0), "steering_hook on zeros")
+_lg = steered_logits(model, sae, steer_latent, 0.0, ioi["tokens"][:2])
+checks.assert_close(_lg, model(ioi["tokens"][:2]), "steering with coeff 0 changes nothing", atol=1e-4)
+print("steering: the visible checks pass")
+
+# %% graded id=ex11_steering_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(111)
+_toks = ioi["tokens"][:3]
+for _l, _c in [(int(torch.randint(0, sae.cfg.d_sae, (1,), generator=_g)), 3.0),
+               (int(torch.randint(0, sae.cfg.d_sae, (1,), generator=_g)), -7.5)]:
+    _d = sae.W_dec[_l].detach()
+    with torch.no_grad():
+        _ref = model.run_with_hooks(_toks, fwd_hooks=[(sae.cfg.metadata.hook_name, lambda a, hook: a + _c * _d)])
+    _chk.assert_close(steered_logits(model, sae, _l, _c, _toks), _ref, f"steered_logits (latent {_l}, coeff {_c})",
+                      atol=1e-3)
+_x = torch.randn(2, 5, 7, generator=_g)
+_v = torch.randn(7, generator=_g)
+_chk.assert_close(steering_hook(_v, -1.5)(_x, None), _x - 1.5 * _v, "steering_hook on random inputs")
+### END HIDDEN TESTS
+
+# %% graded id=ex11_steering_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(112)
+_l = int(torch.randint(0, sae.cfg.d_sae, (1,), generator=_g))
+_h = sae.cfg.metadata.hook_name
+with torch.no_grad():  # steer with a vector as long as a typical residual vector at the hook
+    _rn = model.run_with_cache(ioi["tokens"], names_filter=_h)[1][_h][:, 1:].norm(dim=-1).mean().item()
+_c = _rn / sae.W_dec[_l].norm().item()
+_d = sae.W_dec[_l].detach()
+with torch.no_grad(), model.hooks(fwd_hooks=[(sae.cfg.metadata.hook_name, lambda a, hook: a + _c * _d)]):
+    _ref = model.generate("When Mary and John went to the store,", max_new_tokens=6, do_sample=False, verbose=False)
+_got = generate_steered(model, sae, _l, _c, "When Mary and John went to the store,", max_new_tokens=6)
+model.reset_hooks()
+_chk.assert_true(_got == _ref, "generate_steered: the greedy steered text differs from the expected one")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.12 Attention SAEs: which heads?
+# > Difficulty: ●○○○○  Importance: ●●●○○
+#
+# An attention SAE reads `blocks.L.attn.hook_z` `[batch, seq, n_heads, d_head]`, the heads' outputs before
+# `W_O`, flattened to `n_heads * d_head` (head-major: `(n_heads d_head)`). Each decoder row is then a
+# concatenation of one block per head, and the norm of a latent's block for head `h` says how much the latent
+# is written by that head.
+#
+# **Exercise.** `head_attribution(attn_sae, n_heads)` → `[d_sae, n_heads]`: for each latent, the L2 norm of
+# its decoder block for each head, divided by the sum of those norms over heads (each row sums to 1).
+
+# %% solution id=ex12_head_attribution
+def head_attribution(attn_sae, n_heads: int):
+    """[d_sae, n_heads]: per-head decoder norm of each latent, normalised to sum to 1 over heads."""
+    ### BEGIN SOLUTION
+    w = attn_sae.W_dec.detach().reshape(attn_sae.cfg.d_sae, n_heads, -1)
+    norms = w.norm(dim=-1)
+    return norms / norms.sum(-1, keepdim=True)
+    ### END SOLUTION
+
+# %% visible id=ex12_head_attribution_visible
+heads = head_attribution(attn_sae, model.cfg.n_heads)
+checks.assert_shape(heads, (attn_sae.cfg.d_sae, model.cfg.n_heads), "head_attribution")
+checks.assert_close(heads.sum(-1), torch.ones(attn_sae.cfg.d_sae), "each row of head_attribution sums to 1", atol=1e-4)
+plots.bars(torch.bincount(heads.argmax(-1), minlength=model.cfg.n_heads),
+           title=f"layer {ATTN_LAYER}: latents per dominant head", xlabel="head", ylabel="latents").show()
+
+# %% graded id=ex12_head_attribution_test points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+from sae_lens import StandardSAE, StandardSAEConfig
+from sae_lens.saes.sae import SAEMetadata
+
+_w = attn_sae.W_dec.detach().reshape(attn_sae.cfg.d_sae, model.cfg.n_heads, -1).norm(dim=-1)
+_chk.assert_close(head_attribution(attn_sae, model.cfg.n_heads), _w / _w.sum(-1, keepdim=True),
+                  "head_attribution of the attention SAE", atol=1e-5)
+torch.manual_seed(121)
+_small = StandardSAE(StandardSAEConfig(d_in=6 * 5, d_sae=17, reshape_activations="hook_z",
+                                       metadata=SAEMetadata(hook_name="blocks.0.attn.hook_z")))
+with torch.no_grad():
+    _small.W_dec.mul_(torch.rand(17, 30) * 3)
+_w = _small.W_dec.detach().reshape(17, 6, 5).norm(dim=-1)
+_chk.assert_close(head_attribution(_small, 6), _w / _w.sum(-1, keepdim=True), "head_attribution of a small SAE (6 heads)")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.13 Direct feature attribution by source position
+# > Difficulty: ●●●○○  Importance: ●●●○○
+#
+# An attention head's output at a destination position is a weighted sum over source positions:
+# `z[dest, h] = Σ_src pattern[h, dest, src] · v[src, h]`. A latent's pre-activation is linear in `z`
+# (`z_flat @ W_enc[:, latent]` plus constants), so it splits exactly into one term per head and source
+# position — its *direct feature attribution* (DFA):
+#
+# $$\text{DFA}[b, h, src] = \text{pattern}[b, h, dest, src]\;\big(v[b, src, h] \cdot W_{enc}[h\text{'s block}, \text{latent}]\big)$$
+#
+# Summed over heads and sources, it gives `z_flat[b, dest] @ W_enc[:, latent]`: which earlier tokens the
+# latent "reads" through which heads. Use the cache's `blocks.L.attn.hook_v` `[batch, seq, n_heads, d_head]`
+# and `blocks.L.attn.hook_pattern` `[batch, n_heads, dest, src]`.
+#
+# **Exercise.** `dfa_by_source(model, attn_sae, layer, tokens, latent, dest)` → `[batch, n_heads, seq]`.
+
+# %% solution id=ex13_dfa
+def dfa_by_source(model, attn_sae, layer: int, tokens, latent: int, dest: int = -1):
+    """[batch, n_heads, seq_src]: each head's and source position's share of the latent's pre-activation at dest."""
+    ### BEGIN SOLUTION
+    v_hook, p_hook = f"blocks.{layer}.attn.hook_v", f"blocks.{layer}.attn.hook_pattern"
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=[v_hook, p_hook])
+        v = cache[v_hook]                                   # [batch, src, head, d_head]
+        pattern = cache[p_hook][:, :, dest]                 # [batch, head, src]
+        w = attn_sae.W_enc[:, latent].reshape(model.cfg.n_heads, model.cfg.d_head)
+        return einops.einsum(v, w, pattern, "b s h d, h d, b h s -> b h s")
+    ### END SOLUTION
+
+# %% visible id=ex13_dfa_visible
+_dfa = dfa_by_source(model, attn_sae, ATTN_LAYER, ioi["tokens"][:4], latent=0)
+checks.assert_shape(_dfa, (4, model.cfg.n_heads, ioi["tokens"].shape[1]), "dfa_by_source")
+with torch.no_grad():
+    _z = model.run_with_cache(ioi["tokens"][:4], names_filter=f"blocks.{ATTN_LAYER}.attn.hook_z")[1][
+        f"blocks.{ATTN_LAYER}.attn.hook_z"][:, -1].flatten(1)
+checks.assert_close(_dfa.sum((1, 2)), _z @ attn_sae.W_enc[:, 0].detach(),
+                    "the DFA summed over heads and sources should equal z_flat @ W_enc[:, latent]", atol=1e-4)
+print("dfa_by_source: the visible checks pass")
+
+# %% graded id=ex13_dfa_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+from sae_lens import StandardSAE, StandardSAEConfig
+from sae_lens.saes.sae import SAEMetadata
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_g = torch.Generator().manual_seed(131)
+_b = ioi_batch(5, template=3, seed=131)["tokens"]
+_vh, _ph = f"blocks.{ATTN_LAYER}.attn.hook_v", f"blocks.{ATTN_LAYER}.attn.hook_pattern"
+with torch.no_grad():
+    _, _c = model.run_with_cache(_b, names_filter=[_vh, _ph])
+for _l, _d in [(int(torch.randint(0, attn_sae.cfg.d_sae, (1,), generator=_g)), -1),
+               (int(torch.randint(0, attn_sae.cfg.d_sae, (1,), generator=_g)), 4)]:
+    _w = attn_sae.W_enc[:, _l].detach().reshape(model.cfg.n_heads, model.cfg.d_head)
+    _ref = torch.einsum("bshd,hd,bhs->bhs", _c[_vh], _w, _c[_ph][:, :, _d])
+    _chk.assert_close(dfa_by_source(model, attn_sae, ATTN_LAYER, _b, _l, dest=_d), _ref,
+                      f"dfa_by_source (latent {_l}, dest {_d})", atol=1e-5)
+# an SAE whose encoder is unrelated to its decoder
+_rs = StandardSAE(StandardSAEConfig(d_in=model.cfg.n_heads * model.cfg.d_head, d_sae=20, reshape_activations="hook_z",
+                                    metadata=SAEMetadata(hook_name=f"blocks.{ATTN_LAYER}.attn.hook_z"))).to(device)
+with torch.no_grad():
+    _rs.W_enc.copy_(torch.randn(_rs.W_enc.shape, generator=_g))
+_w = _rs.W_enc[:, 5].detach().reshape(model.cfg.n_heads, model.cfg.d_head)
+_ref = torch.einsum("bshd,hd,bhs->bhs", _c[_vh], _w, _c[_ph][:, :, -1])
+_chk.assert_close(dfa_by_source(model, _rs, ATTN_LAYER, _b, 5, dest=-1), _ref, "dfa_by_source (a random SAE, latent 5)",
+                  atol=1e-5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.14 IOI with attention SAEs
+# > Difficulty: ●●●●○  Importance: ●●●●○
+#
+# In GPT-2 small, IOI is done by a circuit of attention heads: late "name mover" heads attend from the last
+# token to the indirect object's name and copy it, helped by earlier heads that find the duplicated name (S).
+# The zoo model learned IOI too. Attention SAEs let us see this in terms of latents.
+#
+# 1. `attn_latent_dla(model, attn_sae, layer, tokens, io, s)` → `[batch, d_sae]`: the direct logit attribution
+#    (as in 1.9) of the attention SAE's latents at the last position. A latent's output direction in the
+#    residual stream is its decoder row pushed through `W_O`: reshape `W_dec` to `[d_sae, n_heads, d_head]` and
+#    contract with `model.W_O[layer]` `[n_heads, d_head, d_model]`. Then centre, dot with
+#    `W_U[:, IO] - W_U[:, S]`, multiply by the activation and divide by the final LayerNorm scale. (The models
+#    here were processed like `from_pretrained` does, which centres `W_O`'s outputs already, so the centring
+#    changes nothing for these directions — keep it anyway: it is what the LayerNorm does.)
+# 2. `top_ioi_latents(attr, k)` → the `k` latents with the largest mean attribution over the batch, best first.
+# 3. `ioi_latent_sources(model, attn_sae, layer, batch, latents)` → a dict of tensors `[len(latents)]`: `head`
+#    (the head with the largest share of the latent's decoder norm, from `head_attribution`), and `io`, `s1`,
+#    `s2`: the latent's DFA at the last position (summed over heads), taken at the IO name, at the first S and
+#    at the second S, averaged over the batch (`batch` is an `ioi_batch` dict).
+# 4. `ablated_logit_diff(model, attn_sae, tokens, metric, latents)` → `(clean, ablated)` floats: the metric
+#    with the SAE attached with its error term, before and after setting all `latents` to zero at every
+#    position.
+#
+# A name-mover-like latent should read from the IO position much more than from the S positions, and
+# ablating the top latents should shrink the logit difference.
+
+# %% solution id=ex14_ioi
+def attn_latent_dla(model, attn_sae, layer: int, tokens, io, s):
+    """[batch, d_sae]: direct attribution of attention-SAE latents to logit(IO) - logit(S) at the last position."""
+    ### BEGIN SOLUTION
+    hook = attn_sae.cfg.metadata.hook_name
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=[hook, "ln_final.hook_scale"])
+        acts = attn_sae.encode(cache[hook])[:, -1]                                       # [batch, d_sae]
+        w_dec = attn_sae.W_dec.reshape(attn_sae.cfg.d_sae, model.cfg.n_heads, model.cfg.d_head)
+        out_dirs = einops.einsum(w_dec, model.W_O[layer], "l h d, h d m -> l m")        # [d_sae, d_model]
+        out_dirs = out_dirs - out_dirs.mean(-1, keepdim=True)
+        directions = model.W_U[:, io] - model.W_U[:, s]                                 # [d_model, batch]
+        scale = cache["ln_final.hook_scale"][:, -1, 0]
+        return acts * (out_dirs @ directions).T / scale[:, None]
+    ### END SOLUTION
+
+
+def top_ioi_latents(attr, k: int = 5):
+    """[k] latent ids with the largest mean attribution over the batch, best first."""
+    ### BEGIN SOLUTION
+    return attr.mean(0).topk(k).indices
+    ### END SOLUTION
+
+
+def ioi_latent_sources(model, attn_sae, layer: int, batch: dict, latents) -> dict:
+    """{"head", "io", "s1", "s2"}: tensors [len(latents)] (see the text above)."""
+    ### BEGIN SOLUTION
+    shares = head_attribution(attn_sae, model.cfg.n_heads)
+    rows = torch.arange(len(batch["tokens"]), device=batch["tokens"].device)
+    out = {"head": [], "io": [], "s1": [], "s2": []}
+    for latent in latents:
+        latent = int(latent)
+        dfa = dfa_by_source(model, attn_sae, layer, batch["tokens"], latent, dest=-1).sum(1)   # [batch, src]
+        out["head"].append(int(shares[latent].argmax()))
+        for key, pos in [("io", "io_pos"), ("s1", "s1_pos"), ("s2", "s2_pos")]:
+            out[key].append(dfa[rows, batch[pos]].mean().item())
+    return {"head": torch.tensor(out["head"]), "io": torch.tensor(out["io"]), "s1": torch.tensor(out["s1"]),
+            "s2": torch.tensor(out["s2"])}
+    ### END SOLUTION
+
+
+def ablated_logit_diff(model, attn_sae, tokens, metric, latents):
+    """(clean, ablated): the metric with the SAE + error term, before and after zeroing ``latents``."""
+    ### BEGIN SOLUTION
+    hook = f"{attn_sae.cfg.metadata.hook_name}.hook_sae_acts_post"
+    idx = torch.as_tensor(latents, dtype=torch.long)
+
+    def ablate(act, hook):
+        act = act.clone()
+        act[..., idx] = 0.0
+        return act
+
+    model.add_sae(attn_sae, use_error_term=True)
+    try:
+        with torch.no_grad():
+            clean = metric(model(tokens)).item()
+            ablated = metric(model.run_with_hooks(tokens, fwd_hooks=[(hook, ablate)])).item()
+    finally:
+        model.reset_saes()
+    return clean, ablated
+    ### END SOLUTION
+
+# %% code
+ioi_attr = attn_latent_dla(model, attn_sae, ATTN_LAYER, ioi["tokens"], ioi["io"], ioi["s"])
+ioi_latents = top_ioi_latents(ioi_attr, k=5)
+sources = ioi_latent_sources(model, attn_sae, ATTN_LAYER, ioi, ioi_latents)
+print(f"{'latent':>7} {'mean DLA':>9} {'head':>5} {'DFA@IO':>8} {'DFA@S1':>8} {'DFA@S2':>8}")
+for j, latent in enumerate(ioi_latents.tolist()):
+    print(f"{latent:>7} {ioi_attr.mean(0)[latent].item():>9.3f} {int(sources['head'][j]):>5} "
+          f"{sources['io'][j].item():>8.3f} {sources['s1'][j].item():>8.3f} {sources['s2'][j].item():>8.3f}")
+clean_ld, ablated_ld = ablated_logit_diff(model, attn_sae, ioi["tokens"], ioi_metric, ioi_latents)
+print(f"logit difference: clean {clean_ld:.3f} -> with the top {len(ioi_latents)} latents ablated {ablated_ld:.3f}")
+_dfa = dfa_by_source(model, attn_sae, ATTN_LAYER, ioi["tokens"][:1], int(ioi_latents[0])).sum(1)[0]
+plots.bars(_dfa, labels=[f"{i}:{t}" for i, t in enumerate(model.to_str_tokens(ioi["tokens"][0]))],
+           title=f"DFA of latent {int(ioi_latents[0])} by source position (prompt 0)", ylabel="DFA").show()
+
+# %% visible id=ex14_ioi_visible
+checks.assert_shape(ioi_attr, (len(ioi["tokens"]), attn_sae.cfg.d_sae), "attn_latent_dla")
+checks.assert_shape(ioi_latents, (5,), "top_ioi_latents")
+for _key in ["head", "io", "s1", "s2"]:
+    checks.assert_shape(sources[_key], (5,), f"ioi_latent_sources[{_key!r}]")
+checks.assert_true(len(model.acts_to_saes) == 0, "ablated_logit_diff left an SAE attached")
+with torch.no_grad():
+    checks.assert_scalar_close(clean_ld, ioi_metric(model(ioi["tokens"])).item(),
+                               "with the error term, the clean logit difference is the model's own", atol=1e-3)
+print("IOI: the visible checks pass")
+
+# %% graded id=ex14_ioi_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_b = ioi_batch(10, template=4, seed=141)
+_zh = attn_sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _, _c = model.run_with_cache(_b["tokens"], names_filter=[_zh, "ln_final.hook_scale"])
+    _a = attn_sae.encode(_c[_zh])[:, -1]
+    _od = torch.einsum("lhd,hdm->lm", attn_sae.W_dec.reshape(attn_sae.cfg.d_sae, model.cfg.n_heads, -1),
+                       model.W_O[ATTN_LAYER])
+    _od = _od - _od.mean(-1, keepdim=True)
+    _ref = _a * (_od @ (model.W_U[:, _b["io"]] - model.W_U[:, _b["s"]])).T / _c["ln_final.hook_scale"][:, -1]
+_got = attn_latent_dla(model, attn_sae, ATTN_LAYER, _b["tokens"], _b["io"], _b["s"])
+_chk.assert_close(_got, _ref, "attn_latent_dla", atol=1e-4)
+# the latent set is compared with the reference's, computed on the same prompts
+_chk.assert_same_set(torch.as_tensor(top_ioi_latents(_ref, k=4)).tolist(), _ref.mean(0).topk(4).indices.tolist(),
+                     "top_ioi_latents: the set of IOI latents")
+_chk.assert_true(torch.as_tensor(top_ioi_latents(_ref, k=4)).tolist() == _ref.mean(0).topk(4).indices.tolist(),
+                 "top_ioi_latents: the latents should be ordered best first")
+### END HIDDEN TESTS
+
+# %% graded id=ex14_ioi_test2 points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_b = ioi_batch(8, template=5, seed=142)
+_vh, _ph = f"blocks.{ATTN_LAYER}.attn.hook_v", f"blocks.{ATTN_LAYER}.attn.hook_pattern"
+_g = torch.Generator().manual_seed(142)
+_lats = torch.randint(0, attn_sae.cfg.d_sae, (3,), generator=_g)
+with torch.no_grad():
+    _, _c = model.run_with_cache(_b["tokens"], names_filter=[_vh, _ph])
+_wn = attn_sae.W_dec.detach().reshape(attn_sae.cfg.d_sae, model.cfg.n_heads, -1).norm(dim=-1)
+_rows = torch.arange(len(_b["tokens"]), device=device)
+_got = ioi_latent_sources(model, attn_sae, ATTN_LAYER, _b, _lats)
+for _j, _l in enumerate(_lats.tolist()):
+    _w = attn_sae.W_enc[:, _l].detach().reshape(model.cfg.n_heads, model.cfg.d_head)
+    _dfa = torch.einsum("bshd,hd,bhs->bs", _c[_vh], _w, _c[_ph][:, :, -1])
+    _chk.assert_true(int(_got["head"][_j]) == int(_wn[_l].argmax()), f"ioi_latent_sources: head of latent {_l}")
+    for _key, _pos in [("io", "io_pos"), ("s1", "s1_pos"), ("s2", "s2_pos")]:
+        _chk.assert_scalar_close(_got[_key][_j], _dfa[_rows, _b[_pos]].mean(), f"ioi_latent_sources: {_key!r} of latent {_l}",
+                                 atol=1e-4)
+### END HIDDEN TESTS
+
+# %% graded id=ex14_ioi_test3 points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_b = ioi_batch(8, template=6, seed=143)
+_met = ioi_metric_for(_b)
+_zh = attn_sae.cfg.metadata.hook_name
+with torch.no_grad():
+    _, _c = model.run_with_cache(_b["tokens"], names_filter=_zh)
+    _z = _c[_zh]
+    _f = attn_sae.encode(_z)
+    _err = _z - attn_sae.decode(_f)
+    _lats = _f[:, -1].mean(0).topk(3).indices  # latents active at the last position
+    _fz = _f.clone()
+    _fz[..., _lats] = 0
+    _clean = _met(model(_b["tokens"])).item()
+    _abl = _met(model.run_with_hooks(_b["tokens"], fwd_hooks=[(_zh, lambda a, hook: attn_sae.decode(_fz) + _err)])).item()
+model.reset_saes()
+_gc, _ga = ablated_logit_diff(model, attn_sae, _b["tokens"], _met, _lats)
+_chk.assert_true(len(model.acts_to_saes) == 0, "ablated_logit_diff left an SAE attached")
+_chk.assert_scalar_close(_gc, _clean, "ablated_logit_diff: clean logit difference", atol=1e-3)
+_chk.assert_scalar_close(_ga, _abl, "ablated_logit_diff: logit difference with the latents ablated", atol=1e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.15 (bonus) Latent geometry
+# > Difficulty: ●●○○○  Importance: ●●○○○
+#
+# Latents are directions, so we can compare them. Two latents of one SAE with very similar decoder
+# directions are often a *split* of one concept (e.g. "animal as subject" and "animal as object"), and a
+# latent can *absorb* a case of another (a "first name" latent that does not fire on "Mary" because a
+# "Mary" latent took over). Comparing decoder directions across two SAEs of the same site (different layers,
+# widths or training runs) shows which latents they share.
+#
+# * `nearest_latents(sae, latent, k)` → `(ids [k], cos [k])`: the `k` other latents whose decoder rows have the
+#   highest cosine similarity with `latent`'s, best first (never the latent itself).
+# * `best_matches(sae_a, sae_b, latents)` → `(ids [n], cos [n])`: for each of the given latents of `sae_a`, the
+#   latent of `sae_b` with the most similar decoder direction, and that cosine similarity.
+#
+# Work with one row (or a few) against the whole decoder: a `[d_sae, d_sae]` matrix of the hub SAEs would take
+# gigabytes.
+
+# %% solution id=ex15_geometry
+def nearest_latents(sae, latent: int, k: int = 5):
+    """(ids [k], cos [k]) of the other latents most similar to ``latent`` (decoder cosine similarity)."""
+    ### BEGIN SOLUTION
+    w = torch.nn.functional.normalize(sae.W_dec.detach(), dim=-1)
+    sims = w @ w[latent]
+    sims[latent] = -float("inf")
+    top = sims.topk(k)
+    return top.indices, top.values
+    ### END SOLUTION
+
+
+def best_matches(sae_a, sae_b, latents):
+    """(ids [n], cos [n]): for each latent of sae_a, the most similar decoder direction of sae_b."""
+    ### BEGIN SOLUTION
+    wa = torch.nn.functional.normalize(sae_a.W_dec.detach()[torch.as_tensor(latents, dtype=torch.long)], dim=-1)
+    wb = torch.nn.functional.normalize(sae_b.W_dec.detach(), dim=-1)
+    best = (wa @ wb.T).max(dim=-1)
+    return best.indices, best.values
+    ### END SOLUTION
+
+# %% code
+_ids, _cos = nearest_latents(sae, int(animal_ids[0]), k=5)
+print(f"latents closest to the animal latent {int(animal_ids[0])}:", _ids.tolist(), [round(c, 3) for c in _cos.tolist()])
+sae_below = load_sae("resid_pre", LAYER - 1, device=device) if LAYER > 0 else sae
+_m_ids, _m_cos = best_matches(sae, sae_below, animal_ids)
+print(f"best matches of the animal latents in the layer-{LAYER - 1} SAE:", _m_ids.tolist(),
+      [round(c, 3) for c in _m_cos.tolist()])
+
+# %% visible id=ex15_geometry_visible
+checks.assert_shape(_ids, (5,), "nearest_latents ids")
+checks.assert_true(int(animal_ids[0]) not in _ids.tolist(), "nearest_latents must not return the latent itself")
+checks.assert_true(bool((_cos <= 1 + 1e-5).all()), "cosine similarities are at most 1")
+checks.assert_shape(_m_ids, (len(animal_ids),), "best_matches ids")
+print("latent geometry: the visible checks pass")
+
+# %% graded id=ex15_geometry_test points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+from sae_lens import StandardSAE, StandardSAEConfig
+from sae_lens.saes.sae import SAEMetadata
+
+torch.manual_seed(151)
+_sa = StandardSAE(StandardSAEConfig(d_in=10, d_sae=30, metadata=SAEMetadata(hook_name="blocks.0.hook_resid_pre")))
+_sb = StandardSAE(StandardSAEConfig(d_in=10, d_sae=45, metadata=SAEMetadata(hook_name="blocks.1.hook_resid_pre")))
+with torch.no_grad():
+    _sa.W_dec.mul_(torch.rand(30, 1) * 3 + 0.1)  # rows of different norms
+    _sb.W_dec.mul_(torch.rand(45, 1) * 3 + 0.1)
+for _s, _l in [(_sa, 3), (_sa, 29), (sae, int(torch.randint(0, sae.cfg.d_sae, (1,))))]:
+    _w = torch.nn.functional.normalize(_s.W_dec.detach(), dim=-1)
+    _sim = _w @ _w[_l]
+    _sim[_l] = -2.0
+    _t = _sim.topk(4)
+    _gi, _gc = nearest_latents(_s, _l, k=4)
+    _chk.assert_true(torch.as_tensor(_gi).tolist() == _t.indices.tolist(), f"nearest_latents({_l}): ids")
+    _chk.assert_close(_gc, _t.values, f"nearest_latents({_l}): cosine similarities", atol=1e-5)
+_lats = [0, 7, 19, 7]
+_wa = torch.nn.functional.normalize(_sa.W_dec.detach()[_lats], dim=-1)
+_wb = torch.nn.functional.normalize(_sb.W_dec.detach(), dim=-1)
+_best = (_wa @ _wb.T).max(-1)
+_gi, _gc = best_matches(_sa, _sb, _lats)
+_chk.assert_true(torch.as_tensor(_gi).tolist() == _best.indices.tolist(), "best_matches: ids")
+_chk.assert_close(_gc, _best.values, "best_matches: cosine similarities", atol=1e-5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## What next
+#
+# You can now read a latent from several sides and find the latents behind a behaviour. Section 2 connects
+# latents *to each other* (SAE circuits, transcoders), and section 3 trains and evaluates SAEs.

@@ -1,0 +1,1440 @@
+# %% [markdown]
+# # Section 2 — SAE circuits
+#
+# Section 1 read SAE latents one at a time: when a latent fires, and what it writes. This section asks how
+# latents **connect**. When a latent in layer 2 fires, which layer-1 latents caused it? Which input tokens
+# drive it? Which logits does it push up? If SAE latents are the right units, the model's computation should
+# look like a sparse graph with latents as nodes, and that graph should be small enough to read.
+#
+# There are two kinds of tools here.
+#
+# * **Gradients through the real model.** An SAE writes its reconstruction back into the residual stream.
+#   If we add back the part it fails to reconstruct (the *error term*) and hold that part fixed, the model
+#   runs exactly as before, but every later activation becomes a differentiable function of the SAE's latents.
+#   A Jacobian then tells us how strongly each earlier latent drives each later one on this prompt.
+# * **Weights only, with transcoders.** A transcoder is an SAE trained to *replace* an MLP layer: it reads
+#   the MLP's input and predicts the MLP's output through a sparse layer of latents. Its encoder directions
+#   live in the residual stream, so we can read off which tokens (*de-embedding*) or which earlier latents
+#   (*pullback*) feed a latent by multiplying weight matrices. No data is needed.
+#
+# The section ends with a "blind" case study: you describe a latent from its circuit alone, and only then look
+# at where it actually fires.
+#
+# | part | exercises |
+# |---|---|
+# | gradients through the model | 2.1 latent → latent Jacobian · 2.2 token → latent and latent → logit |
+# | reading the connections | 2.3 attribution heatmap and top pairs |
+# | transcoders | 2.4 running a transcoder in place of the MLP |
+# | weights-only circuits | 2.5 de-embedding · 2.6 pullback |
+# | putting it together | 2.7 a blind case study |
+#
+# **How the notebook is graded.** Write your code between the lines of each answer cell (replace
+# `raise NotImplementedError()`). A visible test follows every answer: it checks shapes and a small case.
+# A locked graded test then runs hidden checks on other prompts and on small random models. Some later
+# exercises call functions from earlier ones, so work through the notebook in order.
+
+# %% setup id=setup
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from sae_course import checks, plots
+from sae_course.config import setup_notebook, sized
+from sae_course.zoo import describe, load_model, load_sae, resolve_mode, zoo_tokens
+
+SETUP = setup_notebook(seed=0)
+device = SETUP.device
+plots.use_offline_renderer()
+
+MODE = resolve_mode()
+INFO = describe()
+model = load_model(device=device)
+model.eval()
+# Nothing in this section trains the model or the SAEs: we only differentiate with respect to activations.
+for _p in model.parameters():
+    _p.requires_grad_(False)
+
+
+def _layers_with(site):
+    """The layers that have an SAE of this kind (describe() lists them for the zoo and for the hub)."""
+    return sorted(int(layer) for layer in INFO["saes"][site]["layers"])
+
+
+# Two residual-stream SAEs one layer apart (exercises 2.1-2.3) and two transcoders, an early and a later one
+# (exercises 2.4-2.7), taken from the first layers that have them.
+_resid = _layers_with("resid_pre")
+if len([layer for layer in _resid if layer >= 1]) >= 2:  # skip layer 0, whose residual stream is just embeddings
+    _resid = [layer for layer in _resid if layer >= 1]
+L_UP, L_DOWN = _resid[0], _resid[1]
+_tc = _layers_with("transcoder")
+TC_EARLY, TC_LATE = _tc[0], _tc[1]
+
+sae_up = load_sae("resid_pre", L_UP, device=device)
+sae_down = load_sae("resid_pre", L_DOWN, device=device)
+tc_early = load_sae("transcoder", TC_EARLY, device=device)
+tc_late = load_sae("transcoder", TC_LATE, device=device)
+for _sae in (sae_up, sae_down, tc_early, tc_late):
+    _sae.eval()
+    for _p in _sae.parameters():
+        _p.requires_grad_(False)
+
+
+def layer_of(hook_name: str) -> int:
+    """'blocks.3.hook_resid_pre' -> 3."""
+    return int(hook_name.split(".")[1])
+
+
+def tok_strs(ids) -> list[str]:
+    """Token ids -> their strings, one string per id."""
+    return [model.tokenizer.decode([int(i)]) for i in torch.as_tensor(ids).flatten().tolist()]
+
+
+def latent_acts_at(sae, tokens: Tensor, pos: int) -> Tensor:
+    """[d_sae]: the SAE's latent activations at ``pos`` of one prompt (tokens: [seq]) on the clean model."""
+    hook = sae.cfg.metadata.hook_name
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens.reshape(1, -1), names_filter=hook)
+        return sae.encode(cache[hook][0, pos])
+
+
+print(f"mode={MODE}  layers={model.cfg.n_layers}  d_model={model.cfg.d_model}  d_vocab={model.cfg.d_vocab}")
+for _name, _sae in [("sae_up", sae_up), ("sae_down", sae_down), ("tc_early", tc_early), ("tc_late", tc_late)]:
+    _out = _sae.cfg.metadata.hook_name_out
+    print(f"{_name:9s} {type(_sae).__name__:14s} d_sae={_sae.cfg.d_sae:6d}  reads {_sae.cfg.metadata.hook_name}"
+          + (f"  writes {_out}" if _out else ""))
+
+# A few held-out sequences from the course corpus (tokenised for whichever model is loaded).
+prompts = zoo_tokens(8, sized(full=64, ci=48), split="val", seed=0, model=model).to(device)
+prompt = prompts[0]
+print("prompt:", model.tokenizer.decode(prompt[:24].tolist()), "...")
+
+# %% [markdown]
+# ## Part 1 — Gradients through the model, with the SAE error term held fixed
+#
+# ### The error term
+#
+# Take a residual-stream SAE at hook $h$. On a token whose activation is $x$, it computes latents
+# $f = \mathrm{enc}(x)$ and a reconstruction $\hat x = \mathrm{dec}(f) = f\,W_\text{dec} + b_\text{dec}$. The
+# reconstruction is not perfect, so define the **error term**
+#
+# $$\varepsilon = x - \mathrm{dec}(\mathrm{enc}(x)), \qquad\text{so that}\qquad x = \mathrm{dec}(f) + \varepsilon .$$
+#
+# Now treat $f$ as a free variable and $\varepsilon$ as a constant. Writing $\mathrm{dec}(f) + \varepsilon$ into
+# the model at hook $h$ changes nothing at the current values (the model's output is exactly the clean output),
+# but everything downstream has become a function of $f$. Because $\mathrm{dec}$ is linear, moving latent $j$ by
+# $\delta$ is the same as adding $\delta\,W_\text{dec}[j]$ to the residual stream.
+#
+# Why hold $\varepsilon$ fixed instead of dropping it? Without it, the downstream layers would see
+# $\hat x$ instead of $x$, a slightly different input, and every gradient would be measured at the wrong point.
+# Splicing the bare reconstruction in is an approximation of the model; splicing it in *with* the error term
+# is the model.
+#
+# ### Exercise 2.1 — latent-to-latent Jacobian
+# > Difficulty: ●●●○○ · Importance: ●●●●●
+#
+# Two SAEs, `sae_up` at an earlier hook and `sae_down` at a later one. For a single prompt and one position
+# `pos`, compute the Jacobian
+#
+# $$J_{ij} = \frac{\partial\, g_{d_i}[\text{pos}]}{\partial\, f_{u_j}[\text{pos}]}$$
+#
+# where $f$ are the upstream latents, $g = \mathrm{enc}_\text{down}(\cdot)$ the downstream latents (after their
+# activation function), $u$ = `up_latents` and $d$ = `down_latents`. Only the upstream latents *at* `pos` move;
+# every other position keeps its clean values, and the upstream error term is held fixed everywhere.
+#
+# A recipe:
+# 1. Run the model once and cache the activation at `sae_up`'s hook (`sae_up.cfg.metadata.hook_name`).
+#    Compute the latents and the error term there, without gradients.
+# 2. Write a function from the chosen latent values (a vector of length `len(up_latents)`) to the chosen
+#    downstream latents at `pos`: put the values into a copy of the latents, decode, add the error term, write
+#    the result into the model with a hook, capture the activation at `sae_down`'s hook, and encode it.
+# 3. Differentiate that function: `torch.autograd.functional.jacobian` does it in one call, or loop over the
+#    downstream latents with `torch.autograd.grad`.
+#
+# Downstream latents that are off at `pos` have a zero row: a ReLU that is off passes no gradient. The
+# model's parameters have `requires_grad=False` here, so only your inputs carry gradients.
+
+# %% solution id=ex01_latent_jacobian
+def latent_to_latent_jacobian(model, sae_up, sae_down, tokens: Tensor, pos: int, up_latents, down_latents) -> Tensor:
+    """How the downstream SAE's latents at ``pos`` respond to the upstream SAE's latents at ``pos``.
+
+    tokens: [seq] token ids of one prompt.  pos: a position in it.
+    up_latents: [n_up] ids of upstream latents.  down_latents: [n_down] ids of downstream latents.
+    Returns J: [n_down, n_up], J[i, j] = d down_latents[i] / d up_latents[j], with the upstream SAE's
+    error term held fixed (so the forward pass equals the clean model's).
+    """
+    ### BEGIN SOLUTION
+    hook_up, hook_down = sae_up.cfg.metadata.hook_name, sae_down.cfg.metadata.hook_name
+    toks = tokens.reshape(1, -1)
+    up_latents = torch.as_tensor(up_latents, device=toks.device)
+    down_latents = torch.as_tensor(down_latents, device=toks.device)
+    with torch.no_grad():
+        _, cache = model.run_with_cache(toks, names_filter=hook_up)
+        x_up = cache[hook_up][0]
+        acts_up = sae_up.encode(x_up)
+        error = x_up - sae_up.decode(acts_up)
+
+    def downstream(chosen: Tensor) -> Tensor:
+        acts = acts_up.clone()
+        acts[pos, up_latents] = chosen
+        new_x = sae_up.decode(acts) + error
+        store = {}
+
+        def splice(act, hook):
+            return new_x.unsqueeze(0).to(act.dtype)
+
+        def grab(act, hook):
+            store["x"] = act[0, pos]
+
+        model.run_with_hooks(toks, fwd_hooks=[(hook_up, splice), (hook_down, grab)])
+        return sae_down.encode(store["x"])[down_latents]
+
+    return torch.autograd.functional.jacobian(downstream, acts_up[pos, up_latents])
+    ### END SOLUTION
+
+# %% visible id=ex01_latent_jacobian_visible
+_pos = 10
+_a_up, _a_down = latent_acts_at(sae_up, prompt, _pos), latent_acts_at(sae_down, prompt, _pos)
+_up = _a_up.topk(3).indices
+_down = torch.cat([_a_down.topk(2).indices, (_a_down == 0).nonzero()[:1, 0]])
+_J = latent_to_latent_jacobian(model, sae_up, sae_down, prompt, _pos, _up, _down)
+checks.assert_shape(_J, (3, 3), "latent_to_latent_jacobian output for 3 downstream and 3 upstream latents")
+checks.assert_true(torch.isfinite(_J).all(), "latent_to_latent_jacobian: the Jacobian has NaN or inf entries")
+checks.assert_true((_J[2] == 0).all(),
+                   "latent_to_latent_jacobian: a downstream latent that is off at pos should have a zero row")
+checks.assert_true(_J[:2].abs().sum() > 0,
+                   "latent_to_latent_jacobian: the rows of active downstream latents are all zero; is the gradient "
+                   "flowing from your spliced activation to the downstream hook?")
+# One entry against a finite difference: nudge the residual stream along the upstream decoder direction.
+with torch.no_grad():
+    _e = torch.zeros(sae_up.cfg.d_sae, device=device)
+    _e[_up[0]] = 1.0
+    _dir = sae_up.decode(_e) - sae_up.decode(torch.zeros_like(_e))
+    _x_norm = model.run_with_cache(prompt[None], names_filter=sae_up.cfg.metadata.hook_name)[1][
+        sae_up.cfg.metadata.hook_name][0, _pos].norm()
+    _eps = float(0.01 * _x_norm / _dir.norm())
+    _vals = []
+    for _s in (1.0, -1.0):
+        def _nudge(act, hook, _s=_s):
+            act = act.clone()
+            act[0, _pos] += _s * _eps * _dir
+            return act
+        _store = {}
+        model.run_with_hooks(prompt[None], fwd_hooks=[(sae_up.cfg.metadata.hook_name, _nudge),
+                                                      (sae_down.cfg.metadata.hook_name,
+                                                       lambda act, hook: _store.update(x=act[0, _pos]))])
+        _vals.append(sae_down.encode(_store["x"])[_down[0]])
+    _fd = (_vals[0] - _vals[1]) / (2 * _eps)
+checks.assert_scalar_close(_J[0, 0], _fd, "J[0, 0] compared with a finite difference", atol=1e-3 + 0.02 * _J.abs().max().item(), rtol=0.05)
+print("latent_to_latent_jacobian passes the visible checks.")
+
+# %% graded id=ex01_latent_jacobian_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _ref_l2l(model, sae_up, sae_down, tokens, pos, up, down):
+    h_up, h_down = sae_up.cfg.metadata.hook_name, sae_down.cfg.metadata.hook_name
+    t = tokens.reshape(1, -1)
+    with torch.no_grad():
+        _, c = model.run_with_cache(t, names_filter=h_up)
+        x = c[h_up][0]
+        f = sae_up.encode(x)
+        err = x - sae_up.decode(f)
+    rows = []
+    for d in down.tolist():
+        v = f[pos, up].clone().requires_grad_(True)
+        ff = f.clone()
+        ff[pos, up] = v
+        xx = sae_up.decode(ff) + err
+        st = {}
+        model.run_with_hooks(t, fwd_hooks=[(h_up, lambda a, hook: xx[None].to(a.dtype)),
+                                           (h_down, lambda a, hook: st.update(y=a[0, pos]))])
+        g = sae_down.encode(st["y"])[d]
+        rows.append(torch.autograd.grad(g, v, allow_unused=True)[0] if g.requires_grad else torch.zeros_like(v))
+    return torch.stack([r if r is not None else torch.zeros_like(f[pos, up]) for r in rows])
+
+def _world(seed, dev):
+    from sae_lens import HookedSAETransformer, StandardSAE, StandardSAEConfig
+    from sae_lens.saes.sae import SAEMetadata
+    from transformer_lens import HookedTransformerConfig
+    cfg = HookedTransformerConfig(n_layers=3, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                  act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+    m = HookedSAETransformer(cfg)
+    for p in m.parameters():
+        p.requires_grad_(False)
+    g = torch.Generator().manual_seed(seed)
+    saes = []
+    for layer, d_sae in [(1, 40), (2, 36)]:
+        s = StandardSAE(StandardSAEConfig(d_in=24, d_sae=d_sae, device=str(dev),
+                                          metadata=SAEMetadata(hook_name=f"blocks.{layer}.hook_resid_pre")))
+        with torch.no_grad():
+            s.W_enc.copy_(torch.randn(24, d_sae, generator=g).to(dev) * 0.5)
+            s.W_dec.copy_(torch.randn(d_sae, 24, generator=g).to(dev) * 0.1)
+            s.b_enc.copy_(torch.randn(d_sae, generator=g).to(dev) * 0.05)
+            s.b_dec.copy_(torch.randn(24, generator=g).to(dev) * 0.05)
+        for p in s.parameters():
+            p.requires_grad_(False)
+        saes.append(s)
+    toks = torch.randint(0, 40, (16,), generator=g).to(dev)
+    return m, saes[0], saes[1], toks
+
+def _pick(model, sae_up, sae_down, toks, pos, n_up, n_down):
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks.reshape(1, -1))
+        a = sae_up.encode(c[sae_up.cfg.metadata.hook_name][0, pos])
+        b = sae_down.encode(c[sae_down.cfg.metadata.hook_name][0, pos])
+    up = torch.cat([a.topk(n_up - 1).indices, (a == 0).nonzero()[:1, 0]])
+    down = torch.cat([b.topk(n_down - 1).indices, (b == 0).nonzero()[:1, 0]])
+    return up, down
+
+model.reset_hooks()
+model.reset_saes()
+# Small random models: the SAEs reconstruct badly, so the error term matters a lot.
+for _seed, _pos in [(11, 9), (12, 14)]:
+    _m, _su, _sd, _t = _world(_seed, device)
+    _up, _down = _pick(_m, _su, _sd, _t, _pos, 5, 4)
+    _ref = _ref_l2l(_m, _su, _sd, _t, _pos, _up, _down)
+    _got = latent_to_latent_jacobian(_m, _su, _sd, _t, _pos, _up, _down)
+    _chk.assert_close(_got, _ref, f"Jacobian on a small random model (seed {_seed}, pos {_pos})",
+                      atol=1e-5 + 1e-3 * _ref.abs().max().item(), rtol=1e-3)
+# The course model and its SAEs.
+_t = _zoo_tokens(2, 32, split="test", seed=5, model=model)[1].to(device)
+for _pos in (7, 25):
+    _up, _down = _pick(model, sae_up, sae_down, _t, _pos, 5, 4)
+    _ref = _ref_l2l(model, sae_up, sae_down, _t, _pos, _up, _down)
+    _got = latent_to_latent_jacobian(model, sae_up, sae_down, _t, _pos, _up, _down)
+    _chk.assert_close(_got, _ref, f"Jacobian on the course model (pos {_pos})",
+                      atol=1e-5 + 1e-3 * _ref.abs().max().item(), rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% graded id=ex01_latent_jacobian_test2 points=1
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _fd_l2l(model, sae_up, sae_down, tokens, pos, up, down, rel=0.01):
+    """Central differences on the clean model: nudge the residual along each upstream decoder direction."""
+    h_up, h_down = sae_up.cfg.metadata.hook_name, sae_down.cfg.metadata.hook_name
+    t = tokens.reshape(1, -1)
+    out = torch.zeros(len(down), len(up))
+    same_side = torch.zeros(len(down), len(up), dtype=torch.bool)
+    with torch.no_grad():
+        x_norm = model.run_with_cache(t, names_filter=h_up)[1][h_up][0, pos].norm()
+        zero = torch.zeros(sae_up.cfg.d_sae, device=t.device)
+        for j, u in enumerate(up.tolist()):
+            e = zero.clone()
+            e[u] = 1.0
+            direction = sae_up.decode(e) - sae_up.decode(zero)
+            eps = float(rel * x_norm / direction.norm())
+            vals = []
+            for s in (1.0, -1.0):
+                def nudge(a, hook, s=s):
+                    a = a.clone()
+                    a[0, pos] += s * eps * direction
+                    return a
+                st = {}
+                model.run_with_hooks(t, fwd_hooks=[(h_up, nudge), (h_down, lambda a, hook: st.update(y=a[0, pos]))])
+                vals.append(sae_down.encode(st["y"])[down].cpu())
+            out[:, j] = (vals[0] - vals[1]) / (2 * eps)
+            same_side[:, j] = (vals[0] > 0) == (vals[1] > 0)
+    return out, same_side
+
+model.reset_hooks()
+model.reset_saes()
+_t = _zoo_tokens(3, 40, split="test", seed=9, model=model)[2].to(device)
+for _pos in (12, 30):
+    with torch.no_grad():
+        _, _c = model.run_with_cache(_t[None])
+        _a = sae_up.encode(_c[sae_up.cfg.metadata.hook_name][0, _pos])
+        _b = sae_down.encode(_c[sae_down.cfg.metadata.hook_name][0, _pos])
+    _up = torch.cat([_a.topk(4).indices, (_a == 0).nonzero()[:1, 0]])
+    _down = torch.cat([_b.topk(4).indices, (_b == 0).nonzero()[:1, 0]])
+    _got = latent_to_latent_jacobian(model, sae_up, sae_down, _t, _pos, _up, _down).detach().cpu()
+    _fd, _ok = _fd_l2l(model, sae_up, sae_down, _t, _pos, _up, _down)
+    _chk.assert_shape(_got, (5, 5), "Jacobian shape")
+    _scale = _fd.abs().max().item()
+    _chk.assert_close(_got[_ok], _fd[_ok], f"Jacobian vs finite differences on the course model (pos {_pos})",
+                      atol=1e-4 + 0.02 * _scale, rtol=0.05)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The cell below draws the Jacobian between the most active latents of the two SAEs at one position. Each
+# entry says how much a downstream latent would move per unit of an upstream latent. Compare it with the
+# **virtual weights** $W_\text{dec}^{\text{up}}\,W_\text{enc}^{\text{down}}$, what the Jacobian would be if the
+# block between the two hooks were the identity (the residual connection alone, ignoring layer norm and the
+# block's own attention and MLP). When the two look alike, the connection goes mostly straight through the
+# residual stream; when they differ, the block in between is doing the work.
+
+# %% code
+_pos = 20
+_a_up, _a_down = latent_acts_at(sae_up, prompt, _pos), latent_acts_at(sae_down, prompt, _pos)
+_up, _down = _a_up.topk(12).indices, _a_down.topk(12).indices
+_J = latent_to_latent_jacobian(model, sae_up, sae_down, prompt, _pos, _up, _down)
+_virtual = (sae_up.W_dec[_up] @ sae_down.W_enc[:, _down]).T * (_a_down[_down] > 0)[:, None]
+_corr = np.corrcoef(_J.flatten().cpu().numpy(), _virtual.flatten().cpu().numpy())[0, 1]
+print(f"correlation between the Jacobian and the virtual weights: {_corr:.2f}")
+plots.heatmap(_J, x=[f"up {i}" for i in _up.tolist()], y=[f"down {i}" for i in _down.tolist()],
+              title=f"d(down latent)/d(up latent) at position {_pos} ('{tok_strs(prompt[_pos:_pos + 1])[0]}')",
+              xlabel=f"layer {L_UP} latent", ylabel=f"layer {L_DOWN} latent").show()
+
+# %% [markdown]
+# ### Exercise 2.2 — from tokens to latents, and from latents to logits
+# > Difficulty: ●●○○○ · Importance: ●●●●○
+#
+# The same trick works at the two ends of the model.
+#
+# **Token → latent.** Which input tokens drive a latent? Differentiate the latent's activation at `pos` with
+# respect to the token embeddings (the output of the `hook_embed` hook, $E[t_p]$ for every position $p$). This
+# gives one gradient vector per position, `grads[p]` of size `d_model`. A single number per token is the
+# **gradient × input** attribution
+#
+# $$\text{attr}[p] = \frac{\partial\, f_\ell[\text{pos}]}{\partial E[t_p]} \cdot E[t_p],$$
+#
+# the first-order estimate of how much the latent would drop if token $p$'s embedding were removed. Positions
+# after `pos` cannot matter (attention is causal), so their gradients are zero. Differentiate the latent's
+# activation (after the activation function), not its pre-activation.
+#
+# **Latent → logit.** Which outputs does a latent push? With the error term held fixed as in 2.1,
+# differentiate the model's logits at `pos` for the tokens `token_ids` with respect to the SAE's latents
+# `latents` at `pos`. Logits, not log-probabilities: we want the latent's effect on each output separately.
+# The logits at `pos` are the model's prediction of the token that comes *after* position `pos`.
+
+# %% solution id=ex02_token_to_latent
+def token_to_latent_gradients(model, sae, tokens: Tensor, pos: int, latent: int) -> tuple[Tensor, Tensor]:
+    """Gradient of one SAE latent's activation at ``pos`` with respect to the token embeddings.
+
+    tokens: [seq] token ids of one prompt.
+    Returns (grads, attribution): grads [seq, d_model] = d act / d hook_embed[p] for every position p,
+    attribution [seq] = grads[p] · hook_embed[p] (gradient × input).
+    """
+    ### BEGIN SOLUTION
+    hook = sae.cfg.metadata.hook_name
+    store = {}
+
+    def leaf_embed(act, hook):
+        act = act.detach().requires_grad_(True)
+        store["embed"] = act
+        return act
+
+    def grab(act, hook):
+        store["x"] = act[0, pos]
+
+    model.run_with_hooks(tokens.reshape(1, -1), fwd_hooks=[("hook_embed", leaf_embed), (hook, grab)])
+    act = sae.encode(store["x"])[latent]
+    if not act.requires_grad:
+        grads = torch.zeros_like(store["embed"][0])
+    else:
+        grads = torch.autograd.grad(act, store["embed"])[0][0]
+    return grads, (grads * store["embed"][0].detach()).sum(-1)
+    ### END SOLUTION
+
+# %% visible id=ex02_token_to_latent_visible
+_pos = 12
+_acts = latent_acts_at(sae_up, prompt, _pos)
+_latent = int(_acts.argmax())
+_g, _attr = token_to_latent_gradients(model, sae_up, prompt, _pos, _latent)
+checks.assert_shape(_g, (len(prompt), model.cfg.d_model), "token_to_latent_gradients: grads")
+checks.assert_shape(_attr, (len(prompt),), "token_to_latent_gradients: attribution")
+checks.assert_true((_g[_pos + 1:] == 0).all(), "token_to_latent_gradients: positions after pos cannot affect the latent "
+                                               "(causal attention), so their gradients must be zero")
+checks.assert_true(_g[: _pos + 1].abs().sum() > 0, "token_to_latent_gradients: all gradients are zero for an active latent")
+_off = int((_acts == 0).nonzero()[0, 0])
+_g0, _ = token_to_latent_gradients(model, sae_up, prompt, _pos, _off)
+checks.assert_true((_g0 == 0).all(), "token_to_latent_gradients: a latent that is off at pos should get zero gradients "
+                                     "(differentiate the activation, after the ReLU)")
+print("token_to_latent_gradients passes the visible checks.")
+
+# %% graded id=ex02_token_to_latent_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _ref_t2l(model, sae, tokens, pos, latent):
+    st = {}
+    def leaf(a, hook):
+        a = a.detach().clone().requires_grad_(True)
+        st["e"] = a
+        return a
+    model.run_with_hooks(tokens.reshape(1, -1), fwd_hooks=[("hook_embed", leaf),
+                                                           (sae.cfg.metadata.hook_name, lambda a, hook: st.update(x=a))])
+    v = sae.encode(st["x"][0, pos])[latent]
+    g = torch.autograd.grad(v, st["e"])[0][0] if v.requires_grad else torch.zeros_like(st["e"][0])
+    return g, (g * st["e"][0].detach()).sum(-1)
+
+def _world(seed, dev):
+    from sae_lens import HookedSAETransformer, StandardSAE, StandardSAEConfig
+    from sae_lens.saes.sae import SAEMetadata
+    from transformer_lens import HookedTransformerConfig
+    cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                  act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+    m = HookedSAETransformer(cfg)
+    for p in m.parameters():
+        p.requires_grad_(False)
+    g = torch.Generator().manual_seed(seed)
+    s = StandardSAE(StandardSAEConfig(d_in=24, d_sae=32, device=str(dev),
+                                      metadata=SAEMetadata(hook_name="blocks.1.hook_resid_pre")))
+    with torch.no_grad():
+        for p in s.parameters():
+            p.copy_(torch.randn(p.shape, generator=g).to(dev) * (0.5 if p.ndim == 2 else 0.05))
+    for p in s.parameters():
+        p.requires_grad_(False)
+    return m, s, torch.randint(0, 40, (14,), generator=g).to(dev)
+
+def _cases(model, sae, toks, pos):
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks.reshape(1, -1), names_filter=sae.cfg.metadata.hook_name)
+        a = sae.encode(c[sae.cfg.metadata.hook_name][0, pos])
+    return [int(a.argmax()), int(a.topk(3).indices[-1]), int((a == 0).nonzero()[0, 0])]
+
+model.reset_hooks()
+model.reset_saes()
+_worlds = [(*_world(21, device), 9), (*_world(22, device), 5)]
+_t = _zoo_tokens(2, 32, split="test", seed=6, model=model)[0].to(device)
+_worlds += [(model, sae_up, _t, 17), (model, sae_down, _t, 26)]
+for _m, _s, _toks, _pos in _worlds:
+    for _lat in _cases(_m, _s, _toks, _pos):
+        _rg, _ra = _ref_t2l(_m, _s, _toks, _pos, _lat)
+        _g, _a = token_to_latent_gradients(_m, _s, _toks, _pos, _lat)
+        _what = f"token_to_latent_gradients (latent {_lat} at pos {_pos}, d_model={_m.cfg.d_model})"
+        _chk.assert_close(_g, _rg, _what + ": grads", atol=1e-6 + 1e-3 * _rg.abs().max().item(), rtol=1e-3)
+        _chk.assert_close(_a, _ra, _what + ": attribution", atol=1e-6 + 1e-3 * _ra.abs().max().item(), rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now the other end: `latent_to_logit_gradients`. It is the recipe of exercise 2.1 with the logits in place of
+# the downstream SAE.
+
+# %% solution id=ex02_latent_to_logit
+def latent_to_logit_gradients(model, sae, tokens: Tensor, pos: int, latents, token_ids) -> Tensor:
+    """Jacobian of the logits at ``pos`` with respect to the SAE's latents at ``pos`` (error term held fixed).
+
+    tokens: [seq] token ids of one prompt.  latents: [n_latents] latent ids.  token_ids: [n_tokens] vocab ids.
+    Returns [n_tokens, n_latents]: entry [i, j] = d logits[pos, token_ids[i]] / d latent latents[j].
+    """
+    ### BEGIN SOLUTION
+    hook = sae.cfg.metadata.hook_name
+    toks = tokens.reshape(1, -1)
+    latents = torch.as_tensor(latents, device=toks.device)
+    token_ids = torch.as_tensor(token_ids, device=toks.device)
+    with torch.no_grad():
+        _, cache = model.run_with_cache(toks, names_filter=hook)
+        x = cache[hook][0]
+        acts = sae.encode(x)
+        error = x - sae.decode(acts)
+
+    def logits_of(chosen: Tensor) -> Tensor:
+        new_acts = acts.clone()
+        new_acts[pos, latents] = chosen
+        new_x = sae.decode(new_acts) + error
+        logits = model.run_with_hooks(toks, fwd_hooks=[(hook, lambda act, hook: new_x.unsqueeze(0).to(act.dtype))])
+        return logits[0, pos, token_ids]
+
+    return torch.autograd.functional.jacobian(logits_of, acts[pos, latents])
+    ### END SOLUTION
+
+# %% visible id=ex02_latent_to_logit_visible
+_pos = 12
+_lats = latent_acts_at(sae_down, prompt, _pos).topk(3).indices
+_toks = torch.tensor([1, 5, 7, 9], device=device)
+_G = latent_to_logit_gradients(model, sae_down, prompt, _pos, _lats, _toks)
+checks.assert_shape(_G, (4, 3), "latent_to_logit_gradients output for 4 tokens and 3 latents")
+checks.assert_true(torch.isfinite(_G).all() and _G.abs().sum() > 0,
+                   "latent_to_logit_gradients: expected finite, non-zero gradients")
+# A finite-difference check on the first latent: nudge the residual stream a little along its decoder
+# direction, both ways, and watch the logits.
+with torch.no_grad():
+    _h = sae_down.cfg.metadata.hook_name
+    _e = torch.zeros(sae_down.cfg.d_sae, device=device)
+    _e[_lats[0]] = 1.0
+    _dir = sae_down.decode(_e) - sae_down.decode(torch.zeros_like(_e))
+    _eps = 1e-2
+    def _nudge(act, hook, s):
+        act = act.clone()
+        act[0, _pos] += s * _eps * _dir
+        return act
+    _lp = model.run_with_hooks(prompt[None], fwd_hooks=[(_h, lambda a, hook: _nudge(a, hook, 1.0))])[0, _pos, _toks]
+    _lm = model.run_with_hooks(prompt[None], fwd_hooks=[(_h, lambda a, hook: _nudge(a, hook, -1.0))])[0, _pos, _toks]
+checks.assert_close(_G[:, 0], (_lp - _lm) / (2 * _eps), "first column compared with a finite difference",
+                    atol=1e-3 + 0.02 * _G.abs().max().item(), rtol=0.05)
+print("latent_to_logit_gradients passes the visible checks.")
+
+# %% graded id=ex02_latent_to_logit_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _ref_l2logit(model, sae, tokens, pos, lats, tids):
+    h = sae.cfg.metadata.hook_name
+    t = tokens.reshape(1, -1)
+    with torch.no_grad():
+        _, c = model.run_with_cache(t, names_filter=h)
+        x = c[h][0]
+        f = sae.encode(x)
+        err = x - sae.decode(f)
+    v = f[pos, lats].clone().requires_grad_(True)
+    ff = f.clone()
+    ff[pos, lats] = v
+    xx = sae.decode(ff) + err
+    out = model.run_with_hooks(t, fwd_hooks=[(h, lambda a, hook: xx[None].to(a.dtype))])[0, pos, tids]
+    return torch.stack([torch.autograd.grad(out[i], v, retain_graph=True)[0] for i in range(len(tids))])
+
+def _world(seed, dev):
+    from sae_lens import HookedSAETransformer, StandardSAE, StandardSAEConfig
+    from sae_lens.saes.sae import SAEMetadata
+    from transformer_lens import HookedTransformerConfig
+    cfg = HookedTransformerConfig(n_layers=3, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                  act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+    m = HookedSAETransformer(cfg)
+    for p in m.parameters():
+        p.requires_grad_(False)
+    g = torch.Generator().manual_seed(seed)
+    s = StandardSAE(StandardSAEConfig(d_in=24, d_sae=32, device=str(dev),
+                                      metadata=SAEMetadata(hook_name="blocks.1.hook_resid_pre")))
+    with torch.no_grad():
+        s.W_enc.copy_(torch.randn(24, 32, generator=g).to(dev) * 0.5)
+        s.W_dec.copy_(torch.randn(32, 24, generator=g).to(dev) * 0.1)
+        s.b_enc.copy_(torch.randn(32, generator=g).to(dev) * 0.05)
+        s.b_dec.copy_(torch.randn(24, generator=g).to(dev) * 0.05)
+    for p in s.parameters():
+        p.requires_grad_(False)
+    return m, s, torch.randint(0, 40, (15,), generator=g).to(dev)
+
+model.reset_hooks()
+model.reset_saes()
+_gen = torch.Generator().manual_seed(23)
+_t = _zoo_tokens(2, 32, split="test", seed=7, model=model)[1].to(device)
+_cases = [(*_world(24, device), 8), (*_world(25, device), 13), (model, sae_down, _t, 21), (model, sae_up, _t, 9)]
+for _m, _s, _toks, _pos in _cases:
+    with torch.no_grad():
+        _, _c = _m.run_with_cache(_toks[None], names_filter=_s.cfg.metadata.hook_name)
+        _a = _s.encode(_c[_s.cfg.metadata.hook_name][0, _pos])
+    _lats = torch.cat([_a.topk(3).indices, (_a == 0).nonzero()[:1, 0]])
+    _tids = torch.randperm(_m.cfg.d_vocab, generator=_gen)[:5].to(device)
+    _ref = _ref_l2logit(_m, _s, _toks, _pos, _lats, _tids)
+    _got = latent_to_logit_gradients(_m, _s, _toks, _pos, _lats, _tids)
+    _chk.assert_close(_got, _ref, f"latent_to_logit_gradients (pos {_pos}, d_model={_m.cfg.d_model})",
+                      atol=1e-5 + 1e-3 * _ref.abs().max().item(), rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Below: which tokens of the prompt drive the most active latent of `sae_down` at one position, by
+# gradient × input. Often the current token dominates, with a few earlier tokens contributing through
+# attention. Then the same latent's effect on the logits: the full gradient through the later layers,
+# compared with the *direct path* $W_\text{dec}[i]\,W_U$ that skips them.
+
+# %% code
+_pos = 30
+_latent = int(latent_acts_at(sae_down, prompt, _pos).argmax())
+_g, _attr = token_to_latent_gradients(model, sae_down, prompt, _pos, _latent)
+_labels = [f"{i}:{s}" for i, s in enumerate(tok_strs(prompt[: _pos + 1]))]
+plots.bars(_attr[: _pos + 1], labels=_labels, title=f"gradient × input for layer-{L_DOWN} latent {_latent} at position {_pos}",
+           xlabel="position:token", ylabel="attribution").show()
+# One backward pass per token would be slow for a large vocabulary, so take 30 candidate tokens: those the
+# latent's decoder direction pushes most when it goes straight to the unembedding (the "direct path").
+_direct = sae_down.W_dec[_latent] @ model.W_U
+_cands = _direct.abs().topk(30).indices
+_G = latent_to_logit_gradients(model, sae_down, prompt, _pos, torch.tensor([_latent], device=device), _cands)[:, 0]
+_order = _G.argsort(descending=True)
+print("candidates whose logits the latent raises most:", tok_strs(_cands[_order[:6]]))
+print("candidates whose logits it lowers most:        ", tok_strs(_cands[_order.flip(0)[:6]]))
+_r = np.corrcoef(_G.cpu().numpy(), _direct[_cands].cpu().numpy())[0, 1]
+print(f"correlation between the full gradient and the direct path on these tokens: {_r:.2f}")
+
+# %% [markdown]
+# ## Part 2 — Reading the connections
+#
+# A Jacobian entry says how much a downstream latent moves *per unit* of an upstream latent. To ask how much
+# an upstream latent actually contributed on this prompt, scale by how active it is. The **attribution**
+#
+# $$A_{ij} = J_{ij}\; f_{u_j}[\text{pos}]$$
+#
+# is the first-order estimate of how much downstream latent $d_i$ would drop if upstream latent $u_j$ were
+# switched off (set to zero), everything else held fixed.
+#
+# ### Exercise 2.3 — attribution heatmap and top pairs
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# Write `latent_connections`: take the `k` most active upstream latents and the `k` most active downstream
+# latents at `pos` (in the clean run, each sorted from most to least active), compute the Jacobian between
+# them with your `latent_to_latent_jacobian`, and return the attribution matrix together with the two lists of
+# latent ids.
+#
+# Then write `top_pairs`: the `n` entries of an attribution matrix with the largest *absolute* value, as
+# `(down_id, up_id, value)` tuples, largest first. Negative attributions (an upstream latent that *suppresses*
+# a downstream one) matter as much as positive ones.
+
+# %% solution id=ex03_connections
+def latent_connections(model, sae_up, sae_down, tokens: Tensor, pos: int, k: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Attribution between the k most active upstream and downstream latents at ``pos``.
+
+    Returns (attr [k, k], down_ids [k], up_ids [k]) with attr[i, j] = J[i, j] * act_up[up_ids[j]];
+    up_ids / down_ids are sorted by activation at pos, largest first.
+    """
+    ### BEGIN SOLUTION
+    hook_up, hook_down = sae_up.cfg.metadata.hook_name, sae_down.cfg.metadata.hook_name
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens.reshape(1, -1), names_filter=[hook_up, hook_down])
+        acts_up = sae_up.encode(cache[hook_up][0, pos])
+        acts_down = sae_down.encode(cache[hook_down][0, pos])
+    up_ids = acts_up.topk(k).indices
+    down_ids = acts_down.topk(k).indices
+    jac = latent_to_latent_jacobian(model, sae_up, sae_down, tokens, pos, up_ids, down_ids)
+    return jac * acts_up[up_ids], down_ids, up_ids
+    ### END SOLUTION
+
+
+def top_pairs(attr: Tensor, down_ids: Tensor, up_ids: Tensor, n: int) -> list[tuple[int, int, float]]:
+    """The n largest-magnitude entries of attr [n_down, n_up] as (down_id, up_id, value), largest |value| first."""
+    ### BEGIN SOLUTION
+    order = attr.flatten().abs().argsort(descending=True)[:n]
+    pairs = []
+    for idx in order.tolist():
+        i, j = divmod(idx, attr.shape[1])
+        pairs.append((int(down_ids[i]), int(up_ids[j]), float(attr[i, j])))
+    return pairs
+    ### END SOLUTION
+
+# %% visible id=ex03_connections_visible
+_attr, _down, _up = latent_connections(model, sae_up, sae_down, prompt, 15, 4)
+checks.assert_shape(_attr, (4, 4), "latent_connections: attr")
+checks.assert_shape(_down, (4,), "latent_connections: down_ids")
+checks.assert_shape(_up, (4,), "latent_connections: up_ids")
+_a_up = latent_acts_at(sae_up, prompt, 15)
+checks.assert_true((_a_up[_up][:-1] >= _a_up[_up][1:]).all(), "latent_connections: up_ids should be sorted, most active first")
+_toy = torch.tensor([[0.5, -2.0, 0.1], [1.5, 0.0, -0.7]])
+_pairs = top_pairs(_toy, torch.tensor([10, 11]), torch.tensor([20, 21, 22]), 2)
+checks.assert_true(len(_pairs) == 2 and all(len(p) == 3 for p in _pairs), "top_pairs: expected 2 tuples of 3 items")
+checks.assert_true(_pairs[0][:2] == (10, 21), "top_pairs: on a small example the first pair is not the one with the largest |value|")
+print("latent_connections and top_pairs pass the visible checks.")
+
+# %% graded id=ex03_connections_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _ref_jac(model, sae_up, sae_down, tokens, pos, up, down):
+    h_up, h_down = sae_up.cfg.metadata.hook_name, sae_down.cfg.metadata.hook_name
+    t = tokens.reshape(1, -1)
+    with torch.no_grad():
+        _, c = model.run_with_cache(t, names_filter=h_up)
+        x = c[h_up][0]
+        f = sae_up.encode(x)
+        err = x - sae_up.decode(f)
+    v = f[pos, up].clone().requires_grad_(True)
+    ff = f.clone()
+    ff[pos, up] = v
+    xx = sae_up.decode(ff) + err
+    st = {}
+    model.run_with_hooks(t, fwd_hooks=[(h_up, lambda a, hook: xx[None].to(a.dtype)),
+                                       (h_down, lambda a, hook: st.update(y=a[0, pos]))])
+    g = sae_down.encode(st["y"])[down]
+    rows = [torch.autograd.grad(g[i], v, retain_graph=True, allow_unused=True)[0] for i in range(len(down))]
+    return torch.stack([r if r is not None else torch.zeros_like(v) for r in rows]), f[pos]
+
+model.reset_hooks()
+model.reset_saes()
+_t = _zoo_tokens(2, 40, split="test", seed=8, model=model)[0].to(device)
+for _pos in (11, 33):
+    with torch.no_grad():
+        _, _c = model.run_with_cache(_t[None])
+        _a = sae_up.encode(_c[sae_up.cfg.metadata.hook_name][0, _pos])
+        _b = sae_down.encode(_c[sae_down.cfg.metadata.hook_name][0, _pos])
+    _k = int(min(5, (_a > 0).sum(), (_b > 0).sum()))
+    _up, _down = _a.topk(_k).indices, _b.topk(_k).indices
+    _J, _f = _ref_jac(model, sae_up, sae_down, _t, _pos, _up, _down)
+    _attr, _gd, _gu = latent_connections(model, sae_up, sae_down, _t, _pos, _k)
+    _chk.assert_true([int(i) for i in _gu] == _up.tolist(), f"latent_connections: up_ids at pos {_pos} are not the {_k} most active upstream latents, most active first")
+    _chk.assert_true([int(i) for i in _gd] == _down.tolist(), f"latent_connections: down_ids at pos {_pos} are not the {_k} most active downstream latents, most active first")
+    _ref = _J * _f[_up]
+    _chk.assert_close(_attr, _ref, f"latent_connections: attribution matrix at pos {_pos}",
+                      atol=1e-5 + 1e-3 * _ref.abs().max().item(), rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% graded id=ex03_connections_test2 points=1
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+_g = torch.Generator().manual_seed(31)
+for _nd, _nu, _n in [(3, 5, 4), (6, 2, 7), (4, 4, 16)]:
+    _A = torch.randn(_nd, _nu, generator=_g)
+    _dids = torch.randperm(100, generator=_g)[:_nd]
+    _uids = torch.randperm(100, generator=_g)[:_nu] + 100
+    _order = _A.flatten().abs().argsort(descending=True)[:_n].tolist()
+    _ref = [(int(_dids[i // _nu]), int(_uids[i % _nu]), float(_A.flatten()[i])) for i in _order]
+    _got = top_pairs(_A, _dids, _uids, _n)
+    _chk.assert_true(len(_got) == len(_ref), f"top_pairs on a {_nd}x{_nu} matrix with n={_n}: expected {len(_ref)} pairs, got {len(_got)}")
+    _chk.assert_true([(int(a), int(b)) for a, b, _ in _got] == [(a, b) for a, b, _ in _ref],
+                     f"top_pairs on a {_nd}x{_nu} matrix with n={_n}: the (down_id, up_id) pairs or their order are wrong")
+    _chk.assert_close(torch.tensor([float(v) for _, _, v in _got]), torch.tensor([v for _, _, v in _ref]),
+                      f"top_pairs on a {_nd}x{_nu} matrix: the values (keep their sign)")
+### END HIDDEN TESTS
+
+# %% code
+_pos = 25
+_attr, _down, _up = latent_connections(model, sae_up, sae_down, prompt, _pos, 10)
+plots.heatmap(_attr, x=[f"up {i}" for i in _up.tolist()], y=[f"down {i}" for i in _down.tolist()],
+              title=f"attribution J·f from layer {L_UP} to layer {L_DOWN} latents at position {_pos}",
+              xlabel=f"layer {L_UP} latent (most active first)", ylabel=f"layer {L_DOWN} latent (most active first)").show()
+for _d, _u, _v in top_pairs(_attr, _down, _up, 5):
+    print(f"up {_u:6d} -> down {_d:6d}: {_v:+.3f}")
+
+# %% [markdown]
+# **Is the linear picture right?** The attribution is a first-order estimate. The cell below checks it: it
+# switches off the top upstream latent of the strongest pair (error term fixed) and measures how much the
+# downstream latent really changes. Nonlinear layers (attention, the MLP, the layer norm) make the two
+# disagree when the change is large.
+
+# %% code
+_d, _u, _v = top_pairs(_attr, _down, _up, 1)[0]
+with torch.no_grad():
+    _h_up, _h_down = sae_up.cfg.metadata.hook_name, sae_down.cfg.metadata.hook_name
+    _, _c = model.run_with_cache(prompt[None], names_filter=[_h_up, _h_down])
+    _x = _c[_h_up][0]
+    _f = sae_up.encode(_x)
+    _err = _x - sae_up.decode(_f)
+    _f_off = _f.clone()
+    _f_off[_pos, _u] = 0.0
+    _x_off = sae_up.decode(_f_off) + _err
+    _st = {}
+    model.run_with_hooks(prompt[None], fwd_hooks=[(_h_up, lambda a, hook: _x_off[None]),
+                                                  (_h_down, lambda a, hook: _st.update(y=a[0, _pos]))])
+    _before = sae_down.encode(_c[_h_down][0, _pos])[_d].item()
+    _after = sae_down.encode(_st["y"])[_d].item()
+print(f"switching off up latent {_u}: down latent {_d} goes {_before:.3f} -> {_after:.3f} "
+      f"(change {_after - _before:+.3f}; the attribution predicted {-_v:+.3f})")
+
+# %% [markdown]
+# ## Part 3 — Transcoders
+#
+# An MLP layer is the hard part of a circuit: its neurons are polysemantic and its nonlinearity mixes
+# everything. A **transcoder** replaces it with something readable. It has the shape of an SAE, but it reads
+# the MLP's input and is trained to predict the MLP's *output*:
+#
+# $$z = \mathrm{ReLU}(x_\text{in} W_\text{enc} + b_\text{enc}), \qquad \hat y = z\, W_\text{dec} + b_\text{dec}
+# \approx \mathrm{MLP}(x_\text{in}).$$
+#
+# In SAELens a transcoder is a `Transcoder` (a kind of `SAE`) whose config names two hooks:
+# `cfg.metadata.hook_name` is where it reads (the MLP's input, after the layer norm) and
+# `cfg.metadata.hook_name_out` is where its prediction belongs (`blocks.L.hook_mlp_out`). `transcoder(x)`
+# returns $\hat y$; `transcoder.encode(x)` the latents $z$.
+#
+# Two things make transcoders handy for circuits. Each latent's *input* side is a fixed direction in the
+# residual stream (a column of $W_\text{enc}$) and its *output* side is another (a row of $W_\text{dec}$), so
+# connections between transcoder latents in different layers can be read off the weights (exercises 2.5–2.6).
+# And when the transcoder replaces the MLP, the latents are the MLP's whole story, apart from the reconstruction
+# error.
+#
+# ### Exercise 2.4 — running a transcoder in place of the MLP
+# > Difficulty: ●●○○○ · Importance: ●●●●○
+#
+# `run_with_transcoder` runs the model on `tokens` ([batch, seq]) with the MLP output at the transcoder's layer
+# replaced by the transcoder's prediction from the MLP input *of the same forward pass*, and returns the logits.
+# Use two hooks: one that saves the activation at `hook_name`, one at `hook_name_out` that returns the
+# transcoder's output instead of the MLP's.
+#
+# `transcoder_fidelity` then measures how good the replacement is, on the same tokens:
+# * `explained_variance`: $1 - \sum \lVert y - \hat y\rVert^2 / \sum \lVert y - \bar y\rVert^2$, sums over every
+#   token of every sequence, with $y$ the clean MLP output, $\hat y$ the transcoder's prediction from the clean
+#   MLP input, and $\bar y$ the mean of $y$ over all tokens;
+# * `ce_clean`, `ce_spliced`, `ce_ablated`: the mean next-token cross-entropy (what
+#   `model(tokens, return_type="loss")` returns) of the clean model, of the model with the transcoder spliced
+#   in, and of the model with that MLP's output set to zero;
+# * `ce_recovered`: $(\text{ce\_ablated} - \text{ce\_spliced}) / (\text{ce\_ablated} - \text{ce\_clean})$,
+#   1 when the transcoder is as good as the MLP, 0 when it is no better than deleting it.
+#
+# Return plain Python floats.
+
+# %% solution id=ex04_transcoder
+def run_with_transcoder(model, transcoder, tokens: Tensor) -> Tensor:
+    """Logits [batch, seq, d_vocab] of the model with the transcoder's layer's MLP output replaced by the transcoder."""
+    ### BEGIN SOLUTION
+    hook_in, hook_out = transcoder.cfg.metadata.hook_name, transcoder.cfg.metadata.hook_name_out
+    store = {}
+
+    def grab(act, hook):
+        store["x"] = act
+
+    def replace(act, hook):
+        return transcoder(store["x"]).to(act.dtype)
+
+    return model.run_with_hooks(tokens, fwd_hooks=[(hook_in, grab), (hook_out, replace)])
+    ### END SOLUTION
+
+
+def transcoder_fidelity(model, transcoder, tokens: Tensor) -> dict:
+    """tokens: [batch, seq]. Returns a dict of floats: explained_variance, ce_clean, ce_spliced, ce_ablated, ce_recovered."""
+    ### BEGIN SOLUTION
+    hook_in, hook_out = transcoder.cfg.metadata.hook_name, transcoder.cfg.metadata.hook_name_out
+
+    def ce(logits):
+        logp = logits[:, :-1].log_softmax(-1)
+        return -logp.gather(-1, tokens[:, 1:, None]).mean().item()
+
+    with torch.no_grad():
+        logits, cache = model.run_with_cache(tokens, names_filter=[hook_in, hook_out])
+        y = cache[hook_out].reshape(-1, cache[hook_out].shape[-1])
+        y_hat = transcoder(cache[hook_in]).reshape(y.shape)
+        ev = 1 - (y - y_hat).pow(2).sum() / (y - y.mean(0)).pow(2).sum()
+        clean = ce(logits)
+        spliced = ce(run_with_transcoder(model, transcoder, tokens))
+        ablated = ce(model.run_with_hooks(tokens, fwd_hooks=[(hook_out, lambda act, hook: torch.zeros_like(act))]))
+    return {
+        "explained_variance": float(ev),
+        "ce_clean": clean,
+        "ce_spliced": spliced,
+        "ce_ablated": ablated,
+        "ce_recovered": (ablated - spliced) / (ablated - clean),
+    }
+    ### END SOLUTION
+
+# %% visible id=ex04_transcoder_visible
+_b = prompts[:2]
+with torch.no_grad():
+    _logits = run_with_transcoder(model, tc_early, _b)
+checks.assert_shape(_logits, (2, _b.shape[1], model.cfg.d_vocab), "run_with_transcoder: logits")
+checks.assert_true(torch.isfinite(_logits).all(), "run_with_transcoder: the logits have NaN or inf values")
+with torch.no_grad():
+    _clean = model(_b)
+checks.assert_true((_logits - _clean).abs().max() > 0, "run_with_transcoder: the logits equal the clean model's; is the MLP output replaced?")
+_fid = transcoder_fidelity(model, tc_early, _b)
+checks.assert_true(set(_fid) >= {"explained_variance", "ce_clean", "ce_spliced", "ce_ablated", "ce_recovered"},
+                   "transcoder_fidelity: some keys are missing")
+checks.assert_scalar_close(_fid["ce_clean"], model(_b, return_type="loss").item(), "transcoder_fidelity: ce_clean", atol=1e-4)
+checks.assert_true(_fid["explained_variance"] <= 1.0, "transcoder_fidelity: explained variance cannot exceed 1")
+print("run_with_transcoder and transcoder_fidelity pass the visible checks.")
+print({k: round(v, 3) for k, v in _fid.items()})
+
+# %% graded id=ex04_transcoder_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _ref_tc_logits(model, tc, toks):
+    hi, ho = tc.cfg.metadata.hook_name, tc.cfg.metadata.hook_name_out
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks, names_filter=hi)
+        y_hat = tc.decode(tc.encode(c[hi]))
+        return model.run_with_hooks(toks, fwd_hooks=[(ho, lambda a, hook: y_hat.to(a.dtype))])
+
+def _world(seed, dev):
+    from sae_lens import HookedSAETransformer
+    from sae_lens.saes.sae import SAEMetadata
+    from sae_lens.saes.transcoder import Transcoder, TranscoderConfig
+    from transformer_lens import HookedTransformerConfig
+    cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                  act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+    m = HookedSAETransformer(cfg)
+    g = torch.Generator().manual_seed(seed)
+    tc = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=40, device=str(dev), apply_b_dec_to_input=False,
+                                     metadata=SAEMetadata(hook_name="blocks.1.ln2.hook_normalized",
+                                                          hook_name_out="blocks.1.hook_mlp_out")))
+    with torch.no_grad():
+        for p in tc.parameters():
+            p.copy_(torch.randn(p.shape, generator=g).to(dev) * (0.3 if p.ndim == 2 else 0.1))
+    return m, tc, torch.randint(0, 40, (3, 16), generator=g).to(dev)
+
+model.reset_hooks()
+model.reset_saes()
+_t = _zoo_tokens(3, 32, split="test", seed=10, model=model).to(device)
+for _m, _tc, _toks in [_world(41, device), (model, tc_early, _t), (model, tc_late, _t)]:
+    with torch.no_grad():
+        _got = run_with_transcoder(_m, _tc, _toks)
+    _ref = _ref_tc_logits(_m, _tc, _toks)
+    _chk.assert_close(_got, _ref, f"run_with_transcoder logits (transcoder at {_tc.cfg.metadata.hook_name})",
+                      atol=1e-4 + 1e-4 * _ref.abs().max().item(), rtol=1e-4)
+### END HIDDEN TESTS
+
+# %% graded id=ex04_transcoder_test2 points=1
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _ref_fid(model, tc, toks):
+    hi, ho = tc.cfg.metadata.hook_name, tc.cfg.metadata.hook_name_out
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks, names_filter=[hi, ho])
+        y = c[ho].flatten(0, -2).double()
+        y_hat = tc.decode(tc.encode(c[hi])).flatten(0, -2).double()
+        ev = 1 - ((y - y_hat) ** 2).sum() / ((y - y.mean(0)) ** 2).sum()
+        clean = model(toks, return_type="loss").item()
+        spliced = model.run_with_hooks(toks, return_type="loss",
+                                       fwd_hooks=[(ho, lambda a, hook: tc.decode(tc.encode(c[hi])).to(a.dtype))]).item()
+        ablated = model.run_with_hooks(toks, return_type="loss", fwd_hooks=[(ho, lambda a, hook: a * 0)]).item()
+    return {"explained_variance": ev.item(), "ce_clean": clean, "ce_spliced": spliced, "ce_ablated": ablated,
+            "ce_recovered": (ablated - spliced) / (ablated - clean)}
+
+model.reset_hooks()
+model.reset_saes()
+_t = _zoo_tokens(4, 40, split="test", seed=12, model=model).to(device)
+for _tc in (tc_early, tc_late):
+    _ref = _ref_fid(model, _tc, _t)
+    _got = transcoder_fidelity(model, _tc, _t)
+    _chk.assert_true(isinstance(_got, dict), "transcoder_fidelity should return a dict")
+    for _key, _val in _ref.items():
+        _chk.assert_true(_key in _got, f"transcoder_fidelity: the key '{_key}' is missing")
+        _chk.assert_scalar_close(_got[_key], _val, f"transcoder_fidelity['{_key}'] (transcoder at layer {_tc.cfg.metadata.hook_name})",
+                                 atol=2e-4, rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# SAELens can do the splice for you: `HookedSAETransformer.add_sae` (and `run_with_saes`) accept a transcoder
+# and wire its two hooks. With `use_error_term=True` it also adds back the transcoder's error, so the output
+# is the clean model's again, which is the transcoder version of the trick from Part 1. The cell below checks
+# both against your function and prints the fidelity of each transcoder.
+
+# %% code
+_b = prompts[:4]
+with torch.no_grad():
+    _mine = run_with_transcoder(model, tc_early, _b)
+    _lib = model.run_with_saes(_b, saes=[tc_early])
+    _with_err = model.run_with_saes(_b, saes=[tc_early], use_error_term=True)
+    _clean = model(_b)
+print("largest |difference| from SAELens's splice:          ", (_mine - _lib).abs().max().item())
+print("largest |difference| with the error term vs clean:   ", (_with_err - _clean).abs().max().item())
+for _name, _tc in [("tc_early", tc_early), ("tc_late", tc_late)]:
+    print(_name, {k: round(v, 3) for k, v in transcoder_fidelity(model, _tc, prompts).items()})
+
+# %% [markdown]
+# ## Part 4 — Circuits from the weights
+#
+# ### Exercise 2.5 — de-embedding
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# The residual stream at any layer contains the current token's embedding $E[t]$, passed along unchanged by
+# the residual connections. A transcoder latent with encoder column $w = W_\text{enc}[:, i]$ reads the
+# residual stream through the layer norm `ln2` of its block. So the token's *direct* contribution to the
+# latent's pre-activation is
+#
+# $$s_i(t) = \mathrm{ln2}(E[t]) \cdot W_\text{enc}[:, i],$$
+#
+# what the latent would see if the residual stream held nothing but the token's embedding. Computed for every
+# token of the vocabulary at once, $s_i$ is the latent's **de-embedding**: the tokens with the largest scores
+# are the ones that switch it on directly, with no attention in between. For a layer-0 transcoder this direct
+# path is often the main input (only one attention layer can add anything); for later layers it is one path
+# among many.
+#
+# Write `de_embedding_scores`. The block's layer norm is the module `model.blocks[L].ln2` (call it on
+# `model.W_E`, shape `[d_vocab, d_model]`); read `L` from the transcoder's hook name (the helper `layer_of`
+# from the setup cell does that). Leave out the encoder bias: it shifts every token's score equally.
+
+# %% solution id=ex05_de_embedding
+def de_embedding_scores(model, transcoder, latent: int) -> Tensor:
+    """[d_vocab]: ln2(W_E[t]) · W_enc[:, latent] for every token t, using the layer norm of the transcoder's block."""
+    ### BEGIN SOLUTION
+    layer = layer_of(transcoder.cfg.metadata.hook_name)
+    with torch.no_grad():
+        normed = model.blocks[layer].ln2(model.W_E)
+        return normed @ transcoder.W_enc[:, latent]
+    ### END SOLUTION
+
+# %% visible id=ex05_de_embedding_visible
+_s = de_embedding_scores(model, tc_early, 0)
+checks.assert_shape(_s, (model.cfg.d_vocab,), "de_embedding_scores output")
+checks.assert_true(torch.isfinite(_s).all(), "de_embedding_scores: NaN or inf values")
+# Adding the same number to every entry of every embedding must not change any score: the layer norm
+# subtracts each vector's mean first.
+_W_E = model.W_E.clone()
+try:
+    with torch.no_grad():
+        model.W_E.add_(0.5)
+    _s_shifted = de_embedding_scores(model, tc_early, 0)
+finally:
+    with torch.no_grad():
+        model.W_E.copy_(_W_E)
+checks.assert_close(_s_shifted, _s, "de_embedding_scores after adding 0.5 to every embedding entry (the layer norm should remove it)",
+                    atol=1e-4, rtol=1e-3)
+print("de_embedding_scores passes the visible checks.")
+
+# %% graded id=ex05_de_embedding_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _ref_deemb(model, tc, latent):
+    layer = int(tc.cfg.metadata.hook_name.split(".")[1])
+    with torch.no_grad():
+        E = model.W_E
+        Ec = E - E.mean(-1, keepdim=True)
+        normed = Ec / (Ec.pow(2).mean(-1, keepdim=True) + model.blocks[layer].ln2.eps).sqrt()
+        if hasattr(model.blocks[layer].ln2, "w"):
+            normed = normed * model.blocks[layer].ln2.w + model.blocks[layer].ln2.b
+        return normed @ tc.W_enc[:, latent]
+
+def _world(seed, dev):
+    from sae_lens import HookedSAETransformer
+    from sae_lens.saes.sae import SAEMetadata
+    from sae_lens.saes.transcoder import Transcoder, TranscoderConfig
+    from transformer_lens import HookedTransformerConfig
+    cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                  act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+    m = HookedSAETransformer(cfg)
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():  # embeddings with a common offset, so that the centring matters
+        m.W_E.add_(torch.randn(24, generator=g).to(dev))
+    tc = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=30, device=str(dev), apply_b_dec_to_input=False,
+                                     metadata=SAEMetadata(hook_name="blocks.1.ln2.hook_normalized",
+                                                          hook_name_out="blocks.1.hook_mlp_out")))
+    with torch.no_grad():
+        for p in tc.parameters():
+            p.copy_(torch.randn(p.shape, generator=g).to(dev) * (0.3 if p.ndim == 2 else 0.1))
+    return m, tc
+
+_gen = torch.Generator().manual_seed(51)
+_cases = [_world(52, device), (model, tc_early), (model, tc_late)]
+for _m, _tc in _cases:
+    for _lat in torch.randperm(_tc.cfg.d_sae, generator=_gen)[:3].tolist():
+        _ref = _ref_deemb(_m, _tc, _lat)
+        _got = de_embedding_scores(_m, _tc, _lat)
+        _chk.assert_close(_got, _ref, f"de_embedding_scores (latent {_lat}, transcoder at {_tc.cfg.metadata.hook_name})",
+                          atol=1e-5 + 5e-3 * _ref.abs().max().item(), rtol=1e-2)
+### END HIDDEN TESTS
+
+# %% code
+with torch.no_grad():
+    _, _c = model.run_with_cache(prompts, names_filter=tc_early.cfg.metadata.hook_name)
+    _lat_fire = (tc_early.encode(_c[tc_early.cfg.metadata.hook_name]) > 0).float().mean((0, 1))
+_show = ((_lat_fire > 0.005) & (_lat_fire < 0.2)).nonzero()[:4, 0].tolist()
+for _lat in _show:
+    _s = de_embedding_scores(model, tc_early, _lat)
+    print(f"layer-{TC_EARLY} transcoder latent {_lat:5d}: top de-embedding tokens {tok_strs(_s.topk(8).indices)}")
+
+# %% [markdown]
+# ### Exercise 2.6 — pullback
+# > Difficulty: ●●●○○ · Importance: ●●●●○
+#
+# Transcoder latents in different layers connect through the residual stream. An early latent $j$ writes the
+# direction $W_\text{dec}^{\text{early}}[j]$ into it; a later latent $i$ reads the direction
+# $W_\text{enc}^{\text{late}}[:, i]$. Ignoring attention and the layer norm, the strength of the connection is
+# their dot product. Doing this for every early latent at once **pulls the late latent's encoder vector back**
+# through the early decoder:
+#
+# $$p_i = W_\text{dec}^{\text{early}}\; W_\text{enc}^{\text{late}}[:, i] \in \mathbb{R}^{d_\text{sae, early}} .$$
+#
+# That is the input-independent part. On a real token, early latent $j$ contributes in proportion to how active
+# it is, and the late layer norm changes the picture in two ways: it subtracts the mean over `d_model` (the
+# centring) and divides by the root-mean-square of the centred residual vector on this token
+# (`blocks.L.ln2.hook_scale`). In the
+# zoo model and in GPT-2 as loaded here the layer norms' weights are folded into the next layer, so `ln2` does
+# nothing else. Treating the scale as a constant of this token (it does not depend on any single latent much),
+# the direct contribution of early latent $j$ to the late latent's pre-activation at `pos` is
+#
+# $$c_j = z^{\text{early}}_j[\text{pos}]\;\frac{\big(W_\text{dec}^{\text{early}}[j] - \mathrm{mean}(W_\text{dec}^{\text{early}}[j])\big)\cdot W_\text{enc}^{\text{late}}[:, i]}{\text{scale}^{\text{late}}[\text{pos}]}$$
+#
+# where $z^{\text{early}}[\text{pos}]$ are the early transcoder's latents on the clean run and the mean is over
+# the `d_model` entries of the row. Write both functions.
+
+# %% solution id=ex06_pullback
+def pullback(tc_early, tc_late, latent: int) -> Tensor:
+    """[d_sae_early]: W_dec_early @ W_enc_late[:, latent], the late latent's encoder vector pulled back."""
+    ### BEGIN SOLUTION
+    with torch.no_grad():
+        return tc_early.W_dec @ tc_late.W_enc[:, latent]
+    ### END SOLUTION
+
+
+def pullback_contributions(model, tc_early, tc_late, tokens: Tensor, pos: int, latent: int) -> Tensor:
+    """[d_sae_early]: each early latent's direct contribution to the late latent's pre-activation at ``pos``.
+
+    tokens: [seq] token ids of one prompt. Uses the early latents of the clean run, the centred early decoder
+    rows and the late block's ln2 scale at ``pos``.
+    """
+    ### BEGIN SOLUTION
+    hook_in = tc_early.cfg.metadata.hook_name
+    hook_scale = f"blocks.{layer_of(tc_late.cfg.metadata.hook_name)}.ln2.hook_scale"
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens.reshape(1, -1), names_filter=[hook_in, hook_scale])
+        acts = tc_early.encode(cache[hook_in][0, pos])
+        scale = cache[hook_scale][0, pos]
+        centred = tc_early.W_dec - tc_early.W_dec.mean(-1, keepdim=True)
+        return acts * (centred @ tc_late.W_enc[:, latent]) / scale
+    ### END SOLUTION
+
+# %% visible id=ex06_pullback_visible
+_p = pullback(tc_early, tc_late, 0)
+checks.assert_shape(_p, (tc_early.cfg.d_sae,), "pullback output")
+_c = pullback_contributions(model, tc_early, tc_late, prompt, 10, 0)
+checks.assert_shape(_c, (tc_early.cfg.d_sae,), "pullback_contributions output")
+with torch.no_grad():
+    _, _cc = model.run_with_cache(prompt[None], names_filter=tc_early.cfg.metadata.hook_name)
+    _z = tc_early.encode(_cc[tc_early.cfg.metadata.hook_name][0, 10])
+checks.assert_true((_c[_z == 0] == 0).all(), "pullback_contributions: an early latent that is off at pos contributes nothing")
+checks.assert_true(_c[_z > 0].abs().sum() > 0, "pullback_contributions: all contributions are zero")
+print("pullback and pullback_contributions pass the visible checks.")
+
+# %% graded id=ex06_pullback_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _ref_contrib(model, tce, tcl, toks, pos, latent):
+    le = tce.cfg.metadata.hook_name
+    ll = int(tcl.cfg.metadata.hook_name.split(".")[1])
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks.reshape(1, -1))
+        z = tce.encode(c[le][0, pos])
+        s = c[f"blocks.{ll}.ln2.hook_scale"][0, pos]
+        W = tce.W_dec
+        return z * ((W - W.mean(-1, keepdim=True)) @ tcl.W_enc[:, latent]) / s
+
+def _world(seed, dev):
+    from sae_lens import HookedSAETransformer
+    from sae_lens.saes.sae import SAEMetadata
+    from sae_lens.saes.transcoder import Transcoder, TranscoderConfig
+    from transformer_lens import HookedTransformerConfig
+    cfg = HookedTransformerConfig(n_layers=3, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                  act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+    m = HookedSAETransformer(cfg)
+    g = torch.Generator().manual_seed(seed)
+    tcs = []
+    for layer, d_sae in [(0, 36), (2, 28)]:
+        tc = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=d_sae, device=str(dev), apply_b_dec_to_input=False,
+                                         metadata=SAEMetadata(hook_name=f"blocks.{layer}.ln2.hook_normalized",
+                                                              hook_name_out=f"blocks.{layer}.hook_mlp_out")))
+        with torch.no_grad():
+            for p in tc.parameters():
+                p.copy_(torch.randn(p.shape, generator=g).to(dev) * (0.3 if p.ndim == 2 else 0.1))
+            tc.W_dec.add_(0.2)  # decoder rows with a non-zero mean, so that the centring matters
+        tcs.append(tc)
+    return m, tcs[0], tcs[1], torch.randint(0, 40, (14,), generator=g).to(dev)
+
+_gen = torch.Generator().manual_seed(61)
+_t = _zoo_tokens(2, 32, split="test", seed=13, model=model)[0].to(device)
+for _m, _tce, _tcl, _toks in [_world(62, device), (model, tc_early, tc_late, _t)]:
+    for _lat in torch.randperm(_tcl.cfg.d_sae, generator=_gen)[:2].tolist():
+        _ref = (_tce.W_dec @ _tcl.W_enc[:, _lat]).detach()
+        _chk.assert_close(pullback(_tce, _tcl, _lat), _ref, f"pullback (late latent {_lat})",
+                          atol=1e-5 + 1e-4 * _ref.abs().max().item(), rtol=1e-4)
+        for _pos in (5, 11):
+            _ref = _ref_contrib(_m, _tce, _tcl, _toks, _pos, _lat)
+            _got = pullback_contributions(_m, _tce, _tcl, _toks, _pos, _lat)
+            _chk.assert_close(_got, _ref, f"pullback_contributions (late latent {_lat}, pos {_pos})",
+                              atol=1e-6 + 1e-3 * _ref.abs().max().item(), rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The cell below takes the late latent that is most active at one position and shows the early latents that
+# feed it most on that token, next to the weights-only pullback of those same latents.
+
+# %% code
+_pos = 20
+with torch.no_grad():
+    _, _c = model.run_with_cache(prompt[None], names_filter=tc_late.cfg.metadata.hook_name)
+    _late = int(tc_late.encode(_c[tc_late.cfg.metadata.hook_name][0, _pos]).argmax())
+_contrib = pullback_contributions(model, tc_early, tc_late, prompt, _pos, _late)
+_pb = pullback(tc_early, tc_late, _late)
+_top = _contrib.abs().topk(8).indices
+plots.bars(_contrib[_top], labels=[f"early {i}" for i in _top.tolist()],
+           title=f"direct contributions to layer-{TC_LATE} latent {_late} at position {_pos} ('{tok_strs(prompt[_pos:_pos + 1])[0]}')",
+           xlabel="early transcoder latent", ylabel="contribution to the pre-activation").show()
+for _j in _top[:4].tolist():
+    print(f"early latent {_j:5d}: contribution {_contrib[_j]:+.3f}, pullback weight {_pb[_j]:+.3f}, "
+          f"de-embedding top tokens {tok_strs(de_embedding_scores(model, tc_early, _j).topk(5).indices)}")
+
+# %% [markdown]
+# ## Part 5 — A blind case study
+#
+# Now use the tools the way an investigator would. We pick one latent of the later transcoder and describe it
+# **from its circuit alone**: its de-embedding (which tokens switch it on directly), the early latents its
+# encoder pulls back onto, and the logits its decoder pushes. Only after writing down a guess do we look at where
+# it actually fires.
+#
+# ### Exercise 2.7 — the two missing measurements
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# Two more functions, then the study itself.
+#
+# * `latent_logit_effect`: the direct effect of a transcoder latent on the logits, its decoder row through the
+#   unembedding, $W_\text{dec}[i]\,W_U$ (shape `[d_vocab]`). This ignores the final layer norm and every later
+#   layer; it says which next tokens the latent's output favours when it goes straight to the unembedding.
+# * `mean_activation_by_token`: the ground truth to compare against. For every vocabulary token $t$, the mean
+#   activation of the latent over all positions whose *current* token is $t$ (in `tokens`, `[batch, seq]`),
+#   and how many such positions there were. Tokens that never occur get mean 0 and count 0. Loop over
+#   `tokens` in batches of `batch_size` (a plain loop or `tqdm`), so that a large corpus fits in memory.
+#   `Tensor.index_add_` adds values into bins given by token ids.
+
+# %% solution id=ex07_blind
+def latent_logit_effect(model, transcoder, latent: int) -> Tensor:
+    """[d_vocab]: W_dec[latent] @ W_U, the latent's direct effect on the logits."""
+    ### BEGIN SOLUTION
+    with torch.no_grad():
+        return transcoder.W_dec[latent] @ model.W_U
+    ### END SOLUTION
+
+
+def mean_activation_by_token(model, transcoder, tokens: Tensor, latent: int, batch_size: int = 16) -> tuple[Tensor, Tensor]:
+    """tokens: [batch, seq]. Returns (mean [d_vocab], count [d_vocab]): the latent's mean activation over the
+    positions holding each token, and the number of those positions (mean 0 where the count is 0)."""
+    ### BEGIN SOLUTION
+    hook_in = transcoder.cfg.metadata.hook_name
+    d_vocab = model.cfg.d_vocab
+    sums = torch.zeros(d_vocab, device=tokens.device)
+    counts = torch.zeros(d_vocab, device=tokens.device)
+    with torch.no_grad():
+        for i in range(0, len(tokens), batch_size):
+            batch = tokens[i:i + batch_size]
+            _, cache = model.run_with_cache(batch, names_filter=hook_in)
+            acts = transcoder.encode(cache[hook_in])[..., latent]
+            sums.index_add_(0, batch.flatten(), acts.flatten().to(sums.dtype))
+            counts.index_add_(0, batch.flatten(), torch.ones(batch.numel(), device=counts.device))
+    return torch.where(counts > 0, sums / counts.clamp(min=1), torch.zeros_like(sums)), counts
+    ### END SOLUTION
+
+# %% visible id=ex07_blind_visible
+_le = latent_logit_effect(model, tc_late, 3)
+checks.assert_shape(_le, (model.cfg.d_vocab,), "latent_logit_effect output")
+_mean, _count = mean_activation_by_token(model, tc_late, prompts[:3], 3, batch_size=2)
+checks.assert_shape(_mean, (model.cfg.d_vocab,), "mean_activation_by_token: mean")
+checks.assert_shape(_count, (model.cfg.d_vocab,), "mean_activation_by_token: count")
+checks.assert_scalar_close(_count.sum(), prompts[:3].numel(), "mean_activation_by_token: the counts should add up to the number of positions")
+checks.assert_true((_mean[_count == 0] == 0).all(), "mean_activation_by_token: tokens that never occur should get mean 0")
+checks.assert_true((_mean >= 0).all(), "mean_activation_by_token: a ReLU latent cannot have a negative mean activation")
+print("latent_logit_effect and mean_activation_by_token pass the visible checks.")
+
+# %% graded id=ex07_blind_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+
+def _ref_mean_by_tok(model, tc, toks, latent):
+    hi = tc.cfg.metadata.hook_name
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks, names_filter=hi)
+        a = tc.encode(c[hi])[..., latent].flatten().double().cpu()
+    ids = toks.flatten().cpu()
+    s = torch.zeros(model.cfg.d_vocab, dtype=torch.float64).scatter_add_(0, ids, a)
+    n = torch.bincount(ids, minlength=model.cfg.d_vocab).double()
+    return torch.where(n > 0, s / n.clamp(min=1), torch.zeros_like(s)), n
+
+def _world(seed, dev):
+    from sae_lens import HookedSAETransformer
+    from sae_lens.saes.sae import SAEMetadata
+    from sae_lens.saes.transcoder import Transcoder, TranscoderConfig
+    from transformer_lens import HookedTransformerConfig
+    cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                  act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+    m = HookedSAETransformer(cfg)
+    g = torch.Generator().manual_seed(seed)
+    tc = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=30, device=str(dev), apply_b_dec_to_input=False,
+                                     metadata=SAEMetadata(hook_name="blocks.1.ln2.hook_normalized",
+                                                          hook_name_out="blocks.1.hook_mlp_out")))
+    with torch.no_grad():
+        for p in tc.parameters():
+            p.copy_(torch.randn(p.shape, generator=g).to(dev) * (0.3 if p.ndim == 2 else 0.1))
+    # tokens 30..39 never occur
+    return m, tc, torch.randint(0, 30, (7, 12), generator=g).to(dev)
+
+_gen = torch.Generator().manual_seed(71)
+_t = _zoo_tokens(6, 32, split="test", seed=14, model=model).to(device)
+_cases = [_world(72, device), (model, tc_early, _t), (model, tc_late, _t)]
+for _m, _tc, _toks in _cases:
+    for _lat in torch.randperm(_tc.cfg.d_sae, generator=_gen)[:2].tolist():
+        _ref = (_tc.W_dec[_lat] @ _m.W_U).detach()
+        _chk.assert_close(latent_logit_effect(_m, _tc, _lat), _ref, f"latent_logit_effect (latent {_lat})",
+                          atol=1e-5 + 1e-4 * _ref.abs().max().item(), rtol=1e-4)
+    # a latent that fires somewhere on these tokens
+    with torch.no_grad():
+        _, _c = _m.run_with_cache(_toks, names_filter=_tc.cfg.metadata.hook_name)
+        _fire = (_tc.encode(_c[_tc.cfg.metadata.hook_name]) > 0).float().mean((0, 1))
+    _alive = ((_fire > 0) & (_fire < 0.9)).nonzero()[:, 0]
+    _lat = int(_alive[torch.randint(len(_alive), (1,), generator=_gen)])
+    _rm, _rn = _ref_mean_by_tok(_m, _tc, _toks, _lat)
+    _gm, _gn = mean_activation_by_token(_m, _tc, _toks, _lat, batch_size=4)
+    _chk.assert_close(_gn, _rn, f"mean_activation_by_token: counts (latent {_lat})", atol=0, rtol=0)
+    _chk.assert_close(_gm, _rm, f"mean_activation_by_token: means (latent {_lat})",
+                      atol=1e-5 + 1e-4 * _rm.abs().max().item(), rtol=1e-4)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### The study
+#
+# **Step 0 — choose a latent.** We use a batch of text only to make sure the latent is alive (it fires on
+# between 0.5% and 20% of tokens) and pick one of those at random with a fixed seed. We do not look at where it
+# fires. Change `CASE_SEED` to study another one.
+
+# %% code
+CASE_SEED = 0
+with torch.no_grad():
+    _, _c = model.run_with_cache(prompts, names_filter=tc_late.cfg.metadata.hook_name)
+    _freq = (tc_late.encode(_c[tc_late.cfg.metadata.hook_name]) > 0).float().mean((0, 1))
+_alive = ((_freq > 0.005) & (_freq < 0.2)).nonzero()[:, 0]
+CASE_LATENT = int(_alive[torch.randint(len(_alive), (1,), generator=torch.Generator().manual_seed(CASE_SEED))])
+print(f"case study: layer-{TC_LATE} transcoder latent {CASE_LATENT} (fires on {_freq[CASE_LATENT]:.1%} of tokens)")
+
+# %% [markdown]
+# **Step 1 — the circuit.** Its de-embedding, the early latents it pulls back onto most strongly (positive
+# weights: early latents that excite it), each with *their* de-embedding, and its direct logit effect.
+
+# %% code
+_de = de_embedding_scores(model, tc_late, CASE_LATENT)
+print("de-embedding, top tokens:      ", tok_strs(_de.topk(10).indices))
+_pb = pullback(tc_early, tc_late, CASE_LATENT)
+for _j in _pb.topk(3).indices.tolist():
+    print(f"  early latent {_j:5d} (pullback {_pb[_j]:+.3f}) de-embeds to {tok_strs(de_embedding_scores(model, tc_early, _j).topk(6).indices)}")
+_le = latent_logit_effect(model, tc_late, CASE_LATENT)
+print("logit effect, promoted tokens: ", tok_strs(_le.topk(10).indices))
+print("logit effect, suppressed:      ", tok_strs((-_le).topk(10).indices))
+
+# %% [markdown]
+# **Step 2 — your guess.** Before running the next cell, write down in a sentence what you think this latent
+# detects and what it helps predict. (This is not graded.)
+#
+# **Step 3 — the check.** The mean activation per current token, over a held-out slice of the corpus. The
+# scatter plot compares it with the de-embedding score of each token that occurs. A strong relation means the
+# latent mostly reads the current token directly; a weak one means context, brought in by attention, matters.
+
+# %% code
+_corpus = zoo_tokens(sized(full=256, ci=48), sized(full=128, ci=64), split="val", seed=1, model=model).to(device)
+_mean, _count = mean_activation_by_token(model, tc_late, _corpus, CASE_LATENT, batch_size=16)
+_seen = (_count >= 3).nonzero()[:, 0]
+_top_act = _seen[_mean[_seen].topk(min(10, len(_seen))).indices]
+print("tokens with the highest mean activation:", tok_strs(_top_act))
+_top_de = _seen[_de[_seen].topk(min(10, len(_seen))).indices]
+_overlap = len(set(_top_act.tolist()) & set(_top_de.tolist()))
+_r = np.corrcoef(_de[_seen].cpu().numpy(), _mean[_seen].cpu().numpy())[0, 1]
+print(f"overlap of the two top-10 lists: {_overlap}/10; correlation over tokens seen ≥3 times: {_r:.2f}")
+_fig = go.Figure(go.Scatter(x=_de[_seen].cpu().numpy(), y=_mean[_seen].cpu().numpy(), mode="markers",
+                            text=tok_strs(_seen), hovertemplate="%{text}: de-emb %{x:.2f}, mean act %{y:.3f}"))
+_fig.update_layout(title=f"layer-{TC_LATE} latent {CASE_LATENT}: de-embedding vs mean activation per token",
+                   xaxis_title="de-embedding score", yaxis_title="mean activation")
+_fig.show()
+
+# %% [markdown]
+# **Step 4 — context.** Where the mean per token is not the whole story, look at single positions. The cell
+# prints the contexts where the latent fires most strongly, with the firing token in brackets.
+
+# %% code
+with torch.no_grad():
+    _, _c = model.run_with_cache(_corpus, names_filter=tc_late.cfg.metadata.hook_name)
+    _acts = tc_late.encode(_c[tc_late.cfg.metadata.hook_name])[..., CASE_LATENT]
+for _v, _flat in zip(*_acts.flatten().topk(6)):
+    _b, _p = divmod(int(_flat), _acts.shape[1])
+    _ctx = tok_strs(_corpus[_b, max(0, _p - 8): _p + 1])
+    print(f"{_v.item():6.3f}  " + " ".join(_ctx[:-1]) + f" [{_ctx[-1]}]")
+
+# %% [markdown]
+# ## Summary
+#
+# * Holding an SAE's error term fixed turns the model into a differentiable function of the SAE's latents
+#   without changing what it computes. Jacobians between latents, from token embeddings to latents, and from
+#   latents to logits all follow from that one trick.
+# * Gradient × activation turns a Jacobian into an attribution for one prompt; it is a first-order estimate,
+#   worth checking against a real ablation.
+# * Transcoders stand in for MLP layers. Because their encoder and decoder directions live in the residual
+#   stream, de-embedding and pullback read circuits off the weights, with no data. The weights-only view misses
+#   everything attention does, which the activation check at the end of the case study shows.

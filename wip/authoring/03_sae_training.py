@@ -1,0 +1,1132 @@
+# %% [markdown]
+# # Section 3 — Training and evaluating SAEs
+#
+# So far every SAE came ready-made. In this section you train your own with SAELens's
+# `LanguageModelSAETrainingRunner`, measure them with metrics you write yourself (and check against SAELens's
+# own evaluation), learn to read training curves, compare four SAE architectures on the sparsity–reconstruction
+# trade-off, and finish with three case studies: SAEs on the residual stream, on the attention output
+# (`hook_z`) and on the MLP output of the course model.
+#
+# **Which model?** As in sections 1–2 everything is loaded through `sae_course.zoo`: the zoo's small
+# 3-layer language model (default, offline) or GPT-2 small (`SAE_COURSE_MODE=hub`). Hook names, widths and
+# layers are read from `model.cfg`, so the same code works for both. Training GPT-2 SAEs on a CPU is slow:
+# use hub mode on a GPU.
+#
+# **Sizes.** `sized(full=..., ci=...)` picks the sizes. The `ci` profile (used to grade) trains very short
+# runs: they show the metrics moving the right way and pass the stated thresholds, nothing more. The `full`
+# profile trains SAEs worth looking at; a run then takes minutes on a laptop CPU.
+#
+# **Training offline.** SAELens normally downloads a model and a dataset and logs to Weights & Biases.
+# `sae_course.training` runs the same runner with the loaded model (`override_model`) and a tensor of
+# tokens (`override_dataset`), and W&B off — unless you set `WANDB_MODE=offline` (or `online` with an API
+# key) before starting the notebook. It also *checks your config before training* and explains the usual
+# mistakes in plain words; read those messages, they are part of the lesson.
+#
+# | # | topic | difficulty | importance |
+# |---|---|---|---|
+# | 3.1a | an SAE's training config, per architecture | ●●○○○ | ●●●●○ |
+# | 3.1b | the runner config: batches, buffer, warm-up, windows | ●●●○○ | ●●●●○ |
+# | 3.2a | L0, MSE, explained variance | ●●○○○ | ●●●●● |
+# | 3.2b | CE loss recovered: clean, spliced, zero-ablated | ●●●○○ | ●●●●● |
+# | 3.2c | latent density: dead and dense latents | ●●○○○ | ●●●●○ |
+# | 3.3 | reading training curves | ●●○○○ | ●●●●○ |
+# | 3.4 | architectures on the L0–explained-variance frontier | ●●●○○ | ●●●○○ |
+# | 3.5 | case studies: residual stream, `hook_z`, MLP output | ●●●○○ | ●●●●○ |
+
+# %% setup id=setup
+import math
+import time
+
+import torch
+from tqdm.auto import tqdm
+from sae_lens import (
+    GatedTrainingSAEConfig,
+    JumpReLUTrainingSAEConfig,
+    LanguageModelSAERunnerConfig,
+    StandardTrainingSAEConfig,
+    TopKTrainingSAEConfig,
+)
+
+import sae_course.checks as checks
+from sae_course import plots, training
+from sae_course.config import setup_notebook, sized
+from sae_course.zoo.data import zoo_tokens
+from sae_course.zoo.loader import describe, load_model, load_sae
+
+SETUP = setup_notebook(seed=0)
+device = SETUP.device
+plots.use_offline_renderer()
+
+model = load_model(device=device)
+INFO = describe()
+
+# One layer in the middle of the model; the three sites this section trains SAEs on.
+LAYER = model.cfg.n_layers // 2
+HOOKS = {
+    "resid": f"blocks.{LAYER}.hook_resid_pre",   # the residual stream entering block LAYER
+    "attn_z": f"blocks.{LAYER}.attn.hook_z",     # every head's output before W_O: [batch, pos, head, d_head]
+    "mlp_out": f"blocks.{LAYER}.hook_mlp_out",   # what the MLP adds to the residual stream
+}
+# Ready-made SAEs from the zoo (or the hub releases) for the metric exercises.
+sae = load_sae("resid_pre", LAYER, device=device)
+attn_sae = load_sae("attn_z", LAYER, device=device)
+
+# Token windows of the corpus, in the loaded model's own tokenizer; each window starts with BOS.
+CONTEXT = min(128, model.cfg.n_ctx)
+TRAIN_TOKENS = zoo_tokens(sized(full=16_000, ci=2_400), CONTEXT, split="train", seed=3, model=model)
+EVAL_TOKENS = zoo_tokens(sized(full=256, ci=64), CONTEXT, split="val", seed=0, model=model).to(device)
+
+# Training budgets (tokens) and the batch size every run uses.
+BATCH_TOKENS = sized(full=4096, ci=1024)
+DEMO_TOKENS = BATCH_TOKENS * sized(full=1500, ci=150)      # 3.1 and 3.3
+FRONTIER_TOKENS = BATCH_TOKENS * sized(full=1500, ci=200)  # 3.4, per SAE
+CASE_TOKENS = BATCH_TOKENS * sized(full=3000, ci=400)      # 3.5, per SAE
+@torch.no_grad()
+def sae_io(sae, tokens):
+    """Activations x, latents f and reconstructions x_hat of ``sae`` on ``tokens`` (heads flattened for hook_z).
+
+    x, x_hat: [batch, pos, d_in]; f: [batch, pos, d_sae].
+    """
+    hook = sae.cfg.metadata.hook_name
+    _, cache = model.run_with_cache(tokens, names_filter=[hook])
+    act = cache[hook]
+    f = sae.encode(act)
+    x_hat = sae.decode(f)
+    flat = (lambda t: t.flatten(2)) if act.ndim == 4 else (lambda t: t)
+    return flat(act), f, flat(x_hat)
+
+
+print(f"layer {LAYER}: {HOOKS}")
+print(f"train tokens {tuple(TRAIN_TOKENS.shape)}, eval tokens {tuple(EVAL_TOKENS.shape)}, batch {BATCH_TOKENS} "
+      f"tokens, demo/frontier/case runs {DEMO_TOKENS // BATCH_TOKENS}/{FRONTIER_TOKENS // BATCH_TOKENS}/"
+      f"{CASE_TOKENS // BATCH_TOKENS} steps")
+
+# %% [markdown]
+# ## 3.1 Configuring SAELens's training runner
+#
+# A training run in SAELens is one object, `LanguageModelSAERunnerConfig`, with an SAE config inside it:
+#
+# ```python
+# cfg = LanguageModelSAERunnerConfig(sae=StandardTrainingSAEConfig(d_in=..., d_sae=..., l1_coefficient=...),
+#                                    hook_name="blocks.1.hook_resid_pre", training_tokens=..., ...)
+# sae = LanguageModelSAETrainingRunner(cfg).run()
+# ```
+#
+# The runner streams text through the model, caches the activations at `hook_name` in a shuffling buffer,
+# and trains the SAE on batches drawn from the buffer with Adam. We split the config in two: the SAE itself
+# (3.1a) and the run around it (3.1b).
+#
+# ### 3.1a The SAE: width, sparsity knob, normalisation
+# > Difficulty: ●●○○○  Importance: ●●●●○
+#
+# Every architecture reconstructs `x̂ = W_dec f(x) + b_dec`; they differ in how the latents `f(x)` are made
+# sparse, and so in the *knob* that sets the sparsity:
+#
+# | architecture | training config class | latents | sparsity knob | warm-up field |
+# |---|---|---|---|---|
+# | `"standard"` | `StandardTrainingSAEConfig` | ReLU | `l1_coefficient`: weight of the L1 penalty Σᵢ fᵢ‖W_dec,ᵢ‖ | `l1_warm_up_steps` |
+# | `"gated"` | `GatedTrainingSAEConfig` | a gate decides *which* latents fire, a separate path *how much* | `l1_coefficient` (on the gate) | `l1_warm_up_steps` |
+# | `"jumprelu"` | `JumpReLUTrainingSAEConfig` | ReLU with a learned threshold per latent | `l0_coefficient`: weight of a (straight-through) L0 penalty | `l0_warm_up_steps` |
+# | `"topk"` | `TopKTrainingSAEConfig` | keep the `k` largest pre-activations | `k` (an int): L0 is exactly k | none |
+#
+# Two more fields matter for every architecture:
+# * `d_sae = expansion_factor × d_in`: how many latents (the *expansion factor* is usually 4–32);
+# * `normalize_activations="expected_average_only_in"`: SAELens measures the mean norm of the activations at
+#   the start of training and rescales them to norm √d_in. Then a given L1 / L0 coefficient means roughly the
+#   same thing at every hook and in every model (a residual stream of norm 2 and one of norm 200 need
+#   coefficients 100× apart otherwise). The factor is folded back into the weights when training ends.
+#
+# A *warm-up* ramps the sparsity penalty linearly from 0 to its value over the first steps: with the full
+# penalty from step 0, most latents switch off before they have learned anything.
+#
+# **Exercise.** Write `make_sae_config(architecture, d_in, expansion_factor, sparsity, warm_up_steps=0)`.
+# `sparsity` goes into the architecture's knob (an `int` for TopK, a `float` otherwise), `warm_up_steps`
+# into its warm-up field (TopK has none), `normalize_activations` is `"expected_average_only_in"`, and every
+# other field keeps SAELens's default. An unknown architecture raises `ValueError`.
+
+# %% solution id=ex01_sae_config
+def make_sae_config(architecture: str, d_in: int, expansion_factor: int, sparsity: float, warm_up_steps: int = 0):
+    """The SAELens *training* config of one SAE.
+
+    architecture: "standard" | "gated" | "jumprelu" | "topk"
+    d_in: width of the activations; d_sae = expansion_factor * d_in latents
+    sparsity: l1_coefficient (standard, gated), l0_coefficient (jumprelu) or k (topk, an int)
+    warm_up_steps: optimizer steps over which the sparsity penalty ramps up (not for topk)
+    """
+    ### BEGIN SOLUTION
+    common = dict(d_in=int(d_in), d_sae=int(expansion_factor * d_in), normalize_activations="expected_average_only_in")
+    if architecture == "standard":
+        return StandardTrainingSAEConfig(**common, l1_coefficient=float(sparsity), l1_warm_up_steps=int(warm_up_steps))
+    if architecture == "gated":
+        return GatedTrainingSAEConfig(**common, l1_coefficient=float(sparsity), l1_warm_up_steps=int(warm_up_steps))
+    if architecture == "jumprelu":
+        return JumpReLUTrainingSAEConfig(**common, l0_coefficient=float(sparsity), l0_warm_up_steps=int(warm_up_steps))
+    if architecture == "topk":
+        return TopKTrainingSAEConfig(**common, k=int(sparsity))
+    raise ValueError(f"unknown architecture {architecture!r}: expected standard, gated, jumprelu or topk")
+    ### END SOLUTION
+
+# %% visible id=ex01_sae_config_visible
+_c = make_sae_config("standard", model.cfg.d_model, 4, 2.0, warm_up_steps=10)
+print(type(_c).__name__, "d_in", _c.d_in, "d_sae", _c.d_sae, "l1", _c.l1_coefficient,
+      "warm-up", _c.l1_warm_up_steps, "norm", _c.normalize_activations)
+checks.assert_true(isinstance(_c, StandardTrainingSAEConfig), "a standard SAE needs a StandardTrainingSAEConfig")
+checks.assert_true(_c.d_sae == 4 * model.cfg.d_model, "d_sae should be expansion_factor * d_in")
+_k = make_sae_config("topk", 64, 8, 16)
+checks.assert_true(isinstance(_k, TopKTrainingSAEConfig) and _k.k == 16, "a TopK SAE keeps k=sparsity latents")
+print("make_sae_config: the visible checks pass")
+
+# %% graded id=ex01_sae_config_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+_spec = {
+    "standard": (StandardTrainingSAEConfig, "l1_coefficient", "l1_warm_up_steps"),
+    "gated": (GatedTrainingSAEConfig, "l1_coefficient", "l1_warm_up_steps"),
+    "jumprelu": (JumpReLUTrainingSAEConfig, "l0_coefficient", "l0_warm_up_steps"),
+    "topk": (TopKTrainingSAEConfig, "k", None),
+}
+_defaults = {a: c(d_in=8, d_sae=8) for a, (c, _, _) in _spec.items()}
+_g = torch.Generator().manual_seed(31)
+for _arch, (_cls, _knob, _warm) in _spec.items():
+    for _trial in range(3):
+        _d_in = int(torch.randint(8, 200, (1,), generator=_g))
+        _ef = int(torch.randint(2, 17, (1,), generator=_g))
+        _sp = int(torch.randint(3, 40, (1,), generator=_g)) if _arch == "topk" else float(torch.rand(1, generator=_g)) * 5 + 0.1
+        _wu = int(torch.randint(1, 500, (1,), generator=_g))
+        _c = make_sae_config(_arch, _d_in, _ef, _sp, _wu)
+        _chk.assert_true(type(_c) is _cls, f"make_sae_config({_arch!r}, ...) should return a {_cls.__name__}, "
+                         f"got {type(_c).__name__}")
+        _chk.assert_true(_c.d_in == _d_in and _c.d_sae == _ef * _d_in,
+                         f"make_sae_config({_arch!r}, ...): d_in / d_sae are wrong (d_sae = expansion_factor * d_in)")
+        _chk.assert_true(_c.normalize_activations == "expected_average_only_in",
+                         f"make_sae_config({_arch!r}, ...): normalize_activations should be 'expected_average_only_in'")
+        _chk.assert_scalar_close(getattr(_c, _knob), _sp, f"make_sae_config({_arch!r}, ...): {_knob}")
+        if _warm is not None:
+            _chk.assert_true(getattr(_c, _warm) == _wu, f"make_sae_config({_arch!r}, ...): {_warm} should be warm_up_steps")
+        if _arch == "topk":
+            _chk.assert_true(isinstance(_c.k, int), "make_sae_config('topk', ...): k should be an int")
+        for _f in ("apply_b_dec_to_input", "decoder_init_norm", "reshape_activations", "dtype"):
+            _chk.assert_true(getattr(_c, _f) == getattr(_defaults[_arch], _f),
+                             f"make_sae_config({_arch!r}, ...): {_f} should keep SAELens's default")
+_raised = False
+try:
+    make_sae_config("relu2", 16, 4, 1.0)
+except ValueError:
+    _raised = True
+_chk.assert_true(_raised, "make_sae_config with an unknown architecture should raise ValueError")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.1b The run: tokens, batches, buffer, warm-up, windows
+# > Difficulty: ●●●○○  Importance: ●●●●○
+#
+# The rest of the runner config says how long to train and how data flows. The numbers that matter:
+#
+# * `training_tokens`: the whole budget; `train_batch_size_tokens`: tokens per optimizer step. So the run
+#   has `steps = training_tokens // train_batch_size_tokens` steps. **Warm-ups, decays and windows count
+#   steps, not tokens** — the most common slip when writing these configs.
+# * `context_size`: tokens per sequence fed to the model; `store_batch_size_prompts`: sequences per model
+#   forward pass when the buffer is refilled.
+# * `n_batches_in_buffer`: the size of the shuffling buffer. Activations of neighbouring tokens are strongly
+#   correlated, so the runner mixes many sequences before it serves a batch. **In this SAELens version the
+#   buffer holds `n_batches_in_buffer × context_size` token activations** (not × `store_batch_size_prompts`,
+#   as the name suggests), and it must hold at least one training batch. We ask for two batches:
+#   `n_batches_in_buffer = ceil(2 × train_batch_size_tokens / context_size)`.
+# * The learning rate `lr` with a linear warm-up over `lr_warm_up_steps = round(warm_up_frac × steps)` steps,
+#   constant after that (`lr_scheduler_name="constant"`), and a linear decay to 0 over the last
+#   `lr_decay_steps = steps // 5` steps (decaying at the end usually buys a little reconstruction).
+# * `feature_sampling_window` and `dead_feature_window`: SAELens counts a latent as *dead* when it has not
+#   fired for `dead_feature_window` steps, and restarts its firing-frequency statistics every
+#   `feature_sampling_window` steps. Our runs are short, so both are a quarter of the run:
+#   `max(1, steps // 4)`.
+# * `n_batches_for_norm_estimate`: how many batches estimate the activations' mean norm for the
+#   normalisation. The default (1000) is longer than our whole runs; use `min(20, steps)`.
+# * `device=str(device)` and `seed=seed`.
+#
+# Fields that only say where data comes from and goes to (no dataset path: you pass tokens; no output
+# folders; W&B only if you asked for it) come from `training.offline_kwargs()`: spread them into the config
+# with `**training.offline_kwargs()`.
+#
+# **Exercise.** Write `make_runner_config(sae_cfg, hook_name, training_tokens, batch_tokens=..., ...)`
+# following the rules above. Then `training.validate_config(cfg, model, TRAIN_TOKENS)` should find nothing
+# wrong, and `training.train_sae(cfg, model, TRAIN_TOKENS)` trains it (the graded test runs a short
+# training and checks that the loss falls, the explained variance rises and L0 falls).
+
+# %% solution id=ex02_runner_config
+def make_runner_config(sae_cfg, hook_name: str, training_tokens: int, batch_tokens: int = 1024,
+                       context_size: int = 128, store_batch_prompts: int = 16, lr: float = 1e-3,
+                       warm_up_frac: float = 0.05, seed: int = 0):
+    """A LanguageModelSAERunnerConfig that trains ``sae_cfg`` on the activations at ``hook_name``."""
+    ### BEGIN SOLUTION
+    steps = training_tokens // batch_tokens
+    return LanguageModelSAERunnerConfig(
+        sae=sae_cfg,
+        model_name=INFO["model_name"],
+        hook_name=hook_name,
+        training_tokens=training_tokens,
+        train_batch_size_tokens=batch_tokens,
+        context_size=context_size,
+        store_batch_size_prompts=store_batch_prompts,
+        n_batches_in_buffer=math.ceil(2 * batch_tokens / context_size),
+        lr=lr,
+        lr_scheduler_name="constant",
+        lr_warm_up_steps=round(warm_up_frac * steps),
+        lr_decay_steps=steps // 5,
+        feature_sampling_window=max(1, steps // 4),
+        dead_feature_window=max(1, steps // 4),
+        n_batches_for_norm_estimate=min(20, steps),
+        device=str(device),
+        seed=seed,
+        **training.offline_kwargs(),
+    )
+    ### END SOLUTION
+
+# %% visible id=ex02_runner_config_visible
+# A config with a mistake: the buffer is sized as if it held n_batches * store_batch_size_prompts * context
+# tokens. The helper explains what is wrong instead of letting SAELens fail deep inside the run.
+_bad = LanguageModelSAERunnerConfig(
+    sae=make_sae_config("standard", model.cfg.d_model, 4, 2.0), hook_name=HOOKS["resid"],
+    training_tokens=DEMO_TOKENS, train_batch_size_tokens=BATCH_TOKENS, context_size=CONTEXT,
+    store_batch_size_prompts=16, n_batches_in_buffer=max(1, BATCH_TOKENS // (16 * CONTEXT)),
+    n_batches_for_norm_estimate=10, device=str(device), **training.offline_kwargs())
+try:
+    training.validate_config(_bad, model, TRAIN_TOKENS)
+except training.ConfigError as e:
+    print(e, "\n")
+
+# Your config, checked, then trained for a short demo run.
+_steps = DEMO_TOKENS // BATCH_TOKENS
+demo_cfg = make_runner_config(make_sae_config("standard", model.cfg.d_model, 4, 2.0, warm_up_steps=_steps // 10),
+                              HOOKS["resid"], DEMO_TOKENS, batch_tokens=BATCH_TOKENS, context_size=CONTEXT)
+print(training.validate_config(demo_cfg, model, TRAIN_TOKENS))
+checks.assert_true(isinstance(demo_cfg, LanguageModelSAERunnerConfig), "return a LanguageModelSAERunnerConfig")
+checks.assert_true(demo_cfg.n_batches_in_buffer * CONTEXT >= BATCH_TOKENS, "the buffer must hold at least one batch")
+demo = training.train_sae(demo_cfg, model, TRAIN_TOKENS)
+print(f"trained in {demo.seconds:.1f}s; final L0 {demo.final('l0'):.1f}, explained variance "
+      f"{demo.final('explained_variance'):.3f}")
+plots.training_curves({"demo": demo.history}, title="A first SAE: standard (L1), 4x expansion").show()
+print("make_runner_config: the visible checks pass")
+
+# %% graded id=ex02_runner_config_test points=2
+### BEGIN HIDDEN TESTS
+import math as _math
+
+import sae_course.checks as _chk
+from sae_course import training as _tr
+
+_g = torch.Generator().manual_seed(32)
+for _trial in range(4):
+    _bt = [256, 512, 1024, 2048][int(torch.randint(0, 4, (1,), generator=_g))]
+    _ctx = [32, 64, CONTEXT][int(torch.randint(0, 3, (1,), generator=_g))]
+    _steps = int(torch.randint(40, 900, (1,), generator=_g))
+    _tt = _bt * _steps + int(torch.randint(0, _bt, (1,), generator=_g))
+    _lr = float(torch.rand(1, generator=_g)) * 3e-3 + 1e-4
+    _wf = float(torch.rand(1, generator=_g)) * 0.2
+    _sp = int(torch.randint(4, 33, (1,), generator=_g))
+    _seed = int(torch.randint(0, 1000, (1,), generator=_g))
+    _sc = StandardTrainingSAEConfig(d_in=model.cfg.d_model, d_sae=2 * model.cfg.d_model, l1_coefficient=1.0)
+    _c = make_runner_config(_sc, HOOKS["resid"], _tt, batch_tokens=_bt, context_size=_ctx,
+                            store_batch_prompts=_sp, lr=_lr, warm_up_frac=_wf, seed=_seed)
+    _chk.assert_true(isinstance(_c, LanguageModelSAERunnerConfig), "make_runner_config should return a LanguageModelSAERunnerConfig")
+    _n = _tt // _bt
+    _expect = {
+        "hook_name": HOOKS["resid"], "training_tokens": _tt, "train_batch_size_tokens": _bt, "context_size": _ctx,
+        "store_batch_size_prompts": _sp, "n_batches_in_buffer": _math.ceil(2 * _bt / _ctx),
+        "lr_scheduler_name": "constant", "lr_warm_up_steps": round(_wf * _n), "lr_decay_steps": _n // 5,
+        "feature_sampling_window": max(1, _n // 4), "dead_feature_window": max(1, _n // 4),
+        "n_batches_for_norm_estimate": min(20, _n), "device": str(device), "seed": _seed,
+    }
+    for _k, _v in _expect.items():
+        _chk.assert_true(getattr(_c, _k) == _v, f"make_runner_config: {_k} is wrong (case {_trial}: "
+                         f"{_tt} tokens, batch {_bt}, context {_ctx}, warm_up_frac {_wf:.3f})")
+    _chk.assert_scalar_close(_c.lr, _lr, "make_runner_config: lr")
+    _chk.assert_true(_c.sae is _sc or _c.sae == _sc, "make_runner_config: cfg.sae should be the sae_cfg you were given")
+    _chk.assert_true(_c.logger.log_to_wandb == _tr.wandb_enabled(),
+                     "make_runner_config: W&B logging should follow training.wandb_enabled() (use training.offline_kwargs())")
+    _chk.assert_true(_c.output_path is None and _c.checkpoint_path is None,
+                     "make_runner_config: no output or checkpoint folders (use training.offline_kwargs())")
+    if _ctx == CONTEXT:
+        _rep = _tr.check_config(_c, model, TRAIN_TOKENS)
+        _chk.assert_true(_rep.ok, "make_runner_config: training.check_config finds a problem:\n" + "\n".join(_rep.errors))
+### END HIDDEN TESTS
+
+# %% graded id=ex02_runner_config_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+from sae_course import training as _tr
+
+# The same short run as the demo above (so it is not trained twice), built without make_sae_config.
+_n = DEMO_TOKENS // BATCH_TOKENS
+_sc = StandardTrainingSAEConfig(d_in=model.cfg.d_model, d_sae=4 * model.cfg.d_model, l1_coefficient=2.0,
+                                l1_warm_up_steps=_n // 10, normalize_activations="expected_average_only_in")
+_c = make_runner_config(_sc, HOOKS["resid"], DEMO_TOKENS, batch_tokens=BATCH_TOKENS, context_size=CONTEXT)
+_res = _tr.train_sae(_c, model, TRAIN_TOKENS, quiet=True)
+_h = _res.history
+_chk.assert_true(len(_h["step"]) >= 5 and _h["step"][-1] == _n, "the run did not train for the expected number of steps")
+_chk.assert_true(_res.final("mse_loss") < 0.5 * _h["mse_loss"][0], "a short run should at least halve the reconstruction loss")
+_chk.assert_true(_res.final("explained_variance") > 0.5, "after a short run the explained variance should pass 0.5")
+_chk.assert_true(_res.final("l0") < 0.5 * _h["l0"][0], "the L1 penalty should make the SAE sparser during the run (L0 falls)")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3.2 Metrics by hand
+#
+# Training curves tell you how an SAE fits its training batches. To judge an SAE you measure it on held-out
+# tokens, on two fronts: **sparsity** (how few latents explain a token) and **fidelity** (how much of the
+# activation, and of the model's behaviour, survives when the SAE stands in for it). You now write the
+# standard metrics yourself and check them against SAELens's own evaluation (`sae_lens.evals.run_evals`,
+# wrapped by `training.saelens_eval` so that it reads exactly the tokens you give it).
+#
+# Conventions (the same as SAELens's): a *token* is one position of one sequence; every position counts,
+# BOS included; activations of attention SAEs are flattened to `n_heads × d_head`.
+#
+# ### 3.2a Sparsity and reconstruction: L0, MSE, explained variance
+# > Difficulty: ●●○○○  Importance: ●●●●●
+#
+# For tokens t = 1..N with activation xₜ ∈ ℝᵈ, reconstruction x̂ₜ and latents fₜ:
+# * **L0** = (1/N) Σₜ #{i : fₜ,ᵢ ≠ 0}, the mean number of active latents per token;
+# * **MSE** = (1/N) Σₜ ‖xₜ − x̂ₜ‖², the squared error *summed over the d dimensions* and averaged over
+#   tokens (not `F.mse_loss`, which also averages over dimensions);
+# * **explained variance** = 1 − MSE / Var, with Var = (1/N) Σₜ ‖xₜ − x̄‖² and x̄ the mean activation over
+#   all N tokens. 1 is a perfect reconstruction; 0 is no better than always answering x̄.
+#
+# Careful: an older formula averaged 1 − ‖xₜ − x̂ₜ‖² / ‖xₜ − x̄‖² *per token*; it is dominated by tokens close
+# to the mean, and SAELens now reports it only as `explained_variance_legacy`. Use the pooled ratio above.
+#
+# **Exercise.** `reconstruction_metrics(x, feature_acts, x_hat)` returns the floats `l0`, `mse` and
+# `explained_variance`. The inputs may have any leading dimensions (`[N, d]` or `[batch, pos, d]`).
+
+# %% solution id=ex03_recon_metrics
+def reconstruction_metrics(x, feature_acts, x_hat) -> dict:
+    """x, x_hat: [..., d_in]; feature_acts: [..., d_sae]. Returns floats l0, mse, explained_variance."""
+    ### BEGIN SOLUTION
+    x = x.reshape(-1, x.shape[-1]).double()
+    x_hat = x_hat.reshape(-1, x_hat.shape[-1]).double()
+    f = feature_acts.reshape(-1, feature_acts.shape[-1])
+    l0 = (f != 0).double().sum(-1).mean()
+    mse = (x - x_hat).pow(2).sum(-1).mean()
+    var = (x - x.mean(0)).pow(2).sum(-1).mean()
+    return {"l0": l0.item(), "mse": mse.item(), "explained_variance": (1 - mse / var).item()}
+    ### END SOLUTION
+
+# %% visible id=ex03_recon_metrics_visible
+_x = torch.tensor([[1.0, 0.0], [3.0, 0.0], [2.0, 3.0], [2.0, 1.0]])
+_f = torch.tensor([[0.5, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 3.0]])
+_m = reconstruction_metrics(_x, _f, _x)
+print(_m)
+checks.assert_scalar_close(_m["l0"], 1.0, "l0 of a small example (4 latent activations over 4 tokens)")
+checks.assert_scalar_close(_m["mse"], 0.0, "mse of a perfect reconstruction")
+checks.assert_scalar_close(_m["explained_variance"], 1.0, "explained variance of a perfect reconstruction")
+_mean = _x.mean(0).expand_as(_x)
+checks.assert_scalar_close(reconstruction_metrics(_x, _f, _mean)["explained_variance"], 0.0,
+                           "answering the mean activation for every token explains no variance")
+checks.assert_scalar_close(reconstruction_metrics(_x, _f, _mean)["mse"], 2.0,
+                           "mse sums the squared error over dimensions, then averages over tokens")
+
+
+
+for _name, _s in [("resid SAE", sae), ("attn SAE", attn_sae)]:
+    print(_name, {k: round(v, 4) for k, v in reconstruction_metrics(*sae_io(_s, EVAL_TOKENS[:16])).items()})
+print("reconstruction_metrics: the visible checks pass")
+
+# %% graded id=ex03_recon_metrics_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+
+def _ref_recon(x, f, xh):
+    x = x.reshape(-1, x.shape[-1]).double()
+    xh = xh.reshape(-1, xh.shape[-1]).double()
+    f = f.reshape(-1, f.shape[-1])
+    mse = (x - xh).pow(2).sum(-1).mean()
+    return {"l0": (f != 0).double().sum(-1).mean().item(), "mse": mse.item(),
+            "explained_variance": (1 - mse / (x - x.mean(0)).pow(2).sum(-1).mean()).item()}
+
+
+_g = torch.Generator().manual_seed(33)
+for _shape in [(50, 7), (3, 11, 16), (400, 32)]:
+    _d = _shape[-1]
+    _x = torch.randn(*_shape, generator=_g) * (torch.rand(_d, generator=_g) * 3) + torch.randn(_d, generator=_g) * 4
+    _xh = _x + 0.6 * torch.randn(*_shape, generator=_g) - 0.3
+    _f = torch.relu(torch.randn(*_shape[:-1], 3 * _d, generator=_g) - 1.0)
+    _got, _exp = reconstruction_metrics(_x, _f, _xh), _ref_recon(_x, _f, _xh)
+    for _k in ("l0", "mse", "explained_variance"):
+        _chk.assert_scalar_close(_got[_k], _exp[_k], f"reconstruction_metrics: {_k} for inputs of shape {_shape}",
+                                 atol=1e-5, rtol=1e-4)
+### END HIDDEN TESTS
+
+# %% graded id=ex03_recon_metrics_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+from sae_course import training as _tr
+
+# Your metrics on the loaded SAEs must agree with SAELens's own evaluation on the same tokens.
+for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
+    _toks = EVAL_TOKENS[:32]
+    _lib = _tr.saelens_eval(model, _s, _toks, batch_size=16)
+    _got = reconstruction_metrics(*sae_io(_s, _toks))
+    for _k in ("l0", "mse", "explained_variance"):
+        _chk.assert_scalar_close(_got[_k], _lib[_k], f"reconstruction_metrics vs SAELens's run_evals: {_k} for {_name}",
+                                 atol=1e-4, rtol=2e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.2b Downstream fidelity: CE loss recovered
+# > Difficulty: ●●●○○  Importance: ●●●●●
+#
+# Explained variance treats every direction of the activation alike; the model does not. The question that
+# matters is how much of the model's *behaviour* survives when the SAE's reconstruction stands in for the
+# activation. Run the model three times on the same tokens and take the mean next-token cross-entropy
+# (`model(tokens, return_type="loss")`) of each:
+#
+# * **clean**: the model as it is;
+# * **spliced**: a hook at the SAE's hook point replaces the activation by the SAE's reconstruction
+#   `sae(act)` (`sae.decode(sae.encode(act))`);
+# * **zero-ablated**: the hook replaces the activation by zeros — a reference point for "this activation
+#   carries no information at all".
+#
+# **CE loss recovered** = (CE_zero − CE_spliced) / (CE_zero − CE_clean): 1 when splicing costs nothing,
+# 0 when the SAE is as bad as deleting the activation. (Zero-ablation is a harsh baseline, so values above
+# 0.9 are common even for mediocre SAEs; papers also report the raw increase CE_spliced − CE_clean.)
+#
+# Use `model.run_with_hooks(tokens, return_type="loss", fwd_hooks=[(hook_name, fn)])`, where
+# `fn(activation, hook)` returns the new activation. Inference SAEs on `hook_z` take and return the
+# `[batch, pos, head, d_head]` shape themselves.
+#
+# **Exercise.** `ce_loss_recovered(model, sae, tokens)` returns the floats `clean`, `spliced`, `zero_ablated`
+# and `recovered`.
+
+# %% solution id=ex04_ce_recovered
+@torch.no_grad()
+def ce_loss_recovered(model, sae, tokens) -> dict:
+    """Mean next-token CE of the clean, spliced and zero-ablated model, and the fraction recovered."""
+    ### BEGIN SOLUTION
+    hook = sae.cfg.metadata.hook_name
+
+    def splice(act, hook):
+        return sae(act).to(act.dtype)
+
+    def zero(act, hook):
+        return torch.zeros_like(act)
+
+    clean = model(tokens, return_type="loss").item()
+    spliced = model.run_with_hooks(tokens, return_type="loss", fwd_hooks=[(hook, splice)]).item()
+    zero_ablated = model.run_with_hooks(tokens, return_type="loss", fwd_hooks=[(hook, zero)]).item()
+    recovered = (zero_ablated - spliced) / (zero_ablated - clean)
+    return {"clean": clean, "spliced": spliced, "zero_ablated": zero_ablated, "recovered": recovered}
+    ### END SOLUTION
+
+# %% visible id=ex04_ce_recovered_visible
+for _name, _s in [("resid SAE", sae), ("attn SAE", attn_sae)]:
+    _r = ce_loss_recovered(model, _s, EVAL_TOKENS[:16])
+    print(_name, {k: round(v, 4) for k, v in _r.items()})
+    checks.assert_true(set(_r) == {"clean", "spliced", "zero_ablated", "recovered"}, "return the four keys")
+    checks.assert_true(_r["zero_ablated"] > _r["clean"], "deleting an activation should hurt the model")
+    checks.assert_true(_r["spliced"] >= _r["clean"] - 1e-3, "the spliced model should not beat the clean one")
+    checks.assert_true(_r["recovered"] <= 1.0 + 1e-6, "CE recovered is at most 1 when splicing costs something")
+print("ce_loss_recovered: the visible checks pass")
+
+# %% graded id=ex04_ce_recovered_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+
+@torch.no_grad()
+def _ref_ce(s, toks):
+    h = s.cfg.metadata.hook_name
+    c = model(toks, return_type="loss").item()
+    sp = model.run_with_hooks(toks, return_type="loss", fwd_hooks=[(h, lambda a, hook: s.decode(s.encode(a)))]).item()
+    z = model.run_with_hooks(toks, return_type="loss", fwd_hooks=[(h, lambda a, hook: torch.zeros_like(a))]).item()
+    return {"clean": c, "spliced": sp, "zero_ablated": z, "recovered": (z - sp) / (z - c)}
+
+
+_idx = torch.randperm(len(EVAL_TOKENS), generator=torch.Generator().manual_seed(34))[:12]
+for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
+    _got, _exp = ce_loss_recovered(model, _s, EVAL_TOKENS[_idx]), _ref_ce(_s, EVAL_TOKENS[_idx])
+    for _k in ("clean", "spliced", "zero_ablated", "recovered"):
+        _chk.assert_scalar_close(_got[_k], _exp[_k], f"ce_loss_recovered: {_k} for {_name}", atol=1e-4, rtol=1e-4)
+### END HIDDEN TESTS
+
+# %% graded id=ex04_ce_recovered_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+from sae_course import training as _tr
+
+for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
+    _toks = EVAL_TOKENS[:32]
+    _lib = _tr.saelens_eval(model, _s, _toks, batch_size=16)
+    _got = ce_loss_recovered(model, _s, _toks)
+    for _k, _lk in [("clean", "ce_clean"), ("spliced", "ce_spliced"), ("zero_ablated", "ce_ablated"),
+                    ("recovered", "ce_recovered")]:
+        _chk.assert_scalar_close(_got[_k], _lib[_lk], f"ce_loss_recovered vs SAELens's run_evals: {_k} for {_name}",
+                                 atol=2e-4, rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### 3.2c Latent density: dead and dense latents
+# > Difficulty: ●●○○○  Importance: ●●●●○
+#
+# The **density** (firing frequency) of latent i is the fraction of tokens on which it is active:
+# pᵢ = (1/N) #{t : fₜ,ᵢ ≠ 0}. Its distribution says a lot about a trained SAE:
+#
+# * **dead** latents never fire (pᵢ = 0 on a large sample): wasted capacity, usually killed early in training
+#   by a strong sparsity penalty or a large learning rate;
+# * **dense** latents fire on a large fraction of tokens (here: pᵢ > `dense_threshold` = 0.1): rarely
+#   interpretable, often a sign the penalty is too weak or the SAE is compensating for something (e.g. the
+#   activations' mean);
+# * the **feature-density histogram** of log₁₀(pᵢ + ε) (ε = 1e-10 so dead latents show up at −10, far to
+#   the left) is the standard picture: a healthy SAE has one bump, typically between 10⁻⁴ and 10⁻¹, and no
+#   pile at the left edge.
+#
+# **Exercise.** `latent_density_stats(feature_acts, dense_threshold=0.1, eps=1e-10)` takes latents
+# `[..., d_sae]` and returns a dict of `[d_sae]` tensors: `density` (float), `log10_density` (float),
+# `dead` (bool) and `dense` (bool).
+
+# %% solution id=ex05_density
+def latent_density_stats(feature_acts, dense_threshold: float = 0.1, eps: float = 1e-10) -> dict:
+    """Per-latent firing frequency over every token of ``feature_acts`` [..., d_sae], and dead / dense masks."""
+    ### BEGIN SOLUTION
+    f = feature_acts.reshape(-1, feature_acts.shape[-1])
+    density = (f != 0).float().mean(0)
+    return {"density": density, "log10_density": torch.log10(density + eps),
+            "dead": density == 0, "dense": density > dense_threshold}
+    ### END SOLUTION
+
+# %% visible id=ex05_density_visible
+_f = torch.tensor([[0.0, 1.0, 0.0, 2.0], [0.0, 3.0, 0.0, 0.0], [0.0, 1.0, 0.5, 0.0], [0.0, 2.0, 0.0, 0.0]])
+_s = latent_density_stats(_f, dense_threshold=0.3)
+print({k: v.tolist() for k, v in _s.items()})
+checks.assert_close(_s["density"], torch.tensor([0.0, 1.0, 0.25, 0.25]), "density of a small example")
+checks.assert_true(_s["dead"].tolist() == [True, False, False, False], "latent 0 never fires: it is the dead one")
+checks.assert_true(_s["dense"].tolist() == [False, True, False, False], "only latent 1 fires on more than 30% of tokens")
+
+_x, _fa, _xh = sae_io(sae, EVAL_TOKENS)
+resid_density = latent_density_stats(_fa)
+print(f"resid SAE on {EVAL_TOKENS.numel()} tokens: {int(resid_density['dead'].sum())} dead, "
+      f"{int(resid_density['dense'].sum())} dense of {sae.cfg.d_sae} latents")
+plots.histogram(resid_density["log10_density"], nbins=60, title="Feature density of the residual SAE",
+                xlabel="log10(firing frequency + 1e-10)").show()
+print("latent_density_stats: the visible checks pass")
+
+# %% graded id=ex05_density_test points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+_g = torch.Generator().manual_seed(35)
+for _shape, _thr in [((300, 40), 0.1), ((4, 50, 64), 0.25)]:
+    _p = torch.rand(_shape[-1], generator=_g) ** 3
+    _p[:5] = 0.0
+    _mask = torch.rand(*_shape, generator=_g) < _p
+    _f = _mask * (torch.rand(*_shape, generator=_g) * 3 + 0.1)
+    _got = latent_density_stats(_f, dense_threshold=_thr)
+    _flat = _f.reshape(-1, _shape[-1])
+    _dens = (_flat != 0).float().mean(0)
+    _chk.assert_close(_got["density"], _dens, f"latent_density_stats: density for latents of shape {_shape}")
+    _chk.assert_close(_got["log10_density"], torch.log10(_dens + 1e-10), "latent_density_stats: log10_density")
+    _chk.assert_true(torch.equal(_got["dead"].bool(), _dens == 0), "latent_density_stats: dead latents")
+    _chk.assert_true(torch.equal(_got["dense"].bool(), _dens > _thr),
+                     f"latent_density_stats: dense latents (dense_threshold={_thr})")
+### END HIDDEN TESTS
+
+# %% graded id=ex05_density_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+from sae_course import training as _tr
+
+for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
+    _toks = EVAL_TOKENS[:32]
+    _lib = _tr.saelens_eval(model, _s, _toks, batch_size=16)
+    _got = latent_density_stats(sae_io(_s, _toks)[1])
+    _chk.assert_close(_got["density"], _lib["feature_density"],
+                      f"latent_density_stats vs SAELens's run_evals: density for {_name}", atol=1e-6)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3.3 Reading training curves
+# > Difficulty: ●●○○○  Importance: ●●●●○
+#
+# A run's curves usually tell you what went wrong before any evaluation does. `training.train_sae` records,
+# every few steps, on that step's batch: `mse_loss`, `sparsity_loss`, `l0`, `explained_variance`,
+# `dead_frac` (latents silent for `dead_feature_window` steps), `l2_ratio` (mean ‖x̂‖/‖x‖) and more
+# (see `help(training.train_sae)`). Four regimes to recognise:
+#
+# * **dead latents**: `dead_frac` climbs and stays high. The sparsity penalty (or a large learning rate with
+#   no warm-up) pushed many encoder biases so negative that those latents never fire again — and a latent
+#   that never fires gets no gradient from the reconstruction, so it cannot come back by itself. Remedies:
+#   a warm-up, a smaller coefficient or lr, resampling, TopK's auxiliary loss.
+# * **too sparse**: L0 collapses to one or two latents per token and explained variance stays low. The
+#   penalty costs more than reconstruction is worth. Remedy: lower the coefficient (or raise k).
+# * **shrinkage**: the L1 penalty punishes the *size* of every active latent, so the SAE learns to
+#   under-shoot: reconstructions are systematically shorter than the inputs (`l2_ratio` well below 1) even
+#   when the right latents fire. Gated, JumpReLU and TopK SAEs were designed to remove this bias.
+# * **healthy**: the loss flattens, L0 settles at a moderate value, few latents die, reconstructions keep
+#   their length.
+#
+# **Exercise.** `diagnose_run(history)` classifies a logged run. Read only the **end** of the run — the
+# last quarter of the logged points (`n = max(1, len(history["l0"]) // 4)`) — and take the mean of each
+# quantity over those points. Then, in this order:
+#
+# 1. `"dead_latents"` if the mean `dead_frac` > 0.3;
+# 2. `"too_sparse"` if the mean `l0` < 2 and the mean `explained_variance` < 0.6;
+# 3. `"shrinkage"` if the mean `l2_ratio` < 0.8;
+# 4. `"healthy"` otherwise.
+#
+# The order matters: a run whose latents are mostly dead usually *also* reconstructs badly and shrinks, but
+# the dead latents are the cause to fix first.
+
+# %% solution id=ex06_diagnose
+def diagnose_run(history: dict) -> str:
+    """One of "dead_latents", "too_sparse", "shrinkage", "healthy" for a logged run (a dict of lists)."""
+    ### BEGIN SOLUTION
+    n = max(1, len(history["l0"]) // 4)
+
+    def end(key):
+        vals = history[key][-n:]
+        return sum(vals) / len(vals)
+
+    if end("dead_frac") > 0.3:
+        return "dead_latents"
+    if end("l0") < 2 and end("explained_variance") < 0.6:
+        return "too_sparse"
+    if end("l2_ratio") < 0.8:
+        return "shrinkage"
+    return "healthy"
+    ### END SOLUTION
+
+# %% visible id=ex06_diagnose_visible
+_ok = {"l0": [60.0, 30, 20, 18], "explained_variance": [0.2, 0.7, 0.85, 0.9], "dead_frac": [0.0, 0, 0.02, 0.02],
+       "l2_ratio": [0.5, 0.8, 0.9, 0.92]}
+checks.assert_true(diagnose_run(_ok) == "healthy", "a run that ends with L0 18, EV 0.9, 2% dead, l2_ratio 0.92 is healthy")
+_dead = dict(_ok, dead_frac=[0.0, 0.2, 0.5, 0.7])
+checks.assert_true(diagnose_run(_dead) == "dead_latents", "70% dead latents at the end: dead_latents")
+
+# Real runs, from your own config functions: a reasonable L1 run, a huge L1 coefficient, a huge learning
+# rate without warm-ups, and a TopK run. (They are short; read the shapes, not the exact numbers.)
+_steps = DEMO_TOKENS // BATCH_TOKENS
+_d = model.cfg.d_model
+curve_runs = {
+    "L1 = 2 (the demo run)": demo_cfg,
+    "L1 = 40": make_runner_config(make_sae_config("standard", _d, 4, 40.0, _steps // 10), HOOKS["resid"], DEMO_TOKENS,
+                                  batch_tokens=BATCH_TOKENS, context_size=CONTEXT),
+    "lr = 0.05, no warm-up": make_runner_config(make_sae_config("standard", _d, 4, 5.0, 0), HOOKS["resid"], DEMO_TOKENS,
+                                                batch_tokens=BATCH_TOKENS, context_size=CONTEXT, lr=0.05, warm_up_frac=0.0),
+    "TopK k=16": make_runner_config(make_sae_config("topk", _d, 4, 16), HOOKS["resid"], DEMO_TOKENS,
+                                    batch_tokens=BATCH_TOKENS, context_size=CONTEXT),
+}
+curve_results = {}
+for _name, _cfg in tqdm(curve_runs.items(), desc="curve runs"):
+    curve_results[_name] = training.train_sae(_cfg, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True)
+plots.training_curves({k: r.history for k, r in curve_results.items()},
+                      keys=("mse_loss", "l0", "explained_variance", "dead_frac", "l2_ratio", "sparsity_loss"),
+                      title="Four short runs").show()
+for _name, _r in curve_results.items():
+    print(f"{_name:24s} -> {diagnose_run(_r.history):12s} (end: L0 {_r.final('l0', 0.25):6.1f}, "
+          f"EV {_r.final('explained_variance', 0.25):.2f}, dead {_r.final('dead_frac', 0.25):.2f}, "
+          f"l2_ratio {_r.final('l2_ratio', 0.25):.2f})")
+
+# When every latent dies, train_sae stops early and says why.
+try:
+    _cfg = make_runner_config(StandardTrainingSAEConfig(d_in=_d, d_sae=4 * _d, l1_coefficient=500.0), HOOKS["resid"],
+                              DEMO_TOKENS, batch_tokens=BATCH_TOKENS, context_size=CONTEXT, lr=0.01)
+    training.train_sae(_cfg, model, TRAIN_TOKENS, quiet=True)
+except training.AllLatentsDead as e:
+    print("\n" + str(e))
+print("diagnose_run: the visible checks pass")
+
+# %% graded id=ex06_diagnose_test points=2
+### BEGIN HIDDEN TESTS
+import math as _math
+
+import sae_course.checks as _chk
+
+
+def _ref_diag(h):
+    n = max(1, len(h["l0"]) // 4)
+    m = {k: sum(h[k][-n:]) / len(h[k][-n:]) for k in ("l0", "explained_variance", "dead_frac", "l2_ratio")}
+    if m["dead_frac"] > 0.3:
+        return "dead_latents"
+    if m["l0"] < 2 and m["explained_variance"] < 0.6:
+        return "too_sparse"
+    if m["l2_ratio"] < 0.8:
+        return "shrinkage"
+    return "healthy"
+
+
+_g = torch.Generator().manual_seed(36)
+
+
+def _u(lo, hi):
+    return lo + (hi - lo) * float(torch.rand(1, generator=_g))
+
+
+def _curve(start, end, T):
+    # Starts at `start`, settles on `end` well before the last quarter, plus a little noise.
+    tau = T / float(torch.randint(8, 14, (1,), generator=_g))
+    return [end + (start - end) * _math.exp(-t / tau) + 0.003 * float(torch.randn(1, generator=_g)) for t in range(T)]
+
+
+def _make(kind):
+    T = int(torch.randint(4, 120, (1,), generator=_g))
+    end = {"dead_frac": _u(0.0, 0.2), "l0": _u(4, 60), "explained_variance": _u(0.65, 0.97), "l2_ratio": _u(0.85, 1.0)}
+    if kind == "dead_latents":
+        end.update(dead_frac=_u(0.4, 0.95), l0=_u(0.2, 30), explained_variance=_u(0.1, 0.9), l2_ratio=_u(0.5, 1.0))
+    elif kind == "too_sparse":
+        end.update(l0=_u(0.1, 1.8), explained_variance=_u(0.0, 0.5), l2_ratio=_u(0.3, 1.0))
+    elif kind == "shrinkage":
+        end.update(l2_ratio=_u(0.4, 0.75), l0=_u(2.5, 60) if float(torch.rand(1, generator=_g)) < 0.7 else _u(0.2, 1.8),
+                   explained_variance=_u(0.65, 0.95))
+    start = {"dead_frac": _u(0.0, 0.9), "l0": _u(0.5, 300), "explained_variance": _u(-0.5, 0.9), "l2_ratio": _u(0.05, 1.2)}
+    return {k: _curve(start[k], end[k], T) for k in end}
+
+
+_kinds = ["healthy", "dead_latents", "too_sparse", "shrinkage"]
+for _i in range(48):
+    _hist = _make(_kinds[_i % 4])
+    _got = diagnose_run({k: list(v) for k, v in _hist.items()})
+    _chk.assert_true(_got == _ref_diag(_hist), f"diagnose_run gives {_got!r} for a run whose end says otherwise "
+                     f"(case {_i}: {len(_hist['l0'])} logged points)")
+# Runs that look bad early but recover, and the reverse.
+_T = 40
+_early_dead = {"dead_frac": [0.9] * 30 + [0.05] * 10, "l0": [1.0] * 30 + [20.0] * 10,
+               "explained_variance": [0.1] * 30 + [0.9] * 10, "l2_ratio": [0.5] * 30 + [0.95] * 10}
+_chk.assert_true(diagnose_run(_early_dead) == "healthy", "diagnose_run should read the last quarter of the run only")
+_late_dead = {k: list(reversed(v)) for k, v in _early_dead.items()}
+_chk.assert_true(diagnose_run(_late_dead) == "dead_latents", "a run that ends with 90% dead latents is dead_latents")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3.4 Comparing architectures on the L0–explained-variance frontier
+# > Difficulty: ●●●○○  Importance: ●●●○○
+#
+# One SAE is one point in the (L0, explained variance) plane, and its sparsity knob moves it along a curve:
+# sparser (smaller L0) costs reconstruction. Two SAEs are only comparable at the same L0, so architectures are
+# compared by their **frontier**: the points no other point beats on both counts. Point j *dominates* point
+# i when L0ⱼ ≤ L0ᵢ and EVⱼ ≥ EVᵢ, with at least one of the two strict; the frontier is the set of points that
+# no point dominates.
+#
+# To read the EV of an architecture at an L0 it was not trained at, interpolate along its frontier
+# **linearly in log₁₀(L0)** (L0 spans orders of magnitude and the curves are close to straight in log L0).
+#
+# **Exercise.**
+# * `pareto_frontier(l0, ev)` (two equal-length sequences of floats) returns the list of indices of the
+#   non-dominated points, sorted by increasing L0 (equal L0: decreasing EV, then index). Note that points
+#   with the same L0 happen all the time — a TopK SAE's L0 is exactly k.
+# * `ev_at_l0(l0, ev, target)` returns the EV of the frontier of these points at `target`: linear
+#   interpolation in log₁₀(L0) between the two neighbouring frontier points (the frontier point's own EV at
+#   one of its L0s); `float("nan")` when `target` lies outside the frontier's L0 range.
+
+# %% solution id=ex07_frontier
+def pareto_frontier(l0, ev) -> list:
+    """Indices of the points that no other point dominates (lower-or-equal L0 and higher-or-equal EV), by L0."""
+    ### BEGIN SOLUTION
+    l0 = [float(v) for v in l0]
+    ev = [float(v) for v in ev]
+    keep = []
+    for i in range(len(l0)):
+        dominated = any(
+            l0[j] <= l0[i] and ev[j] >= ev[i] and (l0[j] < l0[i] or ev[j] > ev[i]) for j in range(len(l0))
+        )
+        if not dominated:
+            keep.append(i)
+    return sorted(keep, key=lambda i: (l0[i], -ev[i], i))
+    ### END SOLUTION
+
+
+def ev_at_l0(l0, ev, target: float) -> float:
+    """EV of the frontier at L0 = target, interpolated linearly in log10(L0); nan outside its range."""
+    ### BEGIN SOLUTION
+    front = pareto_frontier(l0, ev)
+    xs = [math.log10(float(l0[i])) for i in front]
+    ys = [float(ev[i]) for i in front]
+    t = math.log10(target)
+    if not front or t < xs[0] or t > xs[-1]:
+        return float("nan")
+    for a in range(len(xs)):
+        if xs[a] == t:
+            return ys[a]
+        if xs[a] < t < xs[a + 1]:
+            w = (t - xs[a]) / (xs[a + 1] - xs[a])
+            return ys[a] + w * (ys[a + 1] - ys[a])
+    return float("nan")
+    ### END SOLUTION
+
+# %% visible id=ex07_frontier_visible
+_l0 = [5.0, 10.0, 10.0, 20.0, 8.0]
+_ev = [0.60, 0.80, 0.70, 0.85, 0.55]
+print("frontier:", pareto_frontier(_l0, _ev))
+checks.assert_true(pareto_frontier(_l0, _ev) == [0, 1, 3], "points 2 (same L0 as 1, lower EV) and 4 are dominated")
+checks.assert_scalar_close(ev_at_l0(_l0, _ev, 10.0), 0.80, "on a frontier point, its own EV")
+checks.assert_scalar_close(ev_at_l0(_l0, _ev, math.sqrt(50.0)), 0.70, "half way between L0 5 and 10 in log scale")
+checks.assert_true(math.isnan(ev_at_l0(_l0, _ev, 40.0)), "outside the frontier's range: nan")
+
+# Train the four architectures at a few sparsity settings on the same hook, budget and batches.
+FRONTIER_SWEEP = {
+    "standard": sized(full=[1.0, 2.0, 4.0, 8.0], ci=[1.0, 4.0]),
+    "topk": sized(full=[8, 16, 32, 64], ci=[8, 24]),
+    "jumprelu": sized(full=[0.1, 0.3, 1.0], ci=[0.3]),
+    "gated": sized(full=[1.0, 3.0, 10.0], ci=[3.0]),
+}
+_steps = FRONTIER_TOKENS // BATCH_TOKENS
+frontier_points = {}
+for _arch, _values in FRONTIER_SWEEP.items():
+    for _v in tqdm(_values, desc=_arch):
+        _cfg = make_runner_config(make_sae_config(_arch, model.cfg.d_model, 4, _v, _steps // 10), HOOKS["resid"],
+                                  FRONTIER_TOKENS, batch_tokens=BATCH_TOKENS, context_size=CONTEXT)
+        _r = training.train_sae(_cfg, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True)
+        _m = reconstruction_metrics(*sae_io(_r.sae, EVAL_TOKENS))
+        frontier_points.setdefault(_arch, ([], [], []))
+        for _lst, _val in zip(frontier_points[_arch], (_m["l0"], _m["explained_variance"], f"{_arch} {_v}")):
+            _lst.append(_val)
+_fronts = {a: pareto_frontier(p[0], p[1]) for a, p in frontier_points.items()}
+plots.frontier(frontier_points, fronts=_fronts, title=f"Architectures at {HOOKS['resid']}").show()
+_all_l0 = sorted(v for p in frontier_points.values() for v in p[0])
+_target = _all_l0[len(_all_l0) // 2]
+for _arch, (_l0s, _evs, _labels) in frontier_points.items():
+    print(f"{_arch:9s} points {[(round(a, 1), round(b, 3)) for a, b in zip(_l0s, _evs)]}  "
+          f"EV at L0={_target:.1f}: {ev_at_l0(_l0s, _evs, _target):.3f}")
+print("pareto_frontier / ev_at_l0: the visible checks pass")
+
+# %% graded id=ex07_frontier_test points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+
+def _ref_front(l0, ev):
+    l0, ev = [float(v) for v in l0], [float(v) for v in ev]
+    keep = [i for i in range(len(l0)) if not any(l0[j] <= l0[i] and ev[j] >= ev[i] and (l0[j] < l0[i] or ev[j] > ev[i])
+                                                for j in range(len(l0)))]
+    return sorted(keep, key=lambda i: (l0[i], -ev[i], i))
+
+
+_g = torch.Generator().manual_seed(37)
+for _trial in range(30):
+    _n = int(torch.randint(1, 25, (1,), generator=_g))
+    _l0 = (10 ** (torch.rand(_n, generator=_g) * 2)).tolist()
+    if _trial % 2 == 0:  # TopK-like points: integer L0s, many ties
+        _l0 = [float(int(v) // 8 * 8 + 8) for v in _l0]
+    _ev = torch.rand(_n, generator=_g).tolist()
+    if _trial % 3 == 0 and _n > 2:  # exact duplicates and equal EVs
+        _l0[1], _ev[1] = _l0[0], _ev[0]
+        _ev[2] = _ev[0]
+    _got = pareto_frontier(_l0, _ev)
+    _chk.assert_true([int(i) for i in _got] == _ref_front(_l0, _ev),
+                     f"pareto_frontier: wrong indices (or order) for {_n} points (case {_trial})")
+### END HIDDEN TESTS
+
+# %% graded id=ex07_frontier_test2 points=1
+### BEGIN HIDDEN TESTS
+import math as _math
+
+import sae_course.checks as _chk
+
+
+def _ref_interp(l0, ev, target):
+    l0f, evf = [float(v) for v in l0], [float(v) for v in ev]
+    front = [i for i in range(len(l0f)) if not any(l0f[j] <= l0f[i] and evf[j] >= evf[i] and (l0f[j] < l0f[i] or evf[j] > evf[i])
+                                                 for j in range(len(l0f)))]
+    front = sorted(front, key=lambda i: (l0f[i], -evf[i], i))
+    xs = [_math.log10(l0f[i]) for i in front]
+    ys = [evf[i] for i in front]
+    t = _math.log10(target)
+    if t < xs[0] or t > xs[-1]:
+        return float("nan")
+    for a in range(len(xs)):
+        if xs[a] == t:
+            return ys[a]
+        if xs[a] < t < xs[a + 1]:
+            return ys[a] + (t - xs[a]) / (xs[a + 1] - xs[a]) * (ys[a + 1] - ys[a])
+    return float("nan")
+
+
+_g = torch.Generator().manual_seed(38)
+for _trial in range(30):
+    _n = int(torch.randint(2, 15, (1,), generator=_g))
+    _l0 = (10 ** (torch.rand(_n, generator=_g) * 2)).tolist()
+    _ev = torch.rand(_n, generator=_g).tolist()
+    for _target in [10 ** float(torch.rand(1, generator=_g) * 2.2 - 0.1), _l0[0]]:
+        _exp = _ref_interp(_l0, _ev, _target)
+        _got = ev_at_l0(_l0, _ev, _target)
+        if _math.isnan(_exp):
+            _chk.assert_true(_math.isnan(float(_got)), f"ev_at_l0: L0={_target:.3g} is outside the frontier: expected nan")
+        else:
+            _chk.assert_scalar_close(_got, _exp, f"ev_at_l0: EV at L0={_target:.3g} (case {_trial})", atol=1e-6)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3.5 Case studies: the residual stream, the attention output and the MLP
+# > Difficulty: ●●●○○  Importance: ●●●●○
+#
+# Different sites of a transformer hold different kinds of information, and an SAE's settings have to suit
+# each (the published examples: a residual-stream SAE on Gemma-2B, an attention-output SAE on a 2-layer
+# attention-only model, MLP-output SAEs on TinyStories-1L and OthelloGPT). Here you train one SAE at each of
+# three sites of layer `LAYER` of the course model:
+#
+# * `"resid"` — `blocks.L.hook_resid_pre`: everything the earlier layers wrote, one vector of `d_model`;
+# * `"attn_z"` — `blocks.L.attn.hook_z`: every head's output before `W_O`, flattened to `n_heads × d_head`
+#   (an SAE here can be read head by head, see section 1);
+# * `"mlp_out"` — `blocks.L.hook_mlp_out`: what the MLP adds to the residual stream.
+#
+# **Exercise.** `case_study_settings(site)` returns your hyperparameters for one site, a dict with
+# `architecture` (one of the four), `expansion_factor` (2–16), `sparsity` (the knob), `lr` and
+# `warm_up_frac`. Each SAE is trained with your settings for `CASE_TOKENS` tokens (batches of
+# `BATCH_TOKENS`, sparsity warm-up over the first 10% of steps, the runner config of 3.1b) and must meet,
+# **in the ci profile**, on the held-out `EVAL_TOKENS`:
+#
+# | metric | threshold |
+# |---|---|
+# | explained variance | ≥ 0.75 |
+# | CE loss recovered | ≥ 0.75 |
+# | L0 | ≤ d_in / 4 (a dense SAE is no use) |
+# | dead latents (never fire on the eval tokens) | ≤ 30% |
+#
+# Use what you have learned: the curves (3.3) and the frontier (3.4). The cell after the exercise trains
+# your three SAEs and shows their metrics, so you can iterate. A few settings that are known to be hard:
+# a large L1 coefficient, a tiny learning rate, a k close to d_in.
+
+# %% solution id=ex08_case_studies
+def case_study_settings(site: str) -> dict:
+    """Hyperparameters for the SAE at one site ("resid", "attn_z" or "mlp_out"):
+    {"architecture": ..., "expansion_factor": ..., "sparsity": ..., "lr": ..., "warm_up_frac": ...}"""
+    ### BEGIN SOLUTION
+    settings = {
+        "resid": dict(architecture="topk", expansion_factor=4, sparsity=16, lr=2e-3, warm_up_frac=0.05),
+        "attn_z": dict(architecture="topk", expansion_factor=4, sparsity=16, lr=2e-3, warm_up_frac=0.05),
+        "mlp_out": dict(architecture="topk", expansion_factor=4, sparsity=16, lr=2e-3, warm_up_frac=0.05),
+    }
+    return dict(settings[site])
+    ### END SOLUTION
+
+# %% visible id=ex08_case_studies_visible
+CASE_THRESHOLDS = {"explained_variance": 0.75, "ce_recovered": 0.75, "l0_per_d_in": 0.25, "dead_frac": 0.30}
+
+
+def train_case_study(site: str):
+    """Train the SAE of one site with your settings; returns the TrainResult."""
+    s = case_study_settings(site)
+    d_in = training.hook_width(model, HOOKS[site])
+    steps = CASE_TOKENS // BATCH_TOKENS
+    sae_cfg = make_sae_config(s["architecture"], d_in, s["expansion_factor"], s["sparsity"], steps // 10)
+    cfg = make_runner_config(sae_cfg, HOOKS[site], CASE_TOKENS, batch_tokens=BATCH_TOKENS, context_size=CONTEXT,
+                             lr=s["lr"], warm_up_frac=s["warm_up_frac"])
+    return training.train_sae(cfg, model, TRAIN_TOKENS, quiet=True)
+
+
+case_results = {}
+for _site in tqdm(HOOKS, desc="case studies"):
+    case_results[_site] = _r = train_case_study(_site)
+    _m = reconstruction_metrics(*sae_io(_r.sae, EVAL_TOKENS))
+    _ce = ce_loss_recovered(model, _r.sae, EVAL_TOKENS)
+    _dead = latent_density_stats(sae_io(_r.sae, EVAL_TOKENS)[1])["dead"].float().mean().item()
+    print(f"{_site:8s} {case_study_settings(_site)}\n         EV {_m['explained_variance']:.3f}  "
+          f"CE recovered {_ce['recovered']:.3f}  L0 {_m['l0']:.1f} (max {CASE_THRESHOLDS['l0_per_d_in'] * _r.sae.cfg.d_in:.0f})"
+          f"  dead {_dead:.2f}  [{_r.seconds:.0f}s]")
+plots.training_curves({k: r.history for k, r in case_results.items()}, title="Case studies").show()
+
+
+@torch.no_grad()
+def top_tokens(sae, latent: int, k: int = 6, window: int = 4) -> list:
+    """The k strongest activations of one latent on EVAL_TOKENS, with a little context before each."""
+    f = sae_io(sae, EVAL_TOKENS)[1][..., latent]
+    vals, idx = f.flatten().topk(k)
+    out = []
+    for v, i in zip(vals.tolist(), idx.tolist()):
+        b, p = divmod(i, f.shape[1])
+        ctx = model.to_str_tokens(EVAL_TOKENS[b, max(0, p - window):p + 1])
+        out.append(f"{' '.join(ctx[:-1])} [{ctx[-1]}] {v:.2f}")
+    return out
+
+
+# A first look at what the latents of each case-study SAE respond to.
+for _site, _r in case_results.items():
+    _dens = latent_density_stats(sae_io(_r.sae, EVAL_TOKENS)[1])["density"]
+    _alive = torch.nonzero((_dens > 1e-3) & (_dens < 0.05)).flatten()
+    _pick = _alive[torch.randperm(len(_alive), generator=torch.Generator().manual_seed(0))[:3]].tolist()
+    for _lat in _pick:
+        print(f"{_site} latent {_lat}:  " + "  |  ".join(top_tokens(_r.sae, _lat, k=4)))
+
+for _site in HOOKS:
+    _s = case_study_settings(_site)
+    checks.assert_true(set(_s) == {"architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac"},
+                       f"case_study_settings({_site!r}) should return exactly the five keys")
+print("case_study_settings: the visible checks pass")
+
+# %% graded id=ex08_case_studies_test points=1
+### BEGIN HIDDEN TESTS
+import math as _math
+
+import sae_course.checks as _chk
+from sae_course import training as _tr
+
+
+def _case_check(site):
+    s = case_study_settings(site)
+    _chk.assert_true(s.get("architecture") in ("standard", "gated", "jumprelu", "topk"),
+                     f"case_study_settings({site!r}): unknown architecture {s.get('architecture')!r}")
+    _chk.assert_true(2 <= s["expansion_factor"] <= 16, f"case_study_settings({site!r}): expansion_factor must be 2-16")
+    hook = HOOKS[site]
+    d_in = _tr.hook_width(model, hook)
+    n = CASE_TOKENS // BATCH_TOKENS
+    common = dict(d_in=d_in, d_sae=int(s["expansion_factor"] * d_in), normalize_activations="expected_average_only_in")
+    arch = s["architecture"]
+    if arch == "topk":
+        sc = TopKTrainingSAEConfig(**common, k=int(s["sparsity"]))
+    elif arch == "jumprelu":
+        sc = JumpReLUTrainingSAEConfig(**common, l0_coefficient=float(s["sparsity"]), l0_warm_up_steps=n // 10)
+    else:
+        cls = StandardTrainingSAEConfig if arch == "standard" else GatedTrainingSAEConfig
+        sc = cls(**common, l1_coefficient=float(s["sparsity"]), l1_warm_up_steps=n // 10)
+    cfg = LanguageModelSAERunnerConfig(
+        sae=sc, model_name=INFO["model_name"], hook_name=hook, training_tokens=CASE_TOKENS,
+        train_batch_size_tokens=BATCH_TOKENS, context_size=CONTEXT, store_batch_size_prompts=16,
+        n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=float(s["lr"]), lr_scheduler_name="constant",
+        lr_warm_up_steps=round(float(s["warm_up_frac"]) * n), lr_decay_steps=n // 5,
+        feature_sampling_window=max(1, n // 4), dead_feature_window=max(1, n // 4),
+        n_batches_for_norm_estimate=min(20, n), device=str(device), seed=0, **_tr.offline_kwargs())
+    res = _tr.train_sae(cfg, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True)
+    trained = res.sae
+    with torch.no_grad():
+        _, cache = model.run_with_cache(EVAL_TOKENS, names_filter=[hook])
+        act = cache[hook]
+        f = trained.encode(act)
+        xh = trained.decode(f)
+        x = act.flatten(2) if act.ndim == 4 else act
+        xh = xh.flatten(2) if xh.ndim == 4 else xh
+        x, xh = x.reshape(-1, x.shape[-1]).double(), xh.reshape(-1, xh.shape[-1]).double()
+        f = f.reshape(-1, f.shape[-1])
+        ev = 1 - (x - xh).pow(2).sum(-1).mean() / (x - x.mean(0)).pow(2).sum(-1).mean()
+        l0 = (f != 0).float().sum(-1).mean().item()
+        dead = ((f != 0).sum(0) == 0).float().mean().item()
+        clean = model(EVAL_TOKENS, return_type="loss").item()
+        spl = model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                   fwd_hooks=[(hook, lambda a, hook: trained.decode(trained.encode(a)))]).item()
+        zero = model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                    fwd_hooks=[(hook, lambda a, hook: torch.zeros_like(a))]).item()
+    rec = (zero - spl) / (zero - clean)
+    _chk.assert_true(ev >= 0.75, f"{site}: explained variance {ev:.3f} is below 0.75")
+    _chk.assert_true(rec >= 0.75, f"{site}: CE loss recovered {rec:.3f} is below 0.75")
+    _chk.assert_true(l0 <= d_in / 4, f"{site}: L0 {l0:.1f} is above d_in / 4 = {d_in / 4:.0f}")
+    _chk.assert_true(dead <= 0.30, f"{site}: {dead:.0%} of the latents never fire on the eval tokens (max 30%)")
+
+
+_case_check("resid")
+### END HIDDEN TESTS
+
+# %% graded id=ex08_case_studies_test2 points=1
+### BEGIN HIDDEN TESTS
+_case_check("attn_z")
+### END HIDDEN TESTS
+
+# %% graded id=ex08_case_studies_test3 points=1
+### BEGIN HIDDEN TESTS
+_case_check("mlp_out")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Where to go from here
+#
+# * Train longer (`SAE_COURSE_PROFILE=full`) and look at the case-study latents with the dashboard you built in
+#   section 1: how many can you name?
+# * Sweep the expansion factor at a fixed L0: do wider SAEs *split* latents into finer ones?
+# * Turn on Weights & Biases (`WANDB_MODE=offline`, then `wandb sync`) to get SAELens's full set of logged
+#   metrics, including periodic CE-loss evaluations during training.

@@ -1,0 +1,134 @@
+"""Autograde every submission of every section, write feedback and a grades CSV.
+
+The default engine is the parallel, sandboxed one (``parallel.py``); ``--serial`` runs stock
+``nbgrader autograde`` per section instead. Both give the same grades.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from .course import COURSE_ID, Course, CourseError
+
+
+@dataclass
+class Score:
+    student: str
+    section: str
+    score: float | None  # None: no submission
+    max_score: float
+    needs_manual: bool = False
+
+
+def autograde_serial(course: Course, sections: list[str] | None = None, students: list[str] | None = None,
+                     log=print) -> None:
+    """Stock nbgrader, one notebook after another."""
+    for section in sections or course.sections():
+        # One call per section grades every student; with a student list, one call per student.
+        whole = not students or set(students) == set(course.students())
+        batches = [[]] if whole else [[f"--student={s}"] for s in students]
+        for extra in batches:
+            args = ["autograde", section, "--force", *extra]
+            log(f"[autograde] nbgrader {' '.join(args)}")
+            proc = course.nbgrader(*args, check=False)
+            if proc.returncode != 0:
+                log(f"[autograde] {section}: nbgrader reported a problem (exit {proc.returncode}); "
+                    "students graded before it are kept")
+
+
+def run_autograde(course: Course, sections: list[str], students: list[str] | None = None, *,
+                  options: dict | None = None, log=print) -> None:
+    """The one entry point the CLI (``autograde`` and ``demo``) uses to grade.
+
+    ``options`` carries the engine's command-line options (see ``cli.add_engine_flags``):
+    ``serial`` picks stock ``nbgrader autograde`` one notebook after another; otherwise the
+    parallel, sandboxed engine grades (``parallel.py``), on local workers or a Ray cluster.
+    Without bubblewrap the engine stops with ``SandboxUnavailable`` unless ``no_sandbox``.
+    """
+    # --- pre-flight (preflight.py): unreadable, oversized, renamed or missing notebooks are scored
+    # and explained before any engine runs; `submissions` = the (student, section) pairs to grade.
+    from . import preflight
+
+    submissions = preflight.check_all(course, sections, students, log)
+    options = {**(options or {}), "submissions": submissions}
+    # --- end pre-flight
+    options = dict(options or {})
+    if options.get("serial"):
+        autograde_serial(course, sections, students=students, log=log)
+        return None
+    from .parallel import autograde_parallel
+
+    return autograde_parallel(course, sections, students=students, options=options, log=log)
+
+
+def generate_feedback(course: Course, sections: list[str] | None = None, log=print) -> None:
+    for section in sections or course.sections():
+        log(f"[feedback] {section}: nbgrader generate_feedback")
+        course.nbgrader("generate_feedback", section, "--force", check=False)
+
+
+def collect_scores(course: Course, db_url: str | None = None) -> list[Score]:
+    """Score of every student on every section, from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out = []
+    with Gradebook(db_url or course.db_url, course_id=COURSE_ID) as gb:
+        assignments = sorted(a.name for a in gb.assignments)
+        for student in sorted(s.id for s in gb.students):
+            for name in assignments:
+                max_score = gb.find_assignment(name).max_score
+                try:
+                    sub = gb.find_submission(name, student)
+                except MissingEntry:
+                    out.append(Score(student, name, None, max_score))
+                    continue
+                out.append(Score(student, name, float(sub.score), float(max_score), bool(sub.needs_manual_grade)))
+    return out
+
+
+def write_grades_csv(scores: list[Score], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "section", "score", "max_score", "submitted"])
+        for s in scores:
+            w.writerow([s.student, s.section, "" if s.score is None else f"{s.score:g}", f"{s.max_score:g}",
+                        "no" if s.score is None else "yes"])
+    return path
+
+
+def score_table(scores: list[Score]) -> str:
+    """A plain-text table: one row per student, one column per section."""
+    if not scores:
+        return "(no grades in the gradebook yet)"
+    sections = sorted({s.section for s in scores})
+    students = sorted({s.student for s in scores})
+    by = {(s.student, s.section): s for s in scores}
+    head = ["student"] + sections + ["total"]
+    rows = []
+    for st in students:
+        row, got, mx = [st], 0.0, 0.0
+        for sec in sections:
+            s = by.get((st, sec))
+            if s is None or s.score is None:
+                row.append("—")
+                mx += s.max_score if s else 0
+            else:
+                row.append(f"{s.score:g}/{s.max_score:g}")
+                got += s.score
+                mx += s.max_score
+        row.append(f"{got:g}/{mx:g}")
+        rows.append(row)
+    widths = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
+    fmt = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths))  # noqa: E731
+    return "\n".join([fmt(head), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
+
+
+def require_sections(course: Course, sections: list[str] | None) -> list[str]:
+    known = course.sections()
+    for s in sections or []:
+        if s not in known:
+            raise CourseError(f"unknown section {s!r}; the course has: {', '.join(known)}")
+    return sections or known

@@ -1,0 +1,367 @@
+"""Execute pass: a run-time check that the student's code left the test machinery alone.
+
+The static scan (``tamper_scan.py``) reads code; this check watches what the code *did*. Before
+the kernel runs, ``IntegrityInject`` puts hidden probe cells into the notebook: one at the top and
+one on each side of every course cell (setup, visible test, graded test). Each probe fingerprints
+
+- the functions the tests compare with: ``torch.allclose / isclose / equal``, ``torch.testing``,
+  ``torch.Tensor`` comparison methods, ``numpy.allclose``, all of ``numpy.testing``, ``math``,
+  ``operator``, every global of ``sae_course.checks``, every builtin (``float``, ``abs``,
+  ``isinstance``, ``AssertionError``, ...), and the modules in ``sys.modules`` themselves;
+- the hooks that decide what a cell's outcome looks like: ``sys.excepthook``, ``displayhook``,
+  ``stdout``/``stderr``, trace and profile functions, import hooks, IPython's input and AST
+  transformers, event callbacks, custom exception handlers and overridden shell methods;
+- every name the course's cells import or define (``assert_close``, ``torch``, helpers);
+
+and reports them as a display output under a private MIME type, with a random per-run nonce.
+A function's fingerprint covers its identity, code object, defaults and globals, so swapping
+``__code__`` or ``__kwdefaults__`` shows too. The first probe imports ``torch``, ``numpy`` and
+``sae_course.checks`` before any student code, so even a module patched before the course imports
+it is seen.
+
+After the kernel has run, ``IntegrityVerify`` reads the reports and removes every probe cell
+(the student's feedback never shows them). Between two consecutive probes only student code ran
+(or a course cell calling student code), so any fingerprint that changed, vanished, or a probe
+that ran but could not report, means the student's code changed the test machinery: every graded
+cell scores 0, the notebook is marked for review, and the student is told what changed after
+which cell. Names a course cell itself binds are exempt across that cell. Probes that never ran
+(the kernel died and the cell was skipped) are ignored.
+
+This is a check inside the student's own process: a determined attacker who reads the probe's
+source at run time could forge its report. It is one layer; the static scan and the sandbox
+are the others (docs/grading_security.md).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import List, Unicode
+
+from . import cells as cellroles
+from . import issues
+from .tamper_scan import _bound_names, _cell_bindings, _to_python, _top_level_statements
+
+MIME = "application/vnd.sae-course.integrity+json"
+META = "sae_injected"
+# Error names the execution engines give cells they did not run (the kernel had died, or the
+# notebook ran out of time): GuardedExecute, the parallel engine's SandboxedExecute.
+NOT_RUN = {"KernelDied", "KernelHung", "NotRun", "CellNotRun", "NotebookTimeout"}
+TRUNCATED = "output truncated"  # what both engines write where they cut a notebook's output off
+
+# What the probes fingerprint. "*" = every public global of the module.
+DEFAULT_TARGETS = {
+    "builtins": "*",
+    "sae_course.checks": "*",
+    "numpy.testing": "*",
+    "torch": ["allclose", "isclose", "equal", "eq", "ne", "all", "any", "abs", "max", "min", "sum", "mean",
+              "isfinite", "isnan", "isinf", "as_tensor", "tensor", "is_tensor", "norm", "where", "Tensor",
+              "Size", "testing", "float32", "float64"],  # (not manual_seed: torch._dynamo rewraps it on import)
+    "torch.testing": ["assert_close", "assert_allclose"],
+    "torch.Tensor": ["__eq__", "__ne__", "__bool__", "__float__", "__int__", "__len__", "__lt__", "__le__",
+                     "__gt__", "__ge__", "__abs__", "__sub__", "__getattribute__", "allclose", "isclose", "equal",
+                     "eq", "ne", "all", "any", "item", "abs", "max", "sum", "float", "double", "to", "detach",
+                     "cpu", "tolist", "numel", "size", "dim", "shape", "sub", "isfinite", "nan_to_num"],
+    "numpy": ["allclose", "isclose", "array_equal", "array_equiv", "all", "any", "abs", "asarray", "array",
+              "isfinite", "ndarray", "testing", "float64"],
+    "numpy.ndarray": ["__eq__", "__ne__", "__bool__", "__float__", "all", "any", "tolist", "item"],
+    "math": ["isclose", "isfinite", "isnan", "isinf", "fabs"],
+    "operator": ["eq", "ne", "lt", "le", "gt", "ge", "truth", "not_"],
+}
+# Builtins the kernel itself swaps on every execution (stdin forwarding).
+UNSTABLE_BUILTINS = ["input", "raw_input", "getpass"]
+
+PROBE = r'''# (grader) integrity probe
+def __sae_integrity_probe():
+    import sys as S
+    import hashlib as H
+    import types as T
+    seq, nonce, names, preload, targets, skip = __ARGS__
+    for m in preload:
+        if m not in S.modules:
+            try:
+                __import__(m)
+            except Exception:
+                pass
+    def d(*parts):
+        return H.sha1(repr(parts).encode()).hexdigest()[:12]
+    def fp(o):
+        if isinstance(o, T.MethodType):  # bound methods are made afresh on each access
+            return d("method", fp(o.__func__), id(o.__self__))
+        parts = [id(o), id(type(o))]
+        if isinstance(o, T.FunctionType):
+            parts += [id(o.__code__), id(o.__globals__), tuple(map(id, o.__defaults__ or ())),
+                      tuple(sorted((k, id(v)) for k, v in (o.__kwdefaults__ or {}).items())),
+                      tuple(map(id, o.__closure__ or ()))]
+        return d(*parts)
+    def static(obj, name):
+        if isinstance(obj, type):
+            mro = obj.__mro__
+        else:
+            own = getattr(obj, "__dict__", None)
+            if isinstance(own, dict) and name in own:
+                return own[name]
+            mro = type(obj).__mro__
+        for k in mro:
+            if name in vars(k):
+                return vars(k)[name]
+        return None
+    out = {}
+    for path, attrs in targets.items():
+        mod, _, cls = path.partition(":")
+        m = S.modules.get(mod)
+        if m is None:
+            continue
+        obj = getattr(m, cls, None) if cls else m
+        if obj is None:
+            out[path] = "-"
+            continue
+        space = vars(obj)
+        keys = [k for k in space if not (k.startswith("__") and k.endswith("__"))] if attrs == "*" else attrs
+        for k in keys:
+            if attrs == "*" and mod == "builtins" and (k in skip or k.startswith("_")):
+                continue
+            v = static(obj, k) if cls else space.get(k, "<missing>")
+            out[path + "." + k] = "-" if v == "<missing>" else fp(v)
+    for m in sorted(set(preload) | {t.partition(":")[0] for t in targets}):
+        if m in S.modules:
+            out["sys.modules[" + m + "]"] = fp(S.modules[m])
+    for h in ("excepthook", "displayhook", "breakpointhook", "stdout", "stderr"):
+        out["sys." + h] = fp(getattr(S, h, None))
+    out["sys.gettrace()"] = fp(S.gettrace())
+    out["sys.getprofile()"] = fp(S.getprofile())
+    def mine(h):  # defined in the notebook itself (libraries may add their own hooks on import)
+        for o in (h, getattr(h, "__func__", None), getattr(h, "__self__", None), type(h)):
+            try:
+                if o is not None and getattr(o, "__module__", None) == "__main__":
+                    return True
+            except Exception:
+                return True
+        return False
+    def own(hooks):
+        return [id(h) for h in hooks if mine(h)]
+    out["sys.meta_path"] = d(*own(S.meta_path))
+    out["sys.path_hooks"] = d(*own(S.path_hooks))
+    ipm = S.modules.get("IPython")
+    ip = ipm.get_ipython() if ipm is not None else None
+    if ip is not None:
+        out["IPython input transformers"] = d(*map(id, list(ip.input_transformers_cleanup) + ["|"] +
+                                                  list(ip.input_transformers_post)))
+        out["IPython AST transformers"] = d(*map(id, ip.ast_transformers))
+        out["IPython custom exception handler"] = d(repr(ip.custom_exceptions), fp(static(ip, "CustomTB")))
+        out["IPython event callbacks"] = d(*sorted((k, tuple(own(v))) for k, v in ip.events.callbacks.items()))
+        for a in ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "showtraceback", "_showtraceback",
+                  "showsyntaxerror", "transform_cell", "should_run_async", "_run_cell", "ex", "ev"):
+            out["IPython shell." + a] = fp(static(ip, a))
+        out["IPython displayhook"] = fp(ip.displayhook)
+        out["IPython display publisher"] = d(id(ip.display_pub), id(static(ip.display_pub, "publish")))
+        k = getattr(ip, "kernel", None)
+        if k is not None:
+            for a in ("do_execute", "execute_request", "send_response"):
+                out["kernel." + a] = fp(static(k, a))
+            sess = getattr(k, "session", None)
+            if sess is not None:
+                out["kernel session.send"] = fp(static(sess, "send"))
+    g = globals()
+    for n in names:
+        out["name " + n] = fp(g[n]) if n in g else "-"
+    report = {"seq": seq, "nonce": nonce, "fp": out}
+    from IPython.display import publish_display_data
+    publish_display_data({"__MIME__": report})
+__sae_integrity_probe()
+del __sae_integrity_probe
+'''
+
+
+def _targets(spec: dict) -> dict:
+    """``{"torch.Tensor": [...]}`` → ``{"torch:Tensor": [...]}`` (module, then class attribute)."""
+    out = {}
+    for path, attrs in spec.items():
+        if path in ("torch.Tensor", "numpy.ndarray"):
+            mod, cls = path.rsplit(".", 1)
+            out[f"{mod}:{cls}"] = attrs
+        else:
+            out[path] = attrs
+    return out
+
+
+def probe_source(seq: int, nonce: str, names: list[str], preload: list[str], targets: dict) -> str:
+    args = json.dumps([seq, nonce, sorted(names), preload, _targets(targets), UNSTABLE_BUILTINS])
+    return PROBE.replace("__ARGS__", args).replace("__MIME__", MIME)
+
+
+def _all_bindings(src: str) -> set[str]:
+    """Every name a cell binds at top level (imports, defs, assignments)."""
+    import ast
+
+    try:
+        tree = ast.parse(_to_python(src))
+    except SyntaxError:
+        return set()
+    return {n for st in _top_level_statements(tree) for n, _ in _bound_names(st)}
+
+
+def _pretty(key: str) -> str:
+    key = key.replace(":", ".")
+    if key.startswith("name "):
+        return f"the name {key[5:]} in your notebook"
+    return key
+
+
+class IntegrityInject(NbGraderPreprocessor):
+    """Inserts the hidden probe cells (before the kernel starts)."""
+
+    preload = List(Unicode(), ["torch", "numpy", "numpy.testing", "torch.testing", "sae_course.checks", "math",
+                               "operator"],
+                   help="modules the first probe imports before any student code runs").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        st = issues.state(nb)
+        roles = cellroles.roles(nb)
+        orig = list(nb.cells)
+        course = [r.role != "student" and orig[r.index].cell_type == "code" for r in roles]
+        bounds = {0}
+        for i, is_course in enumerate(course):
+            if is_course:
+                bounds.update((i, i + 1))
+        bounds = sorted(bounds)
+
+        provides: list[dict] = []  # per original cell: names course cells above provide
+        names_so_far: dict[str, str] = {}
+        binds: list[set[str]] = []
+        for i, cell in enumerate(orig):
+            provides.append(dict(names_so_far))
+            if course[i]:
+                b = _cell_bindings(cell.source)
+                names_so_far.update(b)
+                binds.append(_all_bindings(cell.source))
+            else:
+                binds.append(set())
+        all_names = sorted(names_so_far)
+        # Import, before any student code, the modules the course's cells use (and only those).
+        used = {origin.split(".")[0] for origin in names_so_far.values() if origin != "def"}
+        preload = [m for m in self.preload if m.split(".")[0] in used or m in ("math", "operator")]
+
+        nonce = secrets.token_hex(8)
+        probes = []
+        new_cells = []
+        for j, b in enumerate(bounds):
+            prev = bounds[j - 1] if j else 0
+            new_cells.extend(orig[prev:b] if j else [])
+            cell = nbformat.v4.new_code_cell(probe_source(j, nonce, all_names, preload, DEFAULT_TARGETS))
+            cell.metadata[META] = nonce
+            new_cells.append(cell)
+            probes.append({"seq": j, "before": b})
+        new_cells.extend(orig[bounds[-1]:])
+        nb.cells = new_cells
+
+        intervals = []
+        for j in range(len(bounds) - 1):
+            a, b = bounds[j], bounds[j + 1]
+            inside = range(a, b)
+            exempt = set().union(*(binds[i] for i in inside)) if b > a else set()
+            intervals.append({
+                "from": j, "to": j + 1,
+                "check_names": sorted(set(provides[a]) - exempt),
+                "student_cells": [issues.cell_label(orig[i]) for i in inside if not course[i]
+                                  and orig[i].cell_type == "code"],
+                "course_cells": [issues.cell_label(orig[i]) for i in inside if course[i]],
+            })
+        st["integrity"] = {"nonce": nonce, "probes": probes, "intervals": intervals,
+                           "labels": [issues.cell_label(c) for c in orig]}
+        return nb, resources
+
+
+class IntegrityVerify(NbGraderPreprocessor):
+    """Reads the probes' reports, removes the probe cells, records any change as tampering."""
+
+    def preprocess(self, nb, resources):
+        st = issues.state(nb)
+        plan = st.get("integrity")
+        if not plan:
+            return nb, resources
+        nonce = plan["nonce"]
+
+        reports: dict[int, dict] = {}
+        broken: list[int] = []
+        kept = []
+        seq = 0
+        cut_off = False  # the engine dropped output past its budget: later probes cannot report
+        for cell in nb.cells:
+            if cell.metadata.get(META) != nonce:
+                kept.append(cell)
+                cut_off = cut_off or any(out.get("output_type") == "stream" and TRUNCATED in str(out.get("text", ""))
+                                         for out in cell.get("outputs", []))
+                continue
+            report, ran = None, True
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error" and out.get("ename") in NOT_RUN:
+                    ran = False  # the engine skipped it (the kernel had died): nothing to check
+                if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                    ran = False  # the kernel was still busy with an earlier cell: not evidence either way
+                data = out.get("data", {}) if out.get("output_type") == "display_data" else {}
+                r = data.get(MIME)
+                if isinstance(r, str):
+                    try:
+                        r = json.loads(r)
+                    except ValueError:
+                        r = None
+                if isinstance(r, dict) and r.get("nonce") == nonce and r.get("seq") == seq:
+                    report = r
+            if report is not None:
+                reports[seq] = report["fp"]
+            elif ran:
+                broken.append((seq, cut_off))
+            seq += 1
+        nb.cells = kept
+
+        labels = plan["labels"]
+        bounds = [p["before"] for p in plan["probes"]]
+
+        def where(a: int, b: int) -> str:
+            studs = [s for iv in plan["intervals"][a:b] for s in iv["student_cells"]]
+            if studs:
+                return "after your cell(s) " + ", ".join(dict.fromkeys(studs))
+            course = [s for iv in plan["intervals"][a:b] for s in iv["course_cells"]]
+            return "while running " + ", ".join(course) if course else "between two cells"
+
+        changes: list[str] = []
+        for s, c in broken:
+            if not c:
+                after = labels[bounds[s] - 1] if bounds[s] > 0 else "the start"
+                changes.append(f"the grader's check after {after} could not run or report (something it needs, "
+                               "such as printing, IPython's display or an import, was changed)")
+        ok = sorted(reports)
+        for a, b in zip(ok, ok[1:]):
+            ra, rb = reports[a], reports[b]
+            # Names checked across a--b: provided before a and bound by no course cell in between.
+            checked = set.intersection(*(set(iv["check_names"]) for iv in plan["intervals"][a:b]))
+            diff = []
+            for key, val in ra.items():
+                if val == "-" or (key.startswith("name ") and key[5:] not in checked):
+                    continue  # absent before (appearing is not tampering), or legitimately rebound
+                if rb.get(key, "<gone>") != val:
+                    diff.append(_pretty(key))
+            if diff:
+                shown = ", ".join(diff[:6]) + (f" and {len(diff) - 6} more" if len(diff) > 6 else "")
+                changes.append(f"{shown} changed {where(a, b)}")
+        cut = [s for s, c in broken if c]
+        st["integrity_changes"] = changes + [f"unverifiable after probe {s}" for s in cut]
+        parts = []
+        if changes:
+            parts.append("while your notebook ran, your code changed functions or hooks the tests rely on: "
+                         + "; ".join(changes[:4]) + (" ..." if len(changes) > 4 else "") + ".")
+        if cut:
+            after = labels[bounds[cut[0]] - 1] if bounds[cut[0]] > 0 else "the start"
+            parts.append(f"Your notebook's output went over the grader's limit after {after}, so the grader "
+                         "could not check the rest of it (the outputs that decide the graded cells were cut off "
+                         "too).")
+        if parts:
+            issues.add_issue(
+                nb, "integrity",
+                " ".join(parts) + " Every graded cell of this notebook scores 0 until an instructor has reviewed it.",
+                [], review=True)
+        return nb, resources

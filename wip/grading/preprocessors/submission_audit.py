@@ -1,0 +1,113 @@
+"""Sanitize pass, first step: tell the student what nbgrader is about to put back.
+
+nbgrader's ``OverwriteCells`` silently restores locked and test cells from the gradebook and
+``OverwriteKernelspec`` restores the kernel; ``DeduplicateIds`` strips the grading metadata of
+duplicated cells. They only log a warning, which the student never sees. This step runs before
+them, compares the submission with the gradebook and records, for the student:
+
+- an edited locked cell (setup, visible test or graded test): "you edited a locked cell; it was
+  restored",
+- changed grading metadata (points, locked flag, cell type),
+- a duplicated nbgrader cell (same grade id twice),
+- a different kernel than the course's.
+
+It also drops any ``sae_grading`` metadata a student put in the notebook, so nothing the grader
+records later can be forged. It never changes what is graded: the stock preprocessors do that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from . import issues
+
+
+class SubmissionAudit(NbGraderPreprocessor):
+    """Records what the student changed in cells and metadata that grading restores."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata.pop(issues.META_KEY, None)  # forged grader metadata
+        notebook_id = resources["nbgrader"]["notebook"]
+        assignment_id = resources["nbgrader"]["assignment"]
+        with Gradebook(resources["nbgrader"]["db_url"]) as gb:
+            try:
+                source_nb = gb.find_notebook(notebook_id, assignment_id)
+            except MissingEntry:
+                return nb, resources
+            cells = {c.name: c for c in source_nb.source_cells}
+            points = {c.name: float(c.max_score) for c in source_nb.grade_cells}
+            kernelspec = json.loads(source_nb.kernelspec) if source_nb.kernelspec else None
+
+        self._audit_kernel(nb, kernelspec)
+        ids = [issues.grade_id(c) for c in nb.cells if issues.grade_id(c)]
+        dupes = sorted(gid for gid, n in Counter(ids).items() if n > 1)
+        if dupes:
+            issues.add_issue(
+                nb, "duplicate_cell",
+                f"your notebook has more than one copy of the nbgrader cell(s) {', '.join(dupes)}; "
+                "only one copy of each is graded (the copies run as ordinary cells)", dupes)
+
+        edited, meta_changed = [], []
+        for cell in nb.cells:
+            gid = issues.grade_id(cell)
+            src = cells.get(gid) if gid else None
+            if src is None:
+                continue
+            nbmeta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != src.cell_type:
+                meta_changed.append(gid)
+            elif src.locked and cell.source.strip() not in self._released_forms(src):
+                edited.append(gid)
+            if gid in points and _as_float(nbmeta.get("points", points[gid])) != points[gid]:
+                meta_changed.append(gid)
+            elif bool(utils.is_locked(cell)) != bool(src.locked):
+                meta_changed.append(gid)
+        if edited:
+            issues.add_issue(
+                nb, "edited_locked_cell",
+                f"you edited the locked cell(s) {', '.join(sorted(set(edited)))}; they were restored to "
+                "the original before grading (only answer cells can be changed)", sorted(set(edited)))
+        if meta_changed:
+            changed = sorted(set(meta_changed) - set(edited))
+            if changed:
+                issues.add_issue(
+                    nb, "edited_cell_metadata",
+                    f"the grading metadata (cell type, points or lock) of {', '.join(changed)} was changed; "
+                    "it was restored before grading", changed)
+        return nb, resources
+
+    def _released_forms(self, src) -> set[str]:
+        """A locked cell as the master has it, and as the release shows it (hidden tests cut)."""
+        from nbformat.v4 import new_code_cell
+        from nbgrader.preprocessors import ClearHiddenTests
+
+        forms = {src.source.strip()}
+        cell = new_code_cell(src.source)
+        try:
+            if ClearHiddenTests(parent=self)._remove_hidden_test_region(cell):
+                forms.add(cell.source.strip())
+        except RuntimeError:
+            pass
+        return forms
+
+    def _audit_kernel(self, nb, kernelspec) -> None:
+        theirs = nb.metadata.get("kernelspec") or {}
+        if not kernelspec or not isinstance(theirs, dict):
+            return
+        if theirs.get("name") and theirs.get("name") != kernelspec.get("name"):
+            issues.add_issue(
+                nb, "kernel_changed",
+                f"your notebook asked for the kernel '{theirs.get('name')}'; it was graded with the "
+                f"course's kernel '{kernelspec.get('name')}'")
+
+
+def _as_float(x) -> float | None:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,6 @@
+# Splits the decoder row as (d_head, n_heads).
+def head_attribution(attn_sae, n_heads: int):
+    """[d_sae, n_heads]: per-head decoder norm of each latent, normalised to sum to 1 over heads."""
+    w = attn_sae.W_dec.detach().reshape(attn_sae.cfg.d_sae, -1, n_heads).transpose(1, 2)
+    norms = w.norm(dim=-1)
+    return norms / norms.sum(-1, keepdim=True)

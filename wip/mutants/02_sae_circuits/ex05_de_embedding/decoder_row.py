@@ -1,0 +1,6 @@
+# Reads the latent's decoder row instead of its encoder column.
+def de_embedding_scores(model, transcoder, latent):
+    layer = layer_of(transcoder.cfg.metadata.hook_name)
+    with torch.no_grad():
+        normed = model.blocks[layer].ln2(model.W_E)
+        return normed @ transcoder.W_dec[latent] + 0

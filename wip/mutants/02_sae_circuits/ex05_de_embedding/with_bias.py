@@ -1,0 +1,6 @@
+# Adds the encoder bias, which the exercise leaves out.
+def de_embedding_scores(model, transcoder, latent):
+    layer = layer_of(transcoder.cfg.metadata.hook_name)
+    with torch.no_grad():
+        normed = model.blocks[layer].ln2(model.W_E)
+        return normed @ transcoder.W_enc[:, latent] + transcoder.b_enc[latent]

@@ -1,0 +1,7 @@
+# Takes log10 of the density without the epsilon (dead latents give -inf).
+def latent_density_stats(feature_acts, dense_threshold: float = 0.1, eps: float = 1e-10) -> dict:
+    """Per-latent firing frequency over every token of ``feature_acts`` [..., d_sae], and dead / dense masks."""
+    f = feature_acts.reshape(-1, feature_acts.shape[-1])
+    density = (f != 0).float().mean(0)
+    return {"density": density, "log10_density": torch.log10(density),
+            "dead": density == 0, "dense": density > dense_threshold}

@@ -1,0 +1,16 @@
+# Averages over the whole run instead of its end.
+def diagnose_run(history: dict) -> str:
+    """One of "dead_latents", "too_sparse", "shrinkage", "healthy" for a logged run (a dict of lists)."""
+    n = max(1, len(history["l0"]) // 4)
+
+    def end(key):
+        vals = history[key]
+        return sum(vals) / len(vals)
+
+    if end("dead_frac") > 0.3:
+        return "dead_latents"
+    if end("l0") < 2 and end("explained_variance") < 0.6:
+        return "too_sparse"
+    if end("l2_ratio") < 0.8:
+        return "shrinkage"
+    return "healthy"

@@ -1,0 +1,24 @@
+"""Exercise 3 reads the gradebook database: it must be out of reach."""
+EXPECT = 3
+SANDBOX = True
+MESSAGE = r"out of reach"
+ANSWERS = {"ex3_relu": '''
+def _roots():
+    import pathlib
+    yield pathlib.Path("__ROOT__")          # the course root, as if the attacker guessed it
+    here = pathlib.Path.cwd()
+    yield from [here, *here.parents]
+
+_found = None
+for _r in _roots():
+    try:
+        _found = (_r / "gradebook" / "gradebook.db").read_bytes()[:100]
+        break
+    except OSError:
+        pass
+if _found is None:
+    raise FileNotFoundError("the gradebook is out of reach")
+
+def relu(x):
+    return torch.clamp(x, min=0)
+'''}

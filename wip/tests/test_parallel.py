@@ -1,0 +1,166 @@
+"""The parallel grading engine gives exactly stock nbgrader's grades, through one writer."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import tiny_course as tc
+from sae_course.cli import build_parser
+from sae_course.grading import autograde as ag
+from sae_course.grading.parallel import EngineOptions, autograde_parallel
+
+FAST = {"workers": 2, "preload": "", "cell_timeout": 60}
+
+
+@pytest.fixture(scope="module")
+def graded_pair(tmp_path_factory):
+    """The same cohort graded twice: stock serial `nbgrader autograde`, and the engine."""
+    base = tmp_path_factory.mktemp("pair")
+    courses = {}
+    for name in ("stock", "engine"):
+        course = tc.make_course(base / name)
+        tc.set_due_date(course)
+        for student, answers in tc.COHORT.items():
+            tc.submit(course, student, answers, late_days=1 if student == "erin" else -1)
+        courses[name] = course
+    ag.run_autograde(courses["stock"], [tc.SECTION], options={"serial": True})
+    writers = []
+    from nbgrader import api
+
+    real_init = api.Gradebook.__init__
+
+    def spy(self, *a, **k):  # every gradebook connection: which thread opened it?
+        writers.append(threading.current_thread().name)
+        return real_init(self, *a, **k)
+
+    api.Gradebook.__init__ = spy
+    try:
+        report = ag.run_autograde(courses["engine"], [tc.SECTION], options=dict(FAST))
+    finally:
+        api.Gradebook.__init__ = real_init
+    return courses, report, writers
+
+
+def test_same_grades_as_stock_nbgrader(graded_pair):
+    courses, report, _ = graded_pair
+    stock, engine = tc.grades(courses["stock"].db_url), tc.grades(courses["engine"].db_url)
+    assert len(stock) > 30
+    diffs = {k: (stock.get(k), engine.get(k)) for k in set(stock) | set(engine) if stock.get(k) != engine.get(k)}
+    assert not diffs, f"grades differ from stock nbgrader autograde: {diffs}"
+    totals = {k[0]: v[0] for k, v in engine.items() if len(k) == 2}
+    assert totals == {"alice": 7.0, "bob": 4.0, "carol": 0.0, "dave": 4.0, "erin": 7.0}
+    assert len(report.graded) == 5 and not report.failed
+
+
+def test_same_outputs_in_autograded_notebooks(graded_pair):
+    courses, _, _ = graded_pair
+    for student in tc.COHORT:
+        a = tc.cell_outputs(courses["stock"], student)
+        b = tc.cell_outputs(courses["engine"], student)
+        assert a.keys() == b.keys()
+        for gid in a:
+            kinds = lambda outs: [(o["output_type"], o.get("name"), o.get("ename")) for o in outs]  # noqa: E731
+            assert kinds(a[gid]) == kinds(b[gid]), (student, gid)
+            text = lambda outs: "".join(o.get("text", "") for o in outs)  # noqa: E731
+            assert text(a[gid]) == text(b[gid]), (student, gid)
+
+
+def test_only_the_main_thread_writes_the_gradebook(graded_pair):
+    _, _, writers = graded_pair
+    assert writers, "the engine never opened the gradebook"
+    assert set(writers) == {"MainThread"}, f"gradebook opened from worker threads: {set(writers)}"
+
+
+def test_failed_job_loses_no_other_grade(tmp_path, monkeypatch):
+    """A worker that fails (here: a broken job) fails that student only, like stock nbgrader."""
+    from sae_course.grading import parallel
+
+    course = tc.make_course(tmp_path / "c")
+    for student in ("alice", "bob"):
+        tc.submit(course, student, tc.GOOD)
+    real = parallel.execute_job
+
+    def flaky(job, slot, config, limits):
+        if job.student == "bob":
+            raise RuntimeError("simulated worker crash")
+        return real(job, slot, config, limits)
+
+    monkeypatch.setattr(parallel, "execute_job", flaky)
+    report = autograde_parallel(course, [tc.SECTION], options=dict(FAST))
+    assert [o.student for o in report.graded] == ["alice"]
+    assert [o.student for o in report.failed] == ["bob"]
+    g = tc.grades(course.db_url)
+    assert g[("alice", tc.SECTION)][0] == 7.0
+    assert not (course.autograded / "bob" / tc.SECTION).exists()
+
+
+def test_engine_is_the_default_and_serial_is_stock(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(ag, "autograde_serial", lambda *a, **k: calls.append("serial"))
+    from sae_course.grading import parallel
+
+    monkeypatch.setattr(parallel, "autograde_parallel", lambda *a, **k: calls.append(("parallel", k["options"])))
+    try:
+        from sae_course.grading import preflight
+
+        monkeypatch.setattr(preflight, "check_all", lambda *a, **k: [])
+    except ImportError:
+        pass
+    course = object()
+    ag.run_autograde(course, ["s"], options={"serial": True})
+    ag.run_autograde(course, ["s"], options=None)
+    ag.run_autograde(course, ["s"], options={"workers": 3})
+    assert calls[0] == "serial" and calls[1][0] == "parallel" and calls[2][1]["workers"] == 3
+
+
+def test_cli_flags_for_autograde_and_demo():
+    p = build_parser()
+    a = p.parse_args(["autograde", "00_toy_models", "--workers", "8", "--ray", "auto", "--no-sandbox",
+                      "--cell-timeout", "30", "--notebook-timeout", "900", "--mem-limit-mb", "2048",
+                      "--max-procs", "64", "--max-output-mb", "5", "--workers-per-gpu", "4"])
+    o = EngineOptions.from_options(vars(a))
+    assert (o.workers, o.ray, o.sandbox, o.workers_per_gpu) == (8, "auto", False, 4)
+    assert (o.limits.cell_timeout, o.limits.notebook_timeout, o.limits.memory_mb, o.limits.max_procs,
+            o.limits.max_output_mb) == (30, 900.0, 2048, 64, 5.0)
+    d = p.parse_args(["demo", "--workers", "2", "--serial", "--cold"])
+    assert d.workers == 2 and d.serial and EngineOptions.from_options(vars(d)).preload == ()
+    assert EngineOptions.from_options(vars(p.parse_args(["autograde"]))).sandbox is True
+    assert EngineOptions.from_options(vars(p.parse_args(["autograde", "--preload", "numpy, torch"]))).preload == (
+        "numpy", "torch")
+
+
+def test_default_workers_follow_cores_or_gpus(monkeypatch):
+    from sae_course.grading import parallel
+
+    monkeypatch.setattr(parallel, "gpu_count", lambda: 0)
+    assert EngineOptions().resolved_workers() == len(__import__("os").sched_getaffinity(0))
+    monkeypatch.setattr(parallel, "gpu_count", lambda: 2)
+    assert EngineOptions(workers_per_gpu=3).resolved_workers() == 6
+    assert EngineOptions(workers=5).resolved_workers() == 5
+
+
+def test_warm_kernels_share_no_state_between_students(tmp_path):
+    """Kernels forked from one warm template: preloaded modules are there, but what one
+    student does to them is not visible to the next."""
+    course = tc.make_course(tmp_path / "c")
+    for student in ("s1", "s2", "s3"):
+        tc.submit_code_cells(course, student, [
+            "import sys, numpy, os\nprint('preloaded' if 'numpy' in sys.modules else 'cold')\n"
+            "print('leak' if hasattr(numpy, 'LEAK') else 'clean')\nnumpy.LEAK = 1\n"
+            "print('files', sorted(os.listdir('.')))\n"
+            "print('tmp', sorted(os.listdir('/tmp')))\nopen('/tmp/mark', 'w').write('x')\n"
+            "open('mark.txt', 'w').write('x')\n"
+            "print('rng', numpy.random.rand())",
+            "def add(a, b):\n    return a + b"])
+    report = autograde_parallel(course, [tc.SECTION], options={"workers": 1, "preload": "numpy"})
+    assert len(report.graded) == 3
+    rngs = set()
+    for student in ("s1", "s2", "s3"):
+        text = "".join(o.get("text", "") for o in tc.cell_outputs(course, student)["add"])
+        assert "preloaded" in text and "clean" in text, text
+        assert "files ['data.txt']" in text, text  # only its own working copy, no notebook, no leftovers
+        assert "tmp []" in text, text
+        rngs.add(text.split("rng")[1])
+    assert len(rngs) == 3, "every kernel must get its own random state"
