@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	@# The grader sandboxes student kernels with bubblewrap (Debian's package); install it when we can.
 	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null; } || \
-	  echo "note: bubblewrap is not installed; grading will stop and ask for it (see README)"
+	  echo "note: bubblewrap is not installed (the sandboxed grading engine in wip/ will need it)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
 	$(BIN)/pip install -q --no-deps -e .
