@@ -8,6 +8,8 @@ export SAE_COURSE_PROFILE := $(PROFILE)
 export HF_HUB_OFFLINE ?= 1
 export WANDB_MODE ?= disabled
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# nbgrader calls `alembic` and `jupyter` by name: the venv's bin/ goes first on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: install demo test release autograde feedback report notebooks zoo clean-grades lab
 

@@ -25,7 +25,7 @@ def copy_course(dest: Path, sections: list[str] | None = None) -> Path:
     """A throwaway course directory with the repo's config, source notebooks and mutants."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
-    for sec in sections or [p.name for p in (ROOT / "source").iterdir() if p.is_dir()]:
+    for sec in sections if sections is not None else [p.name for p in (ROOT / "source").iterdir() if p.is_dir()]:
         shutil.copytree(ROOT / "source" / sec, dest / "source" / sec)
         mut = ROOT / "tests" / "mutants" / sec
         if mut.is_dir():

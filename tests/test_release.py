@@ -50,14 +50,14 @@ def small_course(tmp_path_factory, repo_root):
 
 
 def test_release_build_passes_leak_check(small_course):
-    [nb_path] = build_release(small_course, log=lambda *_: None)
+    [nb_path] = build_release(small_course, ["zz_tiny"], log=lambda *_: None)
     text = nb_path.read_text()
     assert "the secret formula" not in text and "hidden check" not in text
     assert "raise NotImplementedError()" in text
 
 
 def test_leak_check_catches_a_planted_solution_line(small_course):
-    build_release(small_course, log=lambda *_: None)
+    build_release(small_course, ["zz_tiny"], log=lambda *_: None)
     path = small_course.notebook("zz_tiny", "release")
     nb = nbformat.read(str(path), 4)
     answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
@@ -68,7 +68,7 @@ def test_leak_check_catches_a_planted_solution_line(small_course):
 
 
 def test_leak_check_catches_markers_in_any_file(small_course):
-    build_release(small_course, log=lambda *_: None)
+    build_release(small_course, ["zz_tiny"], log=lambda *_: None)
     (small_course.release / "zz_tiny" / "notes.txt").write_text("### BEGIN HIDDEN TESTS\n")
     assert any("marker" in l for l in find_leaks(small_course, "zz_tiny"))
     (small_course.release / "zz_tiny" / "notes.txt").unlink()
@@ -79,4 +79,4 @@ def test_build_release_refuses_to_finish_on_a_leak(small_course, monkeypatch):
 
     monkeypatch.setattr(rel, "find_leaks", lambda course, section: ["planted leak"])
     with pytest.raises(CourseError, match="leaks"):
-        build_release(small_course, log=lambda *_: None)
+        build_release(small_course, ["zz_tiny"], log=lambda *_: None)

@@ -84,7 +84,9 @@ class Course:
             raise CourseError("the nbgrader command is not installed in this environment (run `make install`)")
         (self.root / "gradebook").mkdir(exist_ok=True)  # SQLite cannot create its folder
         cmd = [exe, *args]
-        proc = subprocess.run(cmd, cwd=self.root, text=True, capture_output=True)
+        # nbgrader runs `alembic` (and kernels) by name: put this environment's bin/ first on PATH.
+        env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+        proc = subprocess.run(cmd, cwd=self.root, text=True, capture_output=True, env=env)
         if not quiet and proc.returncode != 0:
             sys.stderr.write((proc.stdout + proc.stderr)[-3000:])
         if check and proc.returncode != 0:
