@@ -64,6 +64,13 @@ class Setup:
         return f"profile={self.profile} device={self.device} seed={self.seed}"
 
 
+def _show_warning_on_stdout(message, category, filename, lineno, file=None, line=None):
+    import sys
+    import warnings
+
+    sys.stdout.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def setup_notebook(seed: int = 0, quiet: bool = False) -> Setup:
     """The first code cell of every notebook: seeds, picks the device, tames noisy warnings.
 
@@ -78,6 +85,9 @@ def setup_notebook(seed: int = 0, quiet: bool = False) -> Setup:
     # HookedTransformer 3.9 warns on every construction; it is harmless for this course.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", message=".*TransformerBridge.*")
+    # nbgrader gives 0 to a graded cell that wrote anything to stderr, and a harmless library warning
+    # must not cost a student points: show warnings on stdout instead.
+    warnings.showwarning = _show_warning_on_stdout
     if os.environ.get("SAE_COURSE_THREADS"):
         torch.set_num_threads(int(os.environ["SAE_COURSE_THREADS"]))
     seed_everything(seed)

@@ -247,12 +247,16 @@ class Kernel:
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=startup_timeout)
 
-    def run(self, code: str, label: str, timeout: float) -> CellRun:
+    def run(self, code: str, label: str, timeout: float, graded: bool = False) -> CellRun:
+        """Run one cell. ``graded``: judge it as nbgrader does, where any stderr output scores zero."""
         errors: list[str] = []
+        stderr: list[str] = []
 
         def hook(msg):
             if msg["msg_type"] == "error":
                 errors.append(f"{msg['content'].get('ename', 'Error')}: {msg['content'].get('evalue', '')}")
+            elif msg["msg_type"] == "stream" and msg["content"].get("name") == "stderr":
+                stderr.append(msg["content"].get("text", ""))
 
         start, cpu0 = time.monotonic(), self.cpu_seconds()
         try:
@@ -271,6 +275,10 @@ class Kernel:
         if not ok:
             err = errors[0] if errors else f"{content.get('ename', 'Error')}: {content.get('evalue', '')}"
             err = _ANSI.sub("", err).strip().replace("\n", " ")
+        elif graded and stderr:
+            # nbgrader.utils.determine_grade gives 0 to a graded cell with any stderr output.
+            ok = False
+            err = "wrote to stderr (nbgrader scores that 0): " + _ANSI.sub("", "".join(stderr)).strip()[:300]
         cpu1 = self.cpu_seconds()
         cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
         return CellRun(label, ok, err, time.monotonic() - start, cpu)
@@ -346,7 +354,7 @@ def check_section(section: str, root: Path, profile: str = "ci", *, only: list[s
         for c in cells:
             if c.kind == "markdown":
                 continue
-            run = kernel.run(c.source, c.label, timeout)
+            run = kernel.run(c.source, c.label, timeout, graded=c.kind == "graded")
             report.solution_run.append(run)
             cpu = f", cpu {run.cpu_seconds:.1f} s" if run.cpu_seconds is not None else ""
             _log(progress, f"[solution] {c.label}: {'ok' if run.ok else 'FAILED: ' + run.error} ({run.seconds:.1f} s{cpu})")
