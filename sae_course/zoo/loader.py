@@ -81,19 +81,24 @@ def _hub_host() -> tuple[str, int]:
 
 
 def hub_reachable(timeout: float = PROBE_TIMEOUT_S) -> bool:
-    """Can we open a TCP connection to the hub within ``timeout`` seconds? (cached per process)"""
+    """Does the hub answer an HTTP request within ``timeout`` seconds? (cached per process)
+
+    A TCP connection is not enough: some networks (this project's machines among them) accept every
+    connection through a proxy and then fail, so the probe asks the hub's API for GPT-2's model page.
+    """
     if "hub" in _probe_cache:
         return _probe_cache["hub"]
-    import socket
+    import urllib.request
 
     result = {"ok": False}
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
 
     def probe():
         try:
-            host, port = _hub_host()
-            with socket.create_connection((host, port), timeout=timeout):
-                result["ok"] = True
-        except OSError:
+            req = urllib.request.Request(f"{endpoint}/api/models/gpt2", method="HEAD")
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                result["ok"] = resp.status == 200
+        except Exception:  # DNS, refused, TLS, HTTP errors: not reachable
             pass
 
     t = threading.Thread(target=probe, daemon=True)

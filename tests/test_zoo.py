@@ -219,7 +219,10 @@ def _gpt2_like_model(n_layers):
 
 def test_hook_names_match_gpt2(zoo_model):
     gpt2 = _gpt2_like_model(zoo_model.cfg.n_layers)
-    assert set(zoo_model.hook_dict) == set(gpt2.hook_dict)
+    assert set(gpt2.hook_dict) <= set(zoo_model.hook_dict), "every GPT-2 hook exists in the zoo model"
+    # shortformer positions add one hook per block (the input that gets the positions); nothing else
+    extra = set(zoo_model.hook_dict) - set(gpt2.hook_dict)
+    assert extra == {f"blocks.{l}.attn.hook_attn_input" for l in range(zoo_model.cfg.n_layers)}, extra
     for name in ("hook_embed", "hook_pos_embed", "blocks.0.hook_resid_pre", "blocks.0.attn.hook_z",
                  "blocks.0.attn.hook_pattern", "blocks.0.ln2.hook_normalized", "blocks.0.mlp.hook_post",
                  "blocks.0.hook_mlp_out", "blocks.1.hook_resid_post", "ln_final.hook_normalized"):
@@ -324,7 +327,8 @@ def test_hub_mode_loads_through_real_from_pretrained(mock_hub, zoo_model):
     # the zoo's hook names are GPT-2's (as from_pretrained builds it), layer for layer
     n = zoo_model.cfg.n_layers
     gpt2_hooks = {h for h in res["hooks"] if not h.startswith("blocks.") or int(h.split(".")[1]) < n}
-    assert gpt2_hooks == set(zoo_model.hook_dict)
+    assert gpt2_hooks <= set(zoo_model.hook_dict)
+    assert {h for h in set(zoo_model.hook_dict) - gpt2_hooks if not h.endswith("attn.hook_attn_input")} == set()
 
 
 def test_data_helpers_shapes():

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     _determinism(args.threads)
     from tqdm.auto import tqdm
 
-    from . import corpus, evaluate, train_lm, train_saes
+    from . import corpus, train_lm
     from .loader import load_zoo_model
     from .tokenizer import build_tokenizer
 
@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     import torch
 
+    from . import train_saes
+
     torch.manual_seed(SEED)
     model = load_zoo_model(lm_dir=tmp / "lm", tokenizer_dir=tmp / "tokenizer")
     specs = train_saes.default_specs(model.cfg.n_layers)
@@ -109,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             s.steps = max(50, int(s.steps * args.sae_scale))
     train_saes.train_all(model, tmp / "saes", specs, seed=SEED, progress=progress)
     done("saes", t0)
+
+    # safetensors writes 0600 files; the grading sandbox runs kernels as another user, who must read them.
+    for f in tmp.rglob("*"):
+        f.chmod(0o755 if f.is_dir() else 0o644)
 
     # swap the new zoo in
     if out.exists():
@@ -122,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         tmp.rename(out)
 
     # 5. evaluation + model card
+    from . import evaluate
+
     t0 = time.time()
     figures = evaluate.evaluate_zoo(out, size=args.eval_size, progress=progress)
     done("evaluate", t0)
