@@ -10,9 +10,10 @@
 #
 # **Which model?** Everything goes through one loader, `sae_course.zoo` (`load_model`, `load_sae`):
 #
-# * **zoo** (the default, fully offline): a small GPT-2-style model trained on a synthetic corpus
-#   (IOI sentences, repeated spans, short stories), with residual-stream SAEs and attention (`hook_z`) SAEs at
-#   every layer;
+# * **zoo** (the default, fully offline): a 2-layer GPT-2-style model (`d_model` 128, 4 heads) trained by the
+#   course on a synthetic corpus of IOI sentences, repeated spans and short stories. Its vocabulary has 174
+#   words, one token each, so prompts are easy to read. It comes with residual-stream SAEs and attention
+#   (`hook_z`) SAEs at both layers (512 latents each), and MLP transcoders for section 2;
 # * **hub** (`SAE_COURSE_MODE=hub`): GPT-2 small with the public SAE releases `gpt2-small-res-jb` and
 #   `gpt2-small-hook-z-kk`, loaded with `SAE.from_pretrained`.
 #
@@ -57,9 +58,18 @@ INFO = describe()
 print(f"mode={INFO['mode']}  model={INFO['model_name']}  SAE layers: "
       + ", ".join(f"{site} {v['layers']}" for site, v in INFO["saes"].items()))
 
-# A residual-stream SAE two thirds of the way up, and an attention SAE near the top.
-LAYER = (2 * model.cfg.n_layers) // 3
-ATTN_LAYER = int(0.8 * model.cfg.n_layers)
+
+def pick_layer(site: str, at_most: int) -> int:
+    """The highest layer <= at_most (else the lowest) that has an SAE of ``site`` in the loaded mode."""
+    layers = INFO["saes"][site]["layers"]
+    below = [layer for layer in layers if layer <= at_most]
+    return max(below) if below else min(layers)
+
+
+# A residual-stream SAE two thirds of the way up (layer 8 of GPT-2 small, layer 1 of the 2-layer zoo model) and an
+# attention SAE three layers from the top (layer 9 of GPT-2, where IOI's name movers start; layer 0 of the zoo).
+LAYER = pick_layer("resid_pre", (2 * model.cfg.n_layers) // 3)
+ATTN_LAYER = pick_layer("attn_z", max(0, model.cfg.n_layers - 3))
 sae = load_sae("resid_pre", LAYER, device=device)
 attn_sae = load_sae("attn_z", ATTN_LAYER, device=device)
 
@@ -136,6 +146,11 @@ print(ioi["prompts"][0])
 # * `sae.cfg.architecture()`: `"standard"` (ReLU), `"topk"`, `"jumprelu"`, ...
 #
 # The weights are `W_enc [d_in, d_sae]`, `b_enc [d_sae]`, `W_dec [d_sae, d_in]`, `b_dec [d_in]`.
+#
+# Many SAEs are trained with every decoder row held at norm 1, so that a latent's activation alone says how
+# much of its direction is present. That is not guaranteed for the SAE you load: if the activations were
+# rescaled during training and the scale was folded back into the weights afterwards (the zoo's SAEs were
+# trained like this), the rows come out with other norms. Check rather than assume.
 #
 # **Exercise.** Write `sae_info(sae)`, a dict with the keys `hook_name` (str), `d_in` (int), `d_sae` (int),
 # `expansion` (float, latents per input dimension), `architecture` (str) and `unit_norm_decoder` (bool: is
@@ -263,7 +278,10 @@ import sae_course.checks as _chk
 model.reset_saes()  # undo anything an earlier answer may have left on the model
 model.reset_hooks()
 
-_toks = tokens[torch.randperm(len(tokens), generator=torch.Generator().manual_seed(21))[:6]]
+_g = torch.Generator().manual_seed(21)
+_rand = torch.randint(0, model.cfg.d_vocab, (3, tokens.shape[1]), generator=_g).to(device)  # random token ids
+_rand[:, 0] = tokens[0, 0]  # after the BOS token
+_toks = torch.cat([tokens[torch.randperm(len(tokens), generator=_g)[:4]], _rand])
 _h = sae.cfg.metadata.hook_name
 with torch.no_grad():
     _, _c = model.run_with_cache(_toks, names_filter=_h)
@@ -282,7 +300,10 @@ import sae_course.checks as _chk
 model.reset_saes()  # undo anything an earlier answer may have left on the model
 model.reset_hooks()
 
-_toks = tokens[torch.randperm(len(tokens), generator=torch.Generator().manual_seed(22))[:6]]
+_g = torch.Generator().manual_seed(22)
+_rand = torch.randint(0, model.cfg.d_vocab, (2, tokens.shape[1]), generator=_g).to(device)  # random token ids
+_rand[:, 0] = tokens[0, 0]
+_toks = torch.cat([tokens[torch.randperm(len(tokens), generator=_g)[:4]], _rand])
 _h = sae.cfg.metadata.hook_name
 with torch.no_grad():
     _clean = model(_toks, return_type="loss").item()
@@ -306,8 +327,11 @@ _chk.assert_scalar_close(_got["with_error_term"], _clean, "ce_losses: loss with 
 # 2. which output tokens its decoder direction promotes and suppresses (1.4);
 # 3. the contexts where it fires most, and contexts sampled across its activation range (1.5).
 #
-# The residual stream at position 0 (BOS) is an outlier (huge norm, attention sink), and many latents fire
-# there for no interesting reason: the dashboard ignores position 0.
+# Position 0 is special: its token is always BOS, and attention there can only look at position 0 itself,
+# so its activations look like nothing else in the sequence (at the zoo's layer 1 the residual vector there is
+# about twice as long as a typical one; in GPT-2 it is many times longer). Whatever a latent does at position 0
+# tells us nothing about text, so the dashboard ignores position 0. (In the zoo's corpus windows a BOS token
+# also starts every new document in mid-window; those positions are kept.)
 #
 # ## 1.3 The activation histogram
 # > Difficulty: ●●○○○  Importance: ●●●○○
@@ -459,15 +483,25 @@ import sae_course.checks as _chk
 model.reset_saes()  # undo anything an earlier answer may have left on the model
 model.reset_hooks()
 
+from sae_lens import StandardSAE, StandardSAEConfig
+from sae_lens.saes.sae import SAEMetadata
+
 _g = torch.Generator().manual_seed(41)
-for _l in torch.randint(0, sae.cfg.d_sae, (3,), generator=_g).tolist():
-    _e = (sae.W_dec[_l] @ model.W_U).detach()
+_rs = StandardSAE(StandardSAEConfig(d_in=model.cfg.d_model, d_sae=37,
+                                    metadata=SAEMetadata(hook_name=sae.cfg.metadata.hook_name))).to(device)
+with torch.no_grad():
+    _rs.W_dec.copy_(torch.randn(_rs.W_dec.shape, generator=_g))
+    _rs.W_enc.copy_(torch.randn(_rs.W_enc.shape, generator=_g))
+_cases = [(sae, "the SAE", _l) for _l in torch.randint(0, sae.cfg.d_sae, (3,), generator=_g).tolist()]
+_cases += [(_rs, "a random SAE", _l) for _l in [0, 36]]
+for _s, _name, _l in _cases:
+    _e = (_s.W_dec[_l] @ model.W_U).detach()
     _t, _b = _e.topk(7), _e.topk(7, largest=False)
-    _got = latent_logit_effects(model, sae, _l, k=7)
-    _chk.assert_close(_got[0], _t.values, f"top_values of latent {_l}", atol=1e-4)
-    _chk.assert_true(_got[1].tolist() == _t.indices.tolist(), f"top_ids of latent {_l}")
-    _chk.assert_close(_got[2], _b.values, f"bottom_values of latent {_l}", atol=1e-4)
-    _chk.assert_true(_got[3].tolist() == _b.indices.tolist(), f"bottom_ids of latent {_l}")
+    _got = latent_logit_effects(model, _s, _l, k=7)
+    _chk.assert_close(_got[0], _t.values, f"top_values of latent {_l} of {_name}", atol=1e-4)
+    _chk.assert_true(torch.as_tensor(_got[1]).tolist() == _t.indices.tolist(), f"top_ids of latent {_l} of {_name}")
+    _chk.assert_close(_got[2], _b.values, f"bottom_values of latent {_l} of {_name}", atol=1e-4)
+    _chk.assert_true(torch.as_tensor(_got[3]).tolist() == _b.indices.tolist(), f"bottom_ids of latent {_l} of {_name}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -720,7 +754,65 @@ _cands = _cands if len(_cands) else _dens.topk(3).indices
 _lat = int(_cands[torch.randint(0, len(_cands), (1,), generator=torch.Generator().manual_seed(61))])
 _ra = _all[..., _lat]
 _k, _L, _R = 5, 6, 3
-_got = latent_dashboard(model, sae, _toks, _lat, k=_k, n_groups=3, per_group=2, left=_L, right=_R, n_bins=20)
+
+
+# The parts are graded in 1.3-1.5: here they are swapped for reference versions while the dashboard runs, so that
+# a mistake in a part costs points only once.
+def _r_latent_activations(model, sae, tokens, latent, batch_size=16):
+    hk = sae.cfg.metadata.hook_name
+    with torch.no_grad():
+        a = torch.cat([sae.encode(model.run_with_cache(tokens[i:i + batch_size], names_filter=hk)[1][hk])[..., latent]
+                       for i in range(0, len(tokens), batch_size)])
+    a[:, 0] = 0.0
+    return a
+
+
+def _r_activation_histogram(acts, n_bins=40):
+    pos = acts.flatten().float()
+    pos = pos[pos > 0]
+    if pos.numel() == 0:
+        return {"density": 0.0, "counts": torch.zeros(n_bins), "edges": torch.linspace(0, 1, n_bins + 1)}
+    return {"density": pos.numel() / acts.numel(), "counts": torch.histc(pos, bins=n_bins, min=0, max=pos.max().item()),
+            "edges": torch.linspace(0, pos.max().item(), n_bins + 1)}
+
+
+def _r_latent_logit_effects(model, sae, latent, k=10):
+    e = (sae.W_dec[latent] @ model.W_U).detach()
+    t, b = e.topk(k), e.topk(k, largest=False)
+    return t.values, t.indices, b.values, b.indices
+
+
+def _r_top_activating_examples(acts, k):
+    t = acts.flatten().topk(k)
+    return t.values, torch.stack([t.indices // acts.shape[1], t.indices % acts.shape[1]], dim=-1)
+
+
+def _r_context_window(tokens, seq, pos, left=8, right=4):
+    st = max(0, pos - left)
+    return tokens[seq, st:min(tokens.shape[1], pos + right + 1)], pos - st
+
+
+def _r_quantile_examples(acts, n_groups=4, per_group=3):
+    fl = acts.flatten()
+    wh = (fl > 0).nonzero().flatten()
+    vals, o = fl[wh].sort(descending=True, stable=True)
+    wh = wh[o]
+    out = []
+    for gv, gw in zip(vals.tensor_split(n_groups), wh.tensor_split(n_groups)):
+        pk = torch.linspace(0, max(len(gv) - 1, 0), min(per_group, len(gv))).round().long()
+        out.append((gv[pk], torch.stack([gw[pk] // acts.shape[1], gw[pk] % acts.shape[1]], dim=-1)))
+    return out
+
+
+_parts = {"latent_activations": _r_latent_activations, "activation_histogram": _r_activation_histogram,
+          "latent_logit_effects": _r_latent_logit_effects, "top_activating_examples": _r_top_activating_examples,
+          "context_window": _r_context_window, "quantile_examples": _r_quantile_examples}
+_saved = {_n: globals().get(_n) for _n in _parts}
+globals().update(_parts)
+try:
+    _got = latent_dashboard(model, sae, _toks, _lat, k=_k, n_groups=3, per_group=2, left=_L, right=_R, n_bins=20)
+finally:
+    globals().update(_saved)
 _pos = _ra[_ra > 0]
 _chk.assert_true(_got["latent"] == _lat and _got["hook_name"] == _h, "dashboard: latent / hook_name")
 _chk.assert_scalar_close(_got["density"], _pos.numel() / _ra.numel(), "dashboard: density")
@@ -1015,17 +1107,22 @@ import sae_course.checks as _chk
 model.reset_saes()  # undo anything an earlier answer may have left on the model
 model.reset_hooks()
 
-# The top latent is judged by what it does on fresh probes, not by its index.
+# The top latent is judged by what it does on fresh probes, not by its index: it must fire more on new animal
+# prompts than on new object prompts, or at least separate them as well as the reference's top latent does.
 _pa, _pb = contrast_prompts(16, seed=82)
 _ids, _ = contrast_latents(model, sae, _pa, _pb, k=3)
 _top = int(torch.as_tensor(_ids)[0])
-_qa, _qb = contrast_prompts(16, seed=83)
 _h = sae.cfg.metadata.hook_name
 with torch.no_grad():
-    _ma = sae.encode(model.run_with_cache(model.to_tokens(_qa), names_filter=_h)[1][_h])[:, 1:, _top].max(1).values
-    _mb = sae.encode(model.run_with_cache(model.to_tokens(_qb), names_filter=_h)[1][_h])[:, 1:, _top].max(1).values
-_chk.assert_true(bool(_ma.mean() > _mb.mean()), "the top contrast latent should fire more on new animal prompts "
-                 "than on new object prompts")
+    _fa = sae.encode(model.run_with_cache(model.to_tokens(_pa), names_filter=_h)[1][_h])[:, 1:].max(1).values
+    _fb = sae.encode(model.run_with_cache(model.to_tokens(_pb), names_filter=_h)[1][_h])[:, 1:].max(1).values
+    _ref_top = int((_fa.mean(0) - _fb.mean(0)).argmax())
+    _qa, _qb = contrast_prompts(16, seed=83)
+    _ma = sae.encode(model.run_with_cache(model.to_tokens(_qa), names_filter=_h)[1][_h])[:, 1:].max(1).values
+    _mb = sae.encode(model.run_with_cache(model.to_tokens(_qb), names_filter=_h)[1][_h])[:, 1:].max(1).values
+_probe = _ma.mean(0) - _mb.mean(0)  # [d_sae]: how much more each latent fires on the new animal prompts
+_chk.assert_true(bool(_probe[_top] > 0) or bool(_probe[_top] >= _probe[_ref_top] - 1e-5),
+                 "the top contrast latent should fire more on new animal prompts than on new object prompts")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1047,6 +1144,10 @@ _chk.assert_true(bool(_ma.mean() > _mb.mean()), "the top contrast latent should 
 #
 # **Exercise.** `latent_logit_diff_attribution(model, sae, tokens, io, s)` returns `attr` `[batch, d_sae]`
 # (`io`, `s`: `[batch]` token ids).
+#
+# Expect small numbers from the zoo: its SAE reads the residual stream before layer 1, and most of the logit
+# difference is written after that point, by the layer-1 MLP. The direct path sees none of that; 1.10 measures
+# the total effect.
 
 # %% solution id=ex09_dla
 def latent_logit_diff_attribution(model, sae, tokens, io, s):
@@ -1113,6 +1214,11 @@ _chk.assert_close(latent_logit_diff_attribution(model, sae, _b["tokens"], _io, _
 # **Exercise.** `latent_attribution(model, sae, tokens, metric)` → `[d_sae]`;
 # `latent_ablation_effects(model, sae, tokens, metric, latents)` → `[len(latents)]`. `metric` maps the
 # logits to a scalar tensor. Leave no SAE attached.
+#
+# The cell after the exercise plots one against the other for the eight latents with the largest
+# attributions. Most points should lie near the diagonal. A point far from it (even on the wrong side of zero)
+# is a latent whose removal changes the rest of the computation too much for a first-order estimate: the
+# model is far from linear in it, and only the ablation tells the truth.
 
 # %% solution id=ex10_attribution
 def latent_attribution(model, sae, tokens, metric):
@@ -1240,6 +1346,10 @@ _chk.assert_close(_got, torch.stack(_ref), "latent_ablation_effects", atol=1e-4,
 # * `generate_steered(model, sae, latent, coeff, prompt, max_new_tokens)`: greedy generation
 #   (`model.generate(..., do_sample=False, verbose=False)`) with the hook active (`with model.hooks(fwd_hooks=...)`);
 #   return the generated string (prompt included, as `generate` returns it).
+#
+# The cell after the exercise steers with the best "animal" latent of 1.8 while the model describes what
+# Anna saw, at growing coefficients (in units of a typical residual-stream norm). Watch which words change
+# first, and at which strength the text stops making sense.
 
 # %% solution id=ex11_steering
 def steering_hook(direction, coeff: float):
@@ -1452,28 +1562,47 @@ _chk.assert_close(dfa_by_source(model, _rs, ATTN_LAYER, _b, 5, dest=-1), _ref, "
 # ## 1.14 IOI with attention SAEs
 # > Difficulty: ●●●●○  Importance: ●●●●○
 #
-# In GPT-2 small, IOI is done by a circuit of attention heads: late "name mover" heads attend from the last
-# token to the indirect object's name and copy it, helped by earlier heads that find the duplicated name (S).
-# The zoo model learned IOI too. Attention SAEs let us see this in terms of latents.
+# An IOI prompt stops just before the indirect object: "When Mary and John went to the store, John gave a
+# drink to" → " Mary". To get it right the model must notice which name came back (the subject, S) and
+# predict the other one (the indirect object, IO). Only attention moves information between positions, so the
+# latents of an attention SAE at the right layer should carry "which name is which" to the last position.
+# We find the latents that matter most there, look at which heads and source tokens they read from, and check
+# by ablation that the logit difference depends on them.
 #
+# The two models solve the task differently, and the setup cell picked a different attention layer for each
+# (three layers from the top: layer 9 of GPT-2, layer 0 of the zoo):
+# * **GPT-2 small** uses a circuit of heads. Around layers 9–10, *name mover* heads attend from the last token
+#   to the IO name and copy it into the logits, after earlier heads have marked the repeated name. Expect
+#   latents that read from the IO position and whose direct effect on the logits is large.
+# * **The 2-layer zoo model** has no room for that. At the last position its layer-0 heads look back at the
+#   names (mostly at the second S), and its MLPs turn "this name came back" into "predict the other name".
+#   Expect latents that read from S2, whose direct effect is small (even negative) while their total effect
+#   is large: they act through the MLPs.
+#
+# A latent can act directly or through later layers, so measure both:
 # 1. `attn_latent_dla(model, attn_sae, layer, tokens, io, s)` → `[batch, d_sae]`: the direct logit attribution
 #    (as in 1.9) of the attention SAE's latents at the last position. A latent's output direction in the
 #    residual stream is its decoder row pushed through `W_O`: reshape `W_dec` to `[d_sae, n_heads, d_head]` and
 #    contract with `model.W_O[layer]` `[n_heads, d_head, d_model]`. Then centre, dot with
-#    `W_U[:, IO] - W_U[:, S]`, multiply by the activation and divide by the final LayerNorm scale. (The models
-#    here were processed like `from_pretrained` does, which centres `W_O`'s outputs already, so the centring
-#    changes nothing for these directions — keep it anyway: it is what the LayerNorm does.)
-# 2. `top_ioi_latents(attr, k)` → the `k` latents with the largest mean attribution over the batch, best first.
-# 3. `ioi_latent_sources(model, attn_sae, layer, batch, latents)` → a dict of tensors `[len(latents)]`: `head`
+#    `W_U[:, IO] - W_U[:, S]`, multiply by the activation and divide by the final LayerNorm scale. (Both models
+#    were processed the way `from_pretrained` processes GPT-2, which centres what `W_O` writes already, so the
+#    centring changes nothing here. Keep it anyway: it is what the LayerNorm does.)
+# 2. `last_position_attribution(model, attn_sae, tokens, metric)` → `[batch, d_sae]`: attribution patching
+#    as in 1.10 (SAE attached with its error term, gradient of `metric` with respect to the latents at
+#    `hook_sae_acts_post`), but only at the **last position** and **per prompt**: `f[:, -1] * grad[:, -1]`.
+#    The metric is a mean over the prompts, so summed over the batch this estimates each latent's total
+#    effect on the metric, in the same units as `attn_latent_dla(...).mean(0)`.
+# 3. `top_ioi_latents(attr, k)` → the `k` latents with the largest mean attribution over the batch, best first.
+# 4. `ioi_latent_sources(model, attn_sae, layer, batch, latents)` → a dict of tensors `[len(latents)]`: `head`
 #    (the head with the largest share of the latent's decoder norm, from `head_attribution`), and `io`, `s1`,
 #    `s2`: the latent's DFA at the last position (summed over heads), taken at the IO name, at the first S and
 #    at the second S, averaged over the batch (`batch` is an `ioi_batch` dict).
-# 4. `ablated_logit_diff(model, attn_sae, tokens, metric, latents)` → `(clean, ablated)` floats: the metric
+# 5. `ablated_logit_diff(model, attn_sae, tokens, metric, latents)` → `(clean, ablated)` floats: the metric
 #    with the SAE attached with its error term, before and after setting all `latents` to zero at every
 #    position.
 #
-# A name-mover-like latent should read from the IO position much more than from the S positions, and
-# ablating the top latents should shrink the logit difference.
+# The cell after the exercise ranks the latents by their total effect, prints both attributions and where
+# each latent reads from, and ablates the top five.
 
 # %% solution id=ex14_ioi
 def attn_latent_dla(model, attn_sae, layer: int, tokens, io, s):
@@ -1489,6 +1618,28 @@ def attn_latent_dla(model, attn_sae, layer: int, tokens, io, s):
         directions = model.W_U[:, io] - model.W_U[:, s]                                 # [d_model, batch]
         scale = cache["ln_final.hook_scale"][:, -1, 0]
         return acts * (out_dirs @ directions).T / scale[:, None]
+    ### END SOLUTION
+
+
+def last_position_attribution(model, attn_sae, tokens, metric):
+    """[batch, d_sae]: act * d metric / d act at the last position (SAE spliced in with its error term)."""
+    ### BEGIN SOLUTION
+    hook = f"{attn_sae.cfg.metadata.hook_name}.hook_sae_acts_post"
+    store = {}
+
+    def keep(act, hook):
+        act = act.detach().requires_grad_(True)
+        store["acts"] = act
+        return act
+
+    model.add_sae(attn_sae, use_error_term=True)
+    try:
+        with torch.enable_grad():
+            logits = model.run_with_hooks(tokens, fwd_hooks=[(hook, keep)])
+            grad, = torch.autograd.grad(metric(logits), store["acts"])
+    finally:
+        model.reset_saes()
+    return (store["acts"][:, -1] * grad[:, -1]).detach()
     ### END SOLUTION
 
 
@@ -1538,25 +1689,33 @@ def ablated_logit_diff(model, attn_sae, tokens, metric, latents):
     ### END SOLUTION
 
 # %% code
-ioi_attr = attn_latent_dla(model, attn_sae, ATTN_LAYER, ioi["tokens"], ioi["io"], ioi["s"])
+ioi_dla = attn_latent_dla(model, attn_sae, ATTN_LAYER, ioi["tokens"], ioi["io"], ioi["s"])
+ioi_attr = last_position_attribution(model, attn_sae, ioi["tokens"], ioi_metric)
+print(f"all latents of layer {ATTN_LAYER} together, at the last position: direct effect "
+      f"{ioi_dla.mean(0).sum().item():.3f}, total effect (attribution) {ioi_attr.sum(0).sum().item():.3f}")
 ioi_latents = top_ioi_latents(ioi_attr, k=5)
 sources = ioi_latent_sources(model, attn_sae, ATTN_LAYER, ioi, ioi_latents)
-print(f"{'latent':>7} {'mean DLA':>9} {'head':>5} {'DFA@IO':>8} {'DFA@S1':>8} {'DFA@S2':>8}")
+print(f"{'latent':>7} {'direct':>8} {'total':>8} {'head':>5} {'DFA@IO':>8} {'DFA@S1':>8} {'DFA@S2':>8}")
 for j, latent in enumerate(ioi_latents.tolist()):
-    print(f"{latent:>7} {ioi_attr.mean(0)[latent].item():>9.3f} {int(sources['head'][j]):>5} "
-          f"{sources['io'][j].item():>8.3f} {sources['s1'][j].item():>8.3f} {sources['s2'][j].item():>8.3f}")
+    print(f"{latent:>7} {ioi_dla.mean(0)[latent].item():>8.3f} {ioi_attr.sum(0)[latent].item():>8.3f} "
+          f"{int(sources['head'][j]):>5} {sources['io'][j].item():>8.3f} {sources['s1'][j].item():>8.3f} "
+          f"{sources['s2'][j].item():>8.3f}")
 clean_ld, ablated_ld = ablated_logit_diff(model, attn_sae, ioi["tokens"], ioi_metric, ioi_latents)
 print(f"logit difference: clean {clean_ld:.3f} -> with the top {len(ioi_latents)} latents ablated {ablated_ld:.3f}")
-_dfa = dfa_by_source(model, attn_sae, ATTN_LAYER, ioi["tokens"][:1], int(ioi_latents[0])).sum(1)[0]
-plots.bars(_dfa, labels=[f"{i}:{t}" for i, t in enumerate(model.to_str_tokens(ioi["tokens"][0]))],
-           title=f"DFA of latent {int(ioi_latents[0])} by source position (prompt 0)", ylabel="DFA").show()
+# The top latent's DFA by source position, averaged over the prompts (one template: the positions line up).
+_dfa = dfa_by_source(model, attn_sae, ATTN_LAYER, ioi["tokens"], int(ioi_latents[0])).sum(1).mean(0)
+_roles = {int(ioi["io_pos"][0]): "IO", int(ioi["s1_pos"][0]): "S1", int(ioi["s2_pos"][0]): "S2"}
+_labels = [f"{i}:{_roles.get(i, t)}" for i, t in enumerate(model.to_str_tokens(ioi["tokens"][0]))]
+plots.bars(_dfa, labels=_labels, ylabel="DFA",
+           title=f"latent {int(ioi_latents[0])}: DFA by source position, mean over {len(ioi['tokens'])} prompts").show()
 
 # %% visible id=ex14_ioi_visible
-checks.assert_shape(ioi_attr, (len(ioi["tokens"]), attn_sae.cfg.d_sae), "attn_latent_dla")
+checks.assert_shape(ioi_dla, (len(ioi["tokens"]), attn_sae.cfg.d_sae), "attn_latent_dla")
+checks.assert_shape(ioi_attr, (len(ioi["tokens"]), attn_sae.cfg.d_sae), "last_position_attribution")
 checks.assert_shape(ioi_latents, (5,), "top_ioi_latents")
 for _key in ["head", "io", "s1", "s2"]:
     checks.assert_shape(sources[_key], (5,), f"ioi_latent_sources[{_key!r}]")
-checks.assert_true(len(model.acts_to_saes) == 0, "ablated_logit_diff left an SAE attached")
+checks.assert_true(len(model.acts_to_saes) == 0, "an SAE was left attached: call model.reset_saes()")
 with torch.no_grad():
     checks.assert_scalar_close(clean_ld, ioi_metric(model(ioi["tokens"])).item(),
                                "with the error term, the clean logit difference is the model's own", atol=1e-3)
@@ -1580,11 +1739,13 @@ with torch.no_grad():
     _ref = _a * (_od @ (model.W_U[:, _b["io"]] - model.W_U[:, _b["s"]])).T / _c["ln_final.hook_scale"][:, -1]
 _got = attn_latent_dla(model, attn_sae, ATTN_LAYER, _b["tokens"], _b["io"], _b["s"])
 _chk.assert_close(_got, _ref, "attn_latent_dla", atol=1e-4)
-# the latent set is compared with the reference's, computed on the same prompts
-_chk.assert_same_set(torch.as_tensor(top_ioi_latents(_ref, k=4)).tolist(), _ref.mean(0).topk(4).indices.tolist(),
-                     "top_ioi_latents: the set of IOI latents")
-_chk.assert_true(torch.as_tensor(top_ioi_latents(_ref, k=4)).tolist() == _ref.mean(0).topk(4).indices.tolist(),
-                 "top_ioi_latents: the latents should be ordered best first")
+# the ranking is compared with the reference's on the same attributions, and on random ones
+_g = torch.Generator().manual_seed(141)
+for _at in [_ref, torch.randn(7, 50, generator=_g) + torch.randn(1, 50, generator=_g) * 3]:
+    _exp = _at.mean(0).topk(4).indices.tolist()
+    _chk.assert_same_set(torch.as_tensor(top_ioi_latents(_at, k=4)).tolist(), _exp, "top_ioi_latents: the set of latents")
+    _chk.assert_true(torch.as_tensor(top_ioi_latents(_at, k=4)).tolist() == _exp,
+                     "top_ioi_latents: the latents should be ordered best first")
 ### END HIDDEN TESTS
 
 # %% graded id=ex14_ioi_test2 points=2
@@ -1602,7 +1763,28 @@ with torch.no_grad():
     _, _c = model.run_with_cache(_b["tokens"], names_filter=[_vh, _ph])
 _wn = attn_sae.W_dec.detach().reshape(attn_sae.cfg.d_sae, model.cfg.n_heads, -1).norm(dim=-1)
 _rows = torch.arange(len(_b["tokens"]), device=device)
-_got = ioi_latent_sources(model, attn_sae, ATTN_LAYER, _b, _lats)
+
+
+# head_attribution and dfa_by_source are graded in 1.12 and 1.13: reference versions stand in for them here.
+def _r_head_attribution(attn_sae, n_heads):
+    w = attn_sae.W_dec.detach().reshape(attn_sae.cfg.d_sae, n_heads, -1).norm(dim=-1)
+    return w / w.sum(-1, keepdim=True)
+
+
+def _r_dfa_by_source(model, attn_sae, layer, tokens, latent, dest=-1):
+    vh, ph = f"blocks.{layer}.attn.hook_v", f"blocks.{layer}.attn.hook_pattern"
+    with torch.no_grad():
+        _, c = model.run_with_cache(tokens, names_filter=[vh, ph])
+        w = attn_sae.W_enc[:, latent].reshape(model.cfg.n_heads, model.cfg.d_head)
+        return torch.einsum("bshd,hd,bhs->bhs", c[vh], w, c[ph][:, :, dest])
+
+
+_saved = {_n: globals().get(_n) for _n in ("head_attribution", "dfa_by_source")}
+globals().update(head_attribution=_r_head_attribution, dfa_by_source=_r_dfa_by_source)
+try:
+    _got = ioi_latent_sources(model, attn_sae, ATTN_LAYER, _b, _lats)
+finally:
+    globals().update(_saved)
 for _j, _l in enumerate(_lats.tolist()):
     _w = attn_sae.W_enc[:, _l].detach().reshape(model.cfg.n_heads, model.cfg.d_head)
     _dfa = torch.einsum("bshd,hd,bhs->bs", _c[_vh], _w, _c[_ph][:, :, -1])
@@ -1637,6 +1819,65 @@ _gc, _ga = ablated_logit_diff(model, attn_sae, _b["tokens"], _met, _lats)
 _chk.assert_true(len(model.acts_to_saes) == 0, "ablated_logit_diff left an SAE attached")
 _chk.assert_scalar_close(_gc, _clean, "ablated_logit_diff: clean logit difference", atol=1e-3)
 _chk.assert_scalar_close(_ga, _abl, "ablated_logit_diff: logit difference with the latents ablated", atol=1e-3)
+### END HIDDEN TESTS
+
+# %% graded id=ex14_ioi_test4 points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+
+def _ref_last_attr(b, met):
+    zh = attn_sae.cfg.metadata.hook_name
+    with torch.enable_grad():
+        _, c = model.run_with_cache(b["tokens"], names_filter=zh)
+        z = c[zh].detach()
+        f = attn_sae.encode(z).detach().requires_grad_(True)
+        err = (z - attn_sae.decode(attn_sae.encode(z))).detach()
+        lg = model.run_with_hooks(b["tokens"], fwd_hooks=[(zh, lambda act, hook: attn_sae.decode(f) + err)])
+        gr, = torch.autograd.grad(met(lg), f)
+    return (f[:, -1] * gr[:, -1]).detach()
+
+
+_b = ioi_batch(8, template=7, seed=144)
+_met = ioi_metric_for(_b)
+_ref = _ref_last_attr(_b, _met)
+model.reset_saes()
+_got = last_position_attribution(model, attn_sae, _b["tokens"], _met)
+_chk.assert_true(len(model.acts_to_saes) == 0, "last_position_attribution left an SAE attached")
+_chk.assert_close(_got, _ref, "last_position_attribution", atol=1e-4, rtol=1e-3)
+
+# The latents your pipeline finds are judged by what they do on fresh prompts: ablated there, they must lower the
+# logit difference about as much as the latents the reference pipeline finds (the same ones if all is right).
+_b2 = ioi_batch(8, template=8, seed=145)
+_met2 = ioi_metric_for(_b2)
+_mine = torch.as_tensor(top_ioi_latents(last_position_attribution(model, attn_sae, _b["tokens"], _met), k=3))
+_theirs = _ref.mean(0).topk(3).indices
+_hook = f"{attn_sae.cfg.metadata.hook_name}.hook_sae_acts_post"
+
+
+def _ablated(lats):
+    def fn(act, hook):
+        act = act.clone()
+        act[..., torch.as_tensor(lats, dtype=torch.long)] = 0.0
+        return act
+
+    model.add_sae(attn_sae, use_error_term=True)
+    try:
+        with torch.no_grad():
+            return _met2(model.run_with_hooks(_b2["tokens"], fwd_hooks=[(_hook, fn)])).item()
+    finally:
+        model.reset_saes()
+
+
+with torch.no_grad():
+    _clean2 = _met2(model(_b2["tokens"])).item()
+_drop_mine, _drop_ref = _clean2 - _ablated(_mine), _clean2 - _ablated(_theirs)
+_chk.assert_true(_drop_mine >= _drop_ref - 0.1 * abs(_drop_ref) - 1e-3,
+                 "the IOI latents found by last_position_attribution + top_ioi_latents matter much less on new "
+                 "prompts than they should")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1681,9 +1922,11 @@ def best_matches(sae_a, sae_b, latents):
 # %% code
 _ids, _cos = nearest_latents(sae, int(animal_ids[0]), k=5)
 print(f"latents closest to the animal latent {int(animal_ids[0])}:", _ids.tolist(), [round(c, 3) for c in _cos.tolist()])
-sae_below = load_sae("resid_pre", LAYER - 1, device=device) if LAYER > 0 else sae
+# The residual SAE one layer further down (the one we use, if there is none).
+BELOW = max([layer for layer in INFO["saes"]["resid_pre"]["layers"] if layer < LAYER], default=LAYER)
+sae_below = load_sae("resid_pre", BELOW, device=device)
 _m_ids, _m_cos = best_matches(sae, sae_below, animal_ids)
-print(f"best matches of the animal latents in the layer-{LAYER - 1} SAE:", _m_ids.tolist(),
+print(f"best matches of the animal latents in the layer-{BELOW} SAE:", _m_ids.tolist(),
       [round(c, 3) for c in _m_cos.tolist()])
 
 # %% visible id=ex15_geometry_visible

@@ -2,8 +2,8 @@
 # # Section 2 — SAE circuits
 #
 # Section 1 read SAE latents one at a time: when a latent fires, and what it writes. This section asks how
-# latents **connect**. When a latent in layer 2 fires, which layer-1 latents caused it? Which input tokens
-# drive it? Which logits does it push up? If SAE latents are the right units, the model's computation should
+# latents **connect**. When a latent in a later layer fires, which latents of an earlier layer caused it? Which
+# input tokens drive it? Which logits does it push up? If SAE latents are the right units, the model's computation should
 # look like a sparse graph with latents as nodes, and that graph should be small enough to read.
 #
 # There are two kinds of tools here.
@@ -32,6 +32,15 @@
 # `raise NotImplementedError()`). A visible test follows every answer: it checks shapes and a small case.
 # A locked graded test then runs hidden checks on other prompts and on small random models. Some later
 # exercises call functions from earlier ones, so work through the notebook in order.
+#
+# **Which model.** The setup cell loads the course model and four SAEs through `sae_course.zoo` and prints what
+# it loaded. Offline this is the course's own *zoo* model: two layers, `d_model` 128, a vocabulary of whole
+# words. It adds its positional embeddings only to the attention queries and keys ("shortformer"), so the
+# residual stream before block 0 holds nothing but the token embedding. The upstream SAE `sae_up` reads exactly
+# there (`blocks.0.hook_resid_pre`): its latents behave almost like token detectors, with about three of them
+# active per token. `sae_down` reads the residual stream after block 0 (`blocks.1.hook_resid_pre`), and the two
+# transcoders replace the MLPs of blocks 0 and 1. With `SAE_COURSE_MODE=hub` the same code runs on GPT-2 small
+# (residual SAEs at layers 1 and 2, transcoders at layers 0 and 1); nothing below depends on which one is loaded.
 
 # %% setup id=setup
 import os
@@ -67,9 +76,11 @@ def _layers_with(site):
 
 
 # Two residual-stream SAEs one layer apart (exercises 2.1-2.3) and two transcoders, an early and a later one
-# (exercises 2.4-2.7), taken from the first layers that have them.
+# (exercises 2.4-2.7), taken from the first layers that have them. The residual stream at layer 0 holds only the
+# embeddings, so we start at layer 1 when the model has enough layers for that (GPT-2: layers 1 and 2); the zoo
+# model has two layers, so there the pair is 0 -> 1.
 _resid = _layers_with("resid_pre")
-if len([layer for layer in _resid if layer >= 1]) >= 2:  # skip layer 0, whose residual stream is just embeddings
+if len([layer for layer in _resid if layer >= 1]) >= 2:
     _resid = [layer for layer in _resid if layer >= 1]
 L_UP, L_DOWN = _resid[0], _resid[1]
 _tc = _layers_with("transcoder")
@@ -95,12 +106,28 @@ def tok_strs(ids) -> list[str]:
     return [model.tokenizer.decode([int(i)]) for i in torch.as_tensor(ids).flatten().tolist()]
 
 
+_SPECIAL_IDS = [i for i in model.tokenizer.all_special_ids if i < model.cfg.d_vocab]
+
+
+def top_tokens(scores: Tensor, k: int = 10) -> list[str]:
+    """The k tokens with the largest ``scores`` ([d_vocab]), special tokens such as BOS left out."""
+    scores = scores.detach().clone().float()
+    scores[_SPECIAL_IDS] = -float("inf")
+    return tok_strs(scores.topk(k).indices)
+
+
 def latent_acts_at(sae, tokens: Tensor, pos: int) -> Tensor:
     """[d_sae]: the SAE's latent activations at ``pos`` of one prompt (tokens: [seq]) on the clean model."""
     hook = sae.cfg.metadata.hook_name
     with torch.no_grad():
         _, cache = model.run_with_cache(tokens.reshape(1, -1), names_filter=hook)
         return sae.encode(cache[hook][0, pos])
+
+
+def active_latents(acts: Tensor, n: int) -> Tensor:
+    """Ids of at most ``n`` latents that are on in ``acts`` ([d_sae]), most active first."""
+    on = (acts > 0).nonzero()[:, 0]
+    return on[acts[on].argsort(descending=True)][:n]
 
 
 print(f"mode={MODE}  layers={model.cfg.n_layers}  d_model={model.cfg.d_model}  d_vocab={model.cfg.d_vocab}")
@@ -156,8 +183,10 @@ print("prompt:", model.tokenizer.decode(prompt[:24].tolist()), "...")
 # 3. Differentiate that function: `torch.autograd.functional.jacobian` does it in one call, or loop over the
 #    downstream latents with `torch.autograd.grad`.
 #
-# Downstream latents that are off at `pos` have a zero row: a ReLU that is off passes no gradient. The
-# model's parameters have `requires_grad=False` here, so only your inputs carry gradients.
+# Downstream latents that are off at `pos` have a zero row: a ReLU that is off passes no gradient. Upstream
+# latents that are off still get a column: we set their value directly, so the question "what if this latent
+# were a little on?" has an answer (its decoder direction, pushed through the block). The model's parameters
+# have `requires_grad=False` here, so only your inputs carry gradients.
 
 # %% solution id=ex01_latent_jacobian
 def latent_to_latent_jacobian(model, sae_up, sae_down, tokens: Tensor, pos: int, up_latents, down_latents) -> Tensor:
@@ -200,14 +229,15 @@ def latent_to_latent_jacobian(model, sae_up, sae_down, tokens: Tensor, pos: int,
 # %% visible id=ex01_latent_jacobian_visible
 _pos = 10
 _a_up, _a_down = latent_acts_at(sae_up, prompt, _pos), latent_acts_at(sae_down, prompt, _pos)
-_up = _a_up.topk(3).indices
-_down = torch.cat([_a_down.topk(2).indices, (_a_down == 0).nonzero()[:1, 0]])
+_up = torch.cat([active_latents(_a_up, 2), (_a_up == 0).nonzero()[:1, 0]])  # the most active ones and one that is off
+_down = torch.cat([active_latents(_a_down, 2), (_a_down == 0).nonzero()[:1, 0]])
 _J = latent_to_latent_jacobian(model, sae_up, sae_down, prompt, _pos, _up, _down)
-checks.assert_shape(_J, (3, 3), "latent_to_latent_jacobian output for 3 downstream and 3 upstream latents")
+checks.assert_shape(_J, (len(_down), len(_up)),
+                    f"latent_to_latent_jacobian output for {len(_down)} downstream and {len(_up)} upstream latents")
 checks.assert_true(torch.isfinite(_J).all(), "latent_to_latent_jacobian: the Jacobian has NaN or inf entries")
-checks.assert_true((_J[2] == 0).all(),
+checks.assert_true((_J[-1] == 0).all(),
                    "latent_to_latent_jacobian: a downstream latent that is off at pos should have a zero row")
-checks.assert_true(_J[:2].abs().sum() > 0,
+checks.assert_true(_J[:-1].abs().sum() > 0,
                    "latent_to_latent_jacobian: the rows of active downstream latents are all zero; is the gradient "
                    "flowing from your spliced activation to the downstream hook?")
 # One entry against a finite difference: nudge the residual stream along the upstream decoder direction.
@@ -285,14 +315,19 @@ def _world(seed, dev):
     toks = torch.randint(0, 40, (16,), generator=g).to(dev)
     return m, saes[0], saes[1], toks
 
+def _ids(a, n):
+    """n distinct latent ids: up to n-1 that are on (most active first), the rest off."""
+    on = (a > 0).nonzero()[:, 0]
+    on = on[a[on].argsort(descending=True)][:n - 1]
+    off = (a == 0).nonzero()[:, 0]
+    return torch.cat([on, off[:n - len(on)]])
+
 def _pick(model, sae_up, sae_down, toks, pos, n_up, n_down):
     with torch.no_grad():
         _, c = model.run_with_cache(toks.reshape(1, -1))
         a = sae_up.encode(c[sae_up.cfg.metadata.hook_name][0, pos])
         b = sae_down.encode(c[sae_down.cfg.metadata.hook_name][0, pos])
-    up = torch.cat([a.topk(n_up - 1).indices, (a == 0).nonzero()[:1, 0]])
-    down = torch.cat([b.topk(n_down - 1).indices, (b == 0).nonzero()[:1, 0]])
-    return up, down
+    return _ids(a, n_up), _ids(b, n_down)
 
 model.reset_hooks()
 model.reset_saes()
@@ -347,6 +382,12 @@ def _fd_l2l(model, sae_up, sae_down, tokens, pos, up, down, rel=0.01):
             same_side[:, j] = (vals[0] > 0) == (vals[1] > 0)
     return out, same_side
 
+def _ids2(a, n):
+    on = (a > 0).nonzero()[:, 0]
+    on = on[a[on].argsort(descending=True)][:n - 1]
+    off = (a == 0).nonzero()[:, 0]
+    return torch.cat([on, off[:n - len(on)]])
+
 model.reset_hooks()
 model.reset_saes()
 _t = _zoo_tokens(3, 40, split="test", seed=9, model=model)[2].to(device)
@@ -355,8 +396,7 @@ for _pos in (12, 30):
         _, _c = model.run_with_cache(_t[None])
         _a = sae_up.encode(_c[sae_up.cfg.metadata.hook_name][0, _pos])
         _b = sae_down.encode(_c[sae_down.cfg.metadata.hook_name][0, _pos])
-    _up = torch.cat([_a.topk(4).indices, (_a == 0).nonzero()[:1, 0]])
-    _down = torch.cat([_b.topk(4).indices, (_b == 0).nonzero()[:1, 0]])
+    _up, _down = _ids2(_a, 5), _ids2(_b, 5)
     _got = latent_to_latent_jacobian(model, sae_up, sae_down, _t, _pos, _up, _down).detach().cpu()
     _fd, _ok = _fd_l2l(model, sae_up, sae_down, _t, _pos, _up, _down)
     _chk.assert_shape(_got, (5, 5), "Jacobian shape")
@@ -366,7 +406,8 @@ for _pos in (12, 30):
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# The cell below draws the Jacobian between the most active latents of the two SAEs at one position. Each
+# The cell below draws the Jacobian between the latents of the two SAEs that are on at one position (at most
+# twelve of each; in the zoo only a few upstream latents are on at any token, so the picture is narrow). Each
 # entry says how much a downstream latent would move per unit of an upstream latent. Compare it with the
 # **virtual weights** $W_\text{dec}^{\text{up}}\,W_\text{enc}^{\text{down}}$, what the Jacobian would be if the
 # block between the two hooks were the identity (the residual connection alone, ignoring layer norm and the
@@ -376,7 +417,7 @@ for _pos in (12, 30):
 # %% code
 _pos = 20
 _a_up, _a_down = latent_acts_at(sae_up, prompt, _pos), latent_acts_at(sae_down, prompt, _pos)
-_up, _down = _a_up.topk(12).indices, _a_down.topk(12).indices
+_up, _down = active_latents(_a_up, 12), active_latents(_a_down, 12)
 _J = latent_to_latent_jacobian(model, sae_up, sae_down, prompt, _pos, _up, _down)
 _virtual = (sae_up.W_dec[_up] @ sae_down.W_enc[:, _down]).T * (_a_down[_down] > 0)[:, None]
 _corr = np.corrcoef(_J.flatten().cpu().numpy(), _virtual.flatten().cpu().numpy())[0, 1]
@@ -401,6 +442,12 @@ plots.heatmap(_J, x=[f"up {i}" for i in _up.tolist()], y=[f"down {i}" for i in _
 # the first-order estimate of how much the latent would drop if token $p$'s embedding were removed. Positions
 # after `pos` cannot matter (attention is causal), so their gradients are zero. Differentiate the latent's
 # activation (after the activation function), not its pre-activation.
+#
+# Take the token embedding only, not the positional one. GPT-2 adds its positional embedding (`hook_pos_embed`)
+# to the residual stream, so `blocks.0.hook_resid_pre` is the sum of the two; the zoo model does not, so there
+# the two hooks hold the same thing. Either way, the question is about tokens. For the zoo's `sae_up`, which
+# reads the embeddings themselves, only position `pos` gets a gradient; a later SAE such as `sae_down` also
+# sees earlier tokens, through attention.
 #
 # **Latent → logit.** Which outputs does a latent push? With the error term held fixed as in 2.1,
 # differentiate the model's logits at `pos` for the tokens `token_ids` with respect to the SAE's latents
@@ -493,7 +540,9 @@ def _cases(model, sae, toks, pos):
     with torch.no_grad():
         _, c = model.run_with_cache(toks.reshape(1, -1), names_filter=sae.cfg.metadata.hook_name)
         a = sae.encode(c[sae.cfg.metadata.hook_name][0, pos])
-    return [int(a.argmax()), int(a.topk(3).indices[-1]), int((a == 0).nonzero()[0, 0])]
+    on = (a > 0).nonzero()[:, 0]
+    on = on[a[on].argsort(descending=True)]
+    return [int(on[0]), int(on[min(2, len(on) - 1)]), int((a == 0).nonzero()[0, 0])]
 
 model.reset_hooks()
 model.reset_saes()
@@ -618,7 +667,9 @@ for _m, _s, _toks, _pos in _cases:
     with torch.no_grad():
         _, _c = _m.run_with_cache(_toks[None], names_filter=_s.cfg.metadata.hook_name)
         _a = _s.encode(_c[_s.cfg.metadata.hook_name][0, _pos])
-    _lats = torch.cat([_a.topk(3).indices, (_a == 0).nonzero()[:1, 0]])
+    _on = (_a > 0).nonzero()[:, 0]
+    _on = _on[_a[_on].argsort(descending=True)][:3]
+    _lats = torch.cat([_on, (_a == 0).nonzero()[:4 - len(_on), 0]])  # distinct ids: active ones, then off ones
     _tids = torch.randperm(_m.cfg.d_vocab, generator=_gen)[:5].to(device)
     _ref = _ref_l2logit(_m, _s, _toks, _pos, _lats, _tids)
     _got = latent_to_logit_gradients(_m, _s, _toks, _pos, _lats, _tids)
@@ -640,9 +691,13 @@ _labels = [f"{i}:{s}" for i, s in enumerate(tok_strs(prompt[: _pos + 1]))]
 plots.bars(_attr[: _pos + 1], labels=_labels, title=f"gradient × input for layer-{L_DOWN} latent {_latent} at position {_pos}",
            xlabel="position:token", ylabel="attribution").show()
 # One backward pass per token would be slow for a large vocabulary, so take 30 candidate tokens: those the
-# latent's decoder direction pushes most when it goes straight to the unembedding (the "direct path").
-_direct = sae_down.W_dec[_latent] @ model.W_U
-_cands = _direct.abs().topk(30).indices
+# latent's decoder direction pushes most when it goes straight to the unembedding (the "direct path"),
+# special tokens left out.
+with torch.no_grad():
+    _direct = sae_down.W_dec[_latent] @ model.W_U
+    _size = _direct.abs()
+    _size[_SPECIAL_IDS] = -1.0
+_cands = _size.topk(30).indices
 _G = latent_to_logit_gradients(model, sae_down, prompt, _pos, torch.tensor([_latent], device=device), _cands)[:, 0]
 _order = _G.argsort(descending=True)
 print("candidates whose logits the latent raises most:", tok_strs(_cands[_order[:6]]))
@@ -742,22 +797,50 @@ def _ref_jac(model, sae_up, sae_down, tokens, pos, up, down):
     rows = [torch.autograd.grad(g[i], v, retain_graph=True, allow_unused=True)[0] for i in range(len(down))]
     return torch.stack([r if r is not None else torch.zeros_like(v) for r in rows]), f[pos]
 
+def _world(seed, dev):
+    from sae_lens import HookedSAETransformer, StandardSAE, StandardSAEConfig
+    from sae_lens.saes.sae import SAEMetadata
+    from transformer_lens import HookedTransformerConfig
+    cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                  act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+    m = HookedSAETransformer(cfg)
+    for p in m.parameters():
+        p.requires_grad_(False)
+    g = torch.Generator().manual_seed(seed)
+    saes = []
+    for layer, d_sae in [(0, 30), (1, 26)]:
+        s = StandardSAE(StandardSAEConfig(d_in=24, d_sae=d_sae, device=str(dev),
+                                          metadata=SAEMetadata(hook_name=f"blocks.{layer}.hook_resid_pre")))
+        with torch.no_grad():
+            s.W_enc.copy_(torch.randn(24, d_sae, generator=g).to(dev) * 0.5)
+            s.W_dec.copy_(torch.randn(d_sae, 24, generator=g).to(dev) * 0.2)
+            s.b_enc.copy_(torch.randn(d_sae, generator=g).to(dev) * 0.05)
+            s.b_dec.copy_(torch.randn(24, generator=g).to(dev) * 0.05)
+        for p in s.parameters():
+            p.requires_grad_(False)
+        saes.append(s)
+    return m, saes[0], saes[1], torch.randint(0, 40, (16,), generator=g).to(dev)
+
 model.reset_hooks()
 model.reset_saes()
 _t = _zoo_tokens(2, 40, split="test", seed=8, model=model)[0].to(device)
-for _pos in (11, 33):
+# Small random models (many latents on at once), then the course model and its SAEs.
+_cases = [(*_world(32, device), 7), (*_world(33, device), 12), (model, sae_up, sae_down, _t, 11),
+          (model, sae_up, sae_down, _t, 33)]
+for _m, _su, _sd, _toks, _pos in _cases:
     with torch.no_grad():
-        _, _c = model.run_with_cache(_t[None])
-        _a = sae_up.encode(_c[sae_up.cfg.metadata.hook_name][0, _pos])
-        _b = sae_down.encode(_c[sae_down.cfg.metadata.hook_name][0, _pos])
-    _k = int(min(5, (_a > 0).sum(), (_b > 0).sum()))
+        _, _c = _m.run_with_cache(_toks[None])
+        _a = _su.encode(_c[_su.cfg.metadata.hook_name][0, _pos])
+        _b = _sd.encode(_c[_sd.cfg.metadata.hook_name][0, _pos])
+    _k = int(min(5, (_a > 0).sum(), (_b > 0).sum()))  # only latents that are on, so the order is well defined
     _up, _down = _a.topk(_k).indices, _b.topk(_k).indices
-    _J, _f = _ref_jac(model, sae_up, sae_down, _t, _pos, _up, _down)
-    _attr, _gd, _gu = latent_connections(model, sae_up, sae_down, _t, _pos, _k)
-    _chk.assert_true([int(i) for i in _gu] == _up.tolist(), f"latent_connections: up_ids at pos {_pos} are not the {_k} most active upstream latents, most active first")
-    _chk.assert_true([int(i) for i in _gd] == _down.tolist(), f"latent_connections: down_ids at pos {_pos} are not the {_k} most active downstream latents, most active first")
+    _J, _f = _ref_jac(_m, _su, _sd, _toks, _pos, _up, _down)
+    _attr, _gd, _gu = latent_connections(_m, _su, _sd, _toks, _pos, _k)
+    _where = f"pos {_pos}, d_model={_m.cfg.d_model}"
+    _chk.assert_true([int(i) for i in _gu] == _up.tolist(), f"latent_connections ({_where}): up_ids are not the {_k} most active upstream latents, most active first")
+    _chk.assert_true([int(i) for i in _gd] == _down.tolist(), f"latent_connections ({_where}): down_ids are not the {_k} most active downstream latents, most active first")
     _ref = _J * _f[_up]
-    _chk.assert_close(_attr, _ref, f"latent_connections: attribution matrix at pos {_pos}",
+    _chk.assert_close(_attr, _ref, f"latent_connections: attribution matrix ({_where})",
                       atol=1e-5 + 1e-3 * _ref.abs().max().item(), rtol=1e-3)
 ### END HIDDEN TESTS
 
@@ -784,6 +867,9 @@ for _nd, _nu, _n in [(3, 5, 4), (6, 2, 7), (4, 4, 16)]:
 # %% code
 _pos = 25
 _attr, _down, _up = latent_connections(model, sae_up, sae_down, prompt, _pos, 10)
+# Upstream latents that are off contribute nothing (their activation is 0): show only those that are on.
+_on = latent_acts_at(sae_up, prompt, _pos)[_up] > 0
+_attr, _up = _attr[:, _on], _up[_on]
 plots.heatmap(_attr, x=[f"up {i}" for i in _up.tolist()], y=[f"down {i}" for i in _down.tolist()],
               title=f"attribution J·f from layer {L_UP} to layer {L_DOWN} latents at position {_pos}",
               xlabel=f"layer {L_UP} latent (most active first)", ylabel=f"layer {L_DOWN} latent (most active first)").show()
@@ -791,29 +877,34 @@ for _d, _u, _v in top_pairs(_attr, _down, _up, 5):
     print(f"up {_u:6d} -> down {_d:6d}: {_v:+.3f}")
 
 # %% [markdown]
-# **Is the linear picture right?** The attribution is a first-order estimate. The cell below checks it: it
-# switches off the top upstream latent of the strongest pair (error term fixed) and measures how much the
-# downstream latent really changes. Nonlinear layers (attention, the MLP, the layer norm) make the two
-# disagree when the change is large.
+# **Is the linear picture right?** The attribution is a first-order estimate. The cell below checks it for the
+# five strongest pairs: it switches off the upstream latent (error term fixed, as always) and measures how much
+# the downstream latent really changes. Nonlinear layers (attention, the MLP, the layer norm) make the two
+# disagree when the change is large, and a downstream ReLU cannot go below zero, so a predicted drop larger than
+# the latent's own activation is a sure sign that the linear picture has broken down. In the zoo, switching off
+# one of the few latents that encode the current token removes a large part of the residual stream, so expect
+# the estimate to be rough.
 
 # %% code
-_d, _u, _v = top_pairs(_attr, _down, _up, 1)[0]
+_h_up, _h_down = sae_up.cfg.metadata.hook_name, sae_down.cfg.metadata.hook_name
 with torch.no_grad():
-    _h_up, _h_down = sae_up.cfg.metadata.hook_name, sae_down.cfg.metadata.hook_name
     _, _c = model.run_with_cache(prompt[None], names_filter=[_h_up, _h_down])
     _x = _c[_h_up][0]
     _f = sae_up.encode(_x)
     _err = _x - sae_up.decode(_f)
-    _f_off = _f.clone()
-    _f_off[_pos, _u] = 0.0
-    _x_off = sae_up.decode(_f_off) + _err
-    _st = {}
-    model.run_with_hooks(prompt[None], fwd_hooks=[(_h_up, lambda a, hook: _x_off[None]),
-                                                  (_h_down, lambda a, hook: _st.update(y=a[0, _pos]))])
-    _before = sae_down.encode(_c[_h_down][0, _pos])[_d].item()
-    _after = sae_down.encode(_st["y"])[_d].item()
-print(f"switching off up latent {_u}: down latent {_d} goes {_before:.3f} -> {_after:.3f} "
-      f"(change {_after - _before:+.3f}; the attribution predicted {-_v:+.3f})")
+    _g_clean = sae_down.encode(_c[_h_down][0, _pos])
+for _d, _u, _v in top_pairs(_attr, _down, _up, 5):
+    with torch.no_grad():
+        _f_off = _f.clone()
+        _f_off[_pos, _u] = 0.0
+        _x_off = sae_up.decode(_f_off) + _err
+        _st = {}
+        model.run_with_hooks(prompt[None], fwd_hooks=[(_h_up, lambda a, hook: _x_off[None].to(a.dtype)),
+                                                      (_h_down, lambda a, hook: _st.update(y=a[0, _pos]))])
+        _after = sae_down.encode(_st["y"])[_d].item()
+    _before = _g_clean[_d].item()
+    print(f"up {_u:6d} off: down {_d:6d} goes {_before:6.3f} -> {_after:6.3f} "
+          f"(change {_after - _before:+.3f}; the attribution predicted {-_v:+.3f})")
 
 # %% [markdown]
 # ## Part 3 — Transcoders
@@ -1023,9 +1114,13 @@ for _name, _tc in [("tc_early", tc_early), ("tc_late", tc_late)]:
 #
 # what the latent would see if the residual stream held nothing but the token's embedding. Computed for every
 # token of the vocabulary at once, $s_i$ is the latent's **de-embedding**: the tokens with the largest scores
-# are the ones that switch it on directly, with no attention in between. For a layer-0 transcoder this direct
-# path is often the main input (only one attention layer can add anything); for later layers it is one path
-# among many.
+# are the ones that switch it on directly, with no attention in between.
+#
+# How much this direct path matters depends on how large the embedding is next to everything else in the
+# residual stream. A layer-0 transcoder sees only the embedding plus one attention layer's output, so the direct
+# path has its best chance there; in later layers it is one path among many. The cell after the exercise
+# measures it for the loaded model: in the zoo, block 0's attention writes vectors about ten times longer than
+# the token embeddings, so even at layer 0 the de-embedding is only a rough guide.
 #
 # Write `de_embedding_scores`. The block's layer norm is the module `model.blocks[L].ln2` (call it on
 # `model.W_E`, shape `[d_vocab, d_model]`); read `L` from the transcoder's hook name (the helper `layer_of`
@@ -1105,12 +1200,15 @@ for _m, _tc in _cases:
 
 # %% code
 with torch.no_grad():
-    _, _c = model.run_with_cache(prompts, names_filter=tc_early.cfg.metadata.hook_name)
+    _hooks = ["hook_embed", f"blocks.{TC_EARLY}.hook_attn_out", tc_early.cfg.metadata.hook_name]
+    _, _c = model.run_with_cache(prompts, names_filter=_hooks)
     _lat_fire = (tc_early.encode(_c[tc_early.cfg.metadata.hook_name]) > 0).float().mean((0, 1))
+print(f"mean length of the token embeddings: {_c['hook_embed'][:, 1:].norm(dim=-1).mean():.2f}; "
+      f"of block {TC_EARLY}'s attention output: {_c[_hooks[1]][:, 1:].norm(dim=-1).mean():.2f} (BOS left out)")
 _show = ((_lat_fire > 0.005) & (_lat_fire < 0.2)).nonzero()[:4, 0].tolist()
 for _lat in _show:
     _s = de_embedding_scores(model, tc_early, _lat)
-    print(f"layer-{TC_EARLY} transcoder latent {_lat:5d}: top de-embedding tokens {tok_strs(_s.topk(8).indices)}")
+    print(f"layer-{TC_EARLY} transcoder latent {_lat:5d}: top de-embedding tokens {top_tokens(_s, 8)}")
 
 # %% [markdown]
 # ### Exercise 2.6 — pullback
@@ -1127,10 +1225,10 @@ for _lat in _show:
 # That is the input-independent part. On a real token, early latent $j$ contributes in proportion to how active
 # it is, and the late layer norm changes the picture in two ways: it subtracts the mean over `d_model` (the
 # centring) and divides by the root-mean-square of the centred residual vector on this token
-# (`blocks.L.ln2.hook_scale`). In the
-# zoo model and in GPT-2 as loaded here the layer norms' weights are folded into the next layer, so `ln2` does
-# nothing else. Treating the scale as a constant of this token (it does not depend on any single latent much),
-# the direct contribution of early latent $j$ to the late latent's pre-activation at `pos` is
+# (`blocks.L.ln2.hook_scale`). It does nothing else: the zoo model's layer norms have no weights of their own
+# (`normalization_type="LNPre"`), and GPT-2 as loaded here has its layer-norm weights folded into the next
+# layer, which gives the same form. Treating the scale as a constant of this token (it does not depend on any
+# single latent much), the direct contribution of early latent $j$ to the late latent's pre-activation at `pos` is
 #
 # $$c_j = z^{\text{early}}_j[\text{pos}]\;\frac{\big(W_\text{dec}^{\text{early}}[j] - \mathrm{mean}(W_\text{dec}^{\text{early}}[j])\big)\cdot W_\text{enc}^{\text{late}}[:, i]}{\text{scale}^{\text{late}}[\text{pos}]}$$
 #
@@ -1228,22 +1326,30 @@ for _m, _tce, _tcl, _toks in [_world(62, device), (model, tc_early, tc_late, _t)
 
 # %% [markdown]
 # The cell below takes the late latent that is most active at one position and shows the early latents that
-# feed it most on that token, next to the weights-only pullback of those same latents.
+# feed it most on that token (only early latents that are on can contribute), next to the weights-only
+# pullback of those same latents. It also compares the sum of these direct contributions with the late latent's
+# whole pre-activation: what is left over comes from everything else in the residual stream (the embeddings,
+# the attention layers, the early transcoder's bias and its error).
 
 # %% code
 _pos = 20
 with torch.no_grad():
     _, _c = model.run_with_cache(prompt[None], names_filter=tc_late.cfg.metadata.hook_name)
-    _late = int(tc_late.encode(_c[tc_late.cfg.metadata.hook_name][0, _pos]).argmax())
+    _x_late = _c[tc_late.cfg.metadata.hook_name][0, _pos]
+    _late = int(tc_late.encode(_x_late).argmax())
+    _pre = (_x_late @ tc_late.W_enc[:, _late] + tc_late.b_enc[_late]).item()
 _contrib = pullback_contributions(model, tc_early, tc_late, prompt, _pos, _late)
 _pb = pullback(tc_early, tc_late, _late)
 _top = _contrib.abs().topk(8).indices
+_top = _top[_contrib[_top] != 0]
 plots.bars(_contrib[_top], labels=[f"early {i}" for i in _top.tolist()],
            title=f"direct contributions to layer-{TC_LATE} latent {_late} at position {_pos} ('{tok_strs(prompt[_pos:_pos + 1])[0]}')",
            xlabel="early transcoder latent", ylabel="contribution to the pre-activation").show()
+print(f"sum of the direct contributions of all early latents: {_contrib.sum():+.3f}; "
+      f"the late latent's pre-activation: {_pre:+.3f}")
 for _j in _top[:4].tolist():
     print(f"early latent {_j:5d}: contribution {_contrib[_j]:+.3f}, pullback weight {_pb[_j]:+.3f}, "
-          f"de-embedding top tokens {tok_strs(de_embedding_scores(model, tc_early, _j).topk(5).indices)}")
+          f"de-embedding top tokens {top_tokens(de_embedding_scores(model, tc_early, _j), 5)}")
 
 # %% [markdown]
 # ## Part 5 — A blind case study
@@ -1264,7 +1370,8 @@ for _j in _top[:4].tolist():
 # * `mean_activation_by_token`: the ground truth to compare against. For every vocabulary token $t$, the mean
 #   activation of the latent over all positions whose *current* token is $t$ (in `tokens`, `[batch, seq]`),
 #   and how many such positions there were. Tokens that never occur get mean 0 and count 0. Loop over
-#   `tokens` in batches of `batch_size` (a plain loop or `tqdm`), so that a large corpus fits in memory.
+#   `tokens` in batches of `batch_size` (a plain loop, or `tqdm` for a progress bar), so that a large corpus
+#   fits in memory.
 #   `Tensor.index_add_` adds values into bins given by token ids.
 
 # %% solution id=ex07_blind
@@ -1311,6 +1418,9 @@ import torch
 import sae_course.checks as _chk
 from sae_course.zoo import zoo_tokens as _zoo_tokens
 
+import io as _io
+from contextlib import redirect_stderr as _redirect_stderr
+
 def _ref_mean_by_tok(model, tc, toks, latent):
     hi = tc.cfg.metadata.hook_name
     with torch.no_grad():
@@ -1352,9 +1462,12 @@ for _m, _tc, _toks in _cases:
         _, _c = _m.run_with_cache(_toks, names_filter=_tc.cfg.metadata.hook_name)
         _fire = (_tc.encode(_c[_tc.cfg.metadata.hook_name]) > 0).float().mean((0, 1))
     _alive = ((_fire > 0) & (_fire < 0.9)).nonzero()[:, 0]
+    if len(_alive) == 0:
+        _alive = _fire.argmax().reshape(1)
     _lat = int(_alive[torch.randint(len(_alive), (1,), generator=_gen)])
     _rm, _rn = _ref_mean_by_tok(_m, _tc, _toks, _lat)
-    _gm, _gn = mean_activation_by_token(_m, _tc, _toks, _lat, batch_size=4)
+    with _redirect_stderr(_io.StringIO()):  # a progress bar in the answer must not cost points
+        _gm, _gn = mean_activation_by_token(_m, _tc, _toks, _lat, batch_size=4)
     _chk.assert_close(_gn, _rn, f"mean_activation_by_token: counts (latent {_lat})", atol=0, rtol=0)
     _chk.assert_close(_gm, _rm, f"mean_activation_by_token: means (latent {_lat})",
                       atol=1e-5 + 1e-4 * _rm.abs().max().item(), rtol=1e-4)
@@ -1373,22 +1486,25 @@ with torch.no_grad():
     _, _c = model.run_with_cache(prompts, names_filter=tc_late.cfg.metadata.hook_name)
     _freq = (tc_late.encode(_c[tc_late.cfg.metadata.hook_name]) > 0).float().mean((0, 1))
 _alive = ((_freq > 0.005) & (_freq < 0.2)).nonzero()[:, 0]
+if len(_alive) == 0:  # no latent in that range on these few prompts: take any latent that fires
+    _alive = (_freq > 0).nonzero()[:, 0] if (_freq > 0).any() else _freq.argmax().reshape(1)
 CASE_LATENT = int(_alive[torch.randint(len(_alive), (1,), generator=torch.Generator().manual_seed(CASE_SEED))])
 print(f"case study: layer-{TC_LATE} transcoder latent {CASE_LATENT} (fires on {_freq[CASE_LATENT]:.1%} of tokens)")
 
 # %% [markdown]
 # **Step 1 — the circuit.** Its de-embedding, the early latents it pulls back onto most strongly (positive
-# weights: early latents that excite it), each with *their* de-embedding, and its direct logit effect.
+# weights: early latents that excite it), each with *their* de-embedding, and its direct logit effect. The
+# token lists leave out special tokens such as BOS, whose embeddings and unembeddings say little.
 
 # %% code
 _de = de_embedding_scores(model, tc_late, CASE_LATENT)
-print("de-embedding, top tokens:      ", tok_strs(_de.topk(10).indices))
+print("de-embedding, top tokens:      ", top_tokens(_de, 10))
 _pb = pullback(tc_early, tc_late, CASE_LATENT)
 for _j in _pb.topk(3).indices.tolist():
-    print(f"  early latent {_j:5d} (pullback {_pb[_j]:+.3f}) de-embeds to {tok_strs(de_embedding_scores(model, tc_early, _j).topk(6).indices)}")
+    print(f"  early latent {_j:5d} (pullback {_pb[_j]:+.3f}) de-embeds to {top_tokens(de_embedding_scores(model, tc_early, _j), 6)}")
 _le = latent_logit_effect(model, tc_late, CASE_LATENT)
-print("logit effect, promoted tokens: ", tok_strs(_le.topk(10).indices))
-print("logit effect, suppressed:      ", tok_strs((-_le).topk(10).indices))
+print("logit effect, promoted tokens: ", top_tokens(_le, 10))
+print("logit effect, suppressed:      ", top_tokens(-_le, 10))
 
 # %% [markdown]
 # **Step 2 — your guess.** Before running the next cell, write down in a sentence what you think this latent
@@ -1416,7 +1532,12 @@ _fig.show()
 
 # %% [markdown]
 # **Step 4 — context.** Where the mean per token is not the whole story, look at single positions. The cell
-# prints the contexts where the latent fires most strongly, with the firing token in brackets.
+# prints the contexts where the latent fires most strongly, with the firing token in brackets. Then it tests one
+# kind of context that neither the de-embedding nor the pullback can see: has the current token already
+# appeared earlier in the same sequence? The course corpus is full of repeated spans, and a model predicts the
+# second copy by *induction* (attention looks back at what followed the token last time). If the latent's
+# activation falls on repeated tokens much more often than their share of positions, it is part of that
+# machinery, and the evidence for it comes from attention, not from the weights we multiplied.
 
 # %% code
 with torch.no_grad():
@@ -1424,8 +1545,15 @@ with torch.no_grad():
     _acts = tc_late.encode(_c[tc_late.cfg.metadata.hook_name])[..., CASE_LATENT]
 for _v, _flat in zip(*_acts.flatten().topk(6)):
     _b, _p = divmod(int(_flat), _acts.shape[1])
-    _ctx = tok_strs(_corpus[_b, max(0, _p - 8): _p + 1])
+    _ctx = tok_strs(_corpus[_b, max(0, _p - 10): _p + 1])
     print(f"{_v.item():6.3f}  " + " ".join(_ctx[:-1]) + f" [{_ctx[-1]}]")
+# Positions whose token already occurred earlier in the same sequence (BOS left out).
+_earlier = torch.zeros(_corpus.shape, dtype=torch.bool, device=_corpus.device)
+for _p in range(1, _corpus.shape[1]):
+    _earlier[:, _p] = (_corpus[:, 1:_p] == _corpus[:, _p:_p + 1]).any(1)
+_share = ((_acts * _earlier).sum() / _acts.sum().clamp(min=1e-9)).item()
+print(f"{_earlier.float().mean().item():.0%} of positions hold a token seen earlier in their sequence; "
+      f"they get {_share:.0%} of this latent's total activation")
 
 # %% [markdown]
 # ## Summary

@@ -3,8 +3,8 @@
 The mock (``sae_course.zoo.mock_hub``) lays out a tiny GPT-2-architecture model and random SAEs exactly as the
 Hugging Face cache holds ``gpt2``, ``gpt2-small-res-jb`` and ``gpt2-small-hook-z-kk``, so the notebook goes
 through the real hub code path (``HookedSAETransformer.from_pretrained("gpt2")``, ``SAE.from_pretrained``)
-with ``HF_HUB_OFFLINE=1``. Every cell must run and every graded cell pass, and the dashboard must be written
-as an HTML file that needs no network.
+with ``HF_HUB_OFFLINE=1``. Every cell must run, every graded cell pass without writing to stderr, and the
+dashboard must be written as an HTML file that needs no network.
 """
 
 from __future__ import annotations
@@ -71,6 +71,20 @@ def test_every_cell_runs_and_every_graded_cell_passes_in_hub_mode(executed):
                 evalue = ANSI.sub("", o.get("evalue", ""))[:300]
                 errors.append(f"{gid}: {o.get('ename')}: {evalue}")
     assert not errors, "cells failed in hub mode:\n" + "\n".join(errors)
+
+
+def test_graded_cells_write_nothing_to_stderr_in_hub_mode(executed):
+    # nbgrader gives 0 points to a graded cell that wrote to stderr, even if it passed
+    nb, _ = executed
+    noisy = []
+    for c in nb.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if c.cell_type == "code" and meta.get("grade"):
+            err = "".join(o.get("text", "") for o in c.get("outputs", [])
+                          if o.get("output_type") == "stream" and o.get("name") == "stderr")
+            if err:
+                noisy.append(f"{meta.get('grade_id')}: {ANSI.sub('', err)[:200]}")
+    assert not noisy, "graded cells wrote to stderr in hub mode:\n" + "\n".join(noisy)
 
 
 def test_setup_loads_gpt2_and_the_public_releases(executed):

@@ -13,6 +13,26 @@ def attn_latent_dla(model, attn_sae, layer: int, tokens, io, s):
         return acts * (out_dirs @ directions).T / scale[:, None]
 
 
+def last_position_attribution(model, attn_sae, tokens, metric):
+    """[batch, d_sae]: act * d metric / d act at the last position (SAE spliced in with its error term)."""
+    hook = f"{attn_sae.cfg.metadata.hook_name}.hook_sae_acts_post"
+    store = {}
+
+    def keep(act, hook):
+        act = act.detach().requires_grad_(True)
+        store["acts"] = act
+        return act
+
+    model.add_sae(attn_sae, use_error_term=True)
+    try:
+        with torch.enable_grad():
+            logits = model.run_with_hooks(tokens, fwd_hooks=[(hook, keep)])
+            grad, = torch.autograd.grad(metric(logits), store["acts"])
+    finally:
+        model.reset_saes()
+    return (store["acts"][:, -1] * grad[:, -1]).detach()
+
+
 def top_ioi_latents(attr, k: int = 5):
     """[k] latent ids with the largest mean attribution over the batch, best first."""
     return attr.mean(0).topk(k).indices
