@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	@# The grader sandboxes student kernels with bubblewrap (Debian's package); install it when we can.
 	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null; } || \
-	  echo "note: bubblewrap is not installed (the sandboxed grading engine in wip/ will need it)"
+	  echo "note: bubblewrap is not installed: the grading engine sandboxes student kernels with it (apt-get install bubblewrap), or grade with --no-sandbox"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
 	$(BIN)/pip install -q --no-deps -e .
@@ -44,6 +44,11 @@ report: install
 ## Rebuild source/ notebooks from authoring/*.py.
 notebooks: install
 	$(BIN)/sae-course notebooks
+
+## Rebuild the offline model zoo from scratch, deterministically (about 15 min on 2 idle cores);
+## writes sae_course/zoo/weights/ and the model card docs/zoo.md.
+zoo: install
+	$(BIN)/python -m sae_course.zoo.build
 
 ## JupyterLab with the full profile, for students and authors.
 lab: install

@@ -49,3 +49,11 @@ c.OverwriteCells.enabled = True
 c.Autograde.create_student = True
 # The kernel gets the course's sizes: CI and the demo cohort grade with the small profile.
 c.Execute.extra_arguments = []
+
+# --- Defences against broken and hostile submissions (docs/grading_security.md) --------------
+# Our preprocessors go around nbgrader's stock ones (all kept): an audit of what the student
+# changed, deleted cells put back, a static tamper scan, run-time integrity probes, crash
+# recovery, and the grader's notes in the feedback (+ reports/grading_issues.csv).
+from sae_course.grading.preprocessors import configure_autograde  # noqa: E402
+
+configure_autograde(c)

@@ -19,7 +19,10 @@ and its tests. ``--section 00_toy_models`` benchmarks a real section instead (so
 half the cohort, the release for the other half).
 
     python bench/bench_autograde.py                 # 40 synthetic submissions
+    python bench/bench_autograde.py --ci            # the small run CI-sized machines can afford (10)
     python bench/bench_autograde.py --n 10 --no-write
+
+Each run that writes ``docs/performance.md`` keeps the runs before it under "Earlier runs".
 """
 
 from __future__ import annotations
@@ -224,8 +227,9 @@ DOC_HEAD = """# Grading performance
 How fast the course grades a cohort, measured by `bench/bench_autograde.py`, which grades the
 same synthetic cohort twice in one run — with stock serial `nbgrader autograde` and with the
 course's parallel, sandboxed engine (`sae-course autograde`) — and checks that every grade is
-identical. Re-run it with `.venv/bin/python bench/bench_autograde.py` (options `--n`,
-`--section`, `--workers`, `--course-pipeline`); it rewrites this file with its results.
+identical. Re-run it with `.venv/bin/python bench/bench_autograde.py` (options `--ci` for the
+small 10-submission run, `--n`, `--section`, `--workers`, `--course-pipeline`); it puts its results
+on top of this file and keeps the earlier runs below them.
 
 """
 
@@ -291,13 +295,34 @@ forked child could not use it), so each kernel pays its own CUDA context (~300�
 
 
 def write_doc(path: Path, latest: str) -> None:
+    """Rewrite the page with ``latest`` on top; the previous latest run moves to "Earlier runs"."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(DOC_HEAD + "## Latest run\n\n" + latest.strip() + "\n" + DOC_TAIL)
+    earlier = []
+    if path.is_file():
+        old = path.read_text()
+        end = old.find("## What the numbers mean")
+        end = len(old) if end < 0 else end
+        if "## Latest run" in old:
+            a = old.index("## Latest run") + len("## Latest run")
+            b = old.find("## Earlier runs", a)
+            prev = old[a:(b if 0 <= b < end else end)].strip()
+            if prev:
+                earlier.append("### " + prev.split(",", 1)[0].strip() + "\n\n" + prev)
+        if "## Earlier runs" in old:
+            a = old.index("## Earlier runs") + len("## Earlier runs")
+            rest = old[a:end].strip()
+            if rest:
+                earlier.append(rest)
+    body = DOC_HEAD + "## Latest run\n\n" + latest.strip() + "\n"
+    if earlier:
+        body += "\n## Earlier runs\n\n" + "\n\n".join(earlier) + "\n"
+    path.write_text(body + DOC_TAIL)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=40, help="submissions (default 40)")
+    ap.add_argument("--n", type=int, default=None, help="submissions (default 40; 10 with --ci)")
+    ap.add_argument("--ci", action="store_true", help="the small run: 10 submissions (minutes on 2 cores)")
     ap.add_argument("--section", help="a real section of source/ instead of the synthetic assignment")
     ap.add_argument("--workers", type=int, help="engine workers (default: the engine's own default)")
     ap.add_argument("--workers-per-gpu", type=int)
@@ -309,6 +334,8 @@ def main(argv=None) -> int:
                     help="grade with the course's full nbgrader_config.py (its extra preprocessors) "
                          "instead of nbgrader's stock pipeline")
     a = ap.parse_args(argv)
+    if a.n is None:
+        a.n = 10 if a.ci else 40
 
     base = Path(tempfile.mkdtemp(prefix="sae-bench-"))
     env = {**os.environ, "SAE_COURSE_PROFILE": os.environ.get("SAE_COURSE_PROFILE", "ci"),
@@ -326,6 +353,7 @@ def main(argv=None) -> int:
         print("[bench] 1/2 stock: nbgrader autograde (serial) ...", flush=True)
         stock = run_measured([str(BIN / "nbgrader"), "autograde", section, "--force"], roots["stock"], env)
         print(f"[bench]     {stock['wall']:.1f} s (exit {stock['rc']})", flush=True)
+        load_mid = os.getloadavg()
         cmd = [str(BIN / "sae-course"), "--root", str(roots["engine"]), "autograde", section, "--no-feedback"]
         if a.workers:
             cmd += ["--workers", str(a.workers)]
@@ -335,6 +363,7 @@ def main(argv=None) -> int:
         print(f"[bench] 2/2 engine: {' '.join(cmd[1:])} ...", flush=True)
         engine = run_measured(cmd, roots["engine"], env)
         print(f"[bench]     {engine['wall']:.1f} s (exit {engine['rc']})", flush=True)
+        load1 = os.getloadavg()
         if engine["rc"] != 0:
             print(engine["output"][-4000:])
         jobs, template_wait = [], 0.0
@@ -397,8 +426,9 @@ def main(argv=None) -> int:
             f"{'the course' + chr(39) + 's full nbgrader_config.py' if a.course_pipeline else 'nbgrader' + chr(39) + 's stock autograde pipeline'} for both.",
             "",
             f"Machine: {ncpu} CPU cores, {mem_gib:.0f} GiB RAM, no GPU, {platform.platform()}; "
-            f"load average when the run started {load0[0]:.1f} (other work was running on this "
-            f"machine: both runs share it alike, absolute times vary between runs). {', '.join(versions)}.",
+            f"load average {load0[0]:.1f} when the run started, {load_mid[0]:.1f} between the two runs and "
+            f"{load1[0]:.1f} at the end (1-minute averages; above the core count, other work was running on this "
+            f"machine and every absolute time is inflated, both columns alike). {', '.join(versions)}.",
             "",
             *table,
             "",

@@ -1,7 +1,8 @@
 """``sae-course``: the course tool, a thin layer over nbgrader and the grading modules.
 
     sae-course release               build release/ for every section; fail on any leak
-    sae-course autograde             grade every submission, then feedback and reports/grades.csv
+    sae-course autograde             grade every submission (parallel, sandboxed: see its --help;
+                                     --serial: stock nbgrader), then feedback and reports/grades.csv
     sae-course feedback              (re)write feedback HTML for every graded submission
     sae-course scores                print the score table from the gradebook
     sae-course export                CSV exports (per section, per exercise)
@@ -130,6 +131,34 @@ def cmd_unbuild(course: Course, a) -> None:
     print(f"[unbuild] wrote {out.relative_to(course.root)}")
 
 
+def add_engine_flags(sp: argparse.ArgumentParser) -> None:
+    """The grading engine's flags (``autograde`` and ``demo``)."""
+    g = sp.add_argument_group("grading engine (default: parallel, sandboxed, warm kernels)")
+    g.add_argument("--workers", type=int, metavar="N",
+                   help="notebooks graded at once (default: one per CPU core, or --workers-per-gpu per GPU)")
+    g.add_argument("--serial", action="store_true",
+                   help="stock `nbgrader autograde`, one notebook after another, unsandboxed")
+    g.add_argument("--ray", metavar="ADDRESS",
+                   help="run the work on a Ray cluster: `auto`, `ray://host:10001`, `host:6379`, "
+                        "or `local` (a private local instance)")
+    g.add_argument("--workers-per-gpu", type=int, metavar="K", help="graders sharing one GPU (default 2)")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="run student code WITHOUT bubblewrap isolation (explicit opt-out)")
+    g.add_argument("--cold", action="store_true",
+                   help="no warm imports: each kernel imports the libraries itself")
+    g.add_argument("--preload", metavar="MODULES",
+                   help="comma-separated modules the warm template imports "
+                        "(default: torch,einops,plotly,transformer_lens,sae_lens,sae_course.config)")
+    g.add_argument("--cell-timeout", type=int, metavar="S",
+                   help="seconds per cell (default: nbgrader_config's Execute.timeout)")
+    g.add_argument("--notebook-timeout", type=float, metavar="S", help="seconds per notebook (default 3600)")
+    g.add_argument("--mem-limit-mb", type=int, metavar="MB",
+                   help="memory a kernel may allocate beyond the warm template (default 4096; 0: none)")
+    g.add_argument("--max-procs", type=int, metavar="N", help="processes+threads per sandbox (default 256)")
+    g.add_argument("--max-output-mb", type=float, metavar="MB", help="output kept per notebook (default 10)")
+    g.add_argument("--max-file-mb", type=int, metavar="MB", help="largest file a student may write (default 512)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sae-course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", help="course root (default: the folder with nbgrader_config.py at or above cwd)")
@@ -146,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("autograde", cmd_autograde, "grade submissions, write feedback and grades CSV")
     sp.add_argument("--student", action="append", help="only this student (repeatable)")
     sp.add_argument("--no-feedback", action="store_true", help="skip feedback generation")
+    add_engine_flags(sp)
     add("feedback", cmd_feedback, "write feedback HTML")
     add("scores", cmd_scores, "print the score table", sections=False)
     sp = add("export", cmd_export, "write CSV exports", sections=False)
@@ -154,7 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="output folder (default: reports/)")
     sp = add("roster", cmd_roster, "import a roster CSV", sections=False)
     sp.add_argument("file")
-    add("demo", cmd_demo, "release, grade the demo cohort, feedback, report")
+    sp = add("demo", cmd_demo, "release, grade the demo cohort, feedback, report")
+    add_engine_flags(sp)
     add("notebooks", cmd_notebooks, "rebuild source/ notebooks from authoring/", sections=False)
     sp = add("unbuild", cmd_unbuild, "write authoring/SECTION.py from its notebook", sections=False)
     sp.add_argument("section")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -14,18 +15,31 @@ from sae_course.grading.parallel import EngineOptions, autograde_parallel
 FAST = {"workers": 2, "preload": "", "cell_timeout": 60}
 
 
+def _oversized(course, student: str) -> None:
+    """A correct notebook over the pre-flight's size limit (set to 40 KB in graded_pair)."""
+    import nbformat
+
+    path = tc.submit(course, student, tc.GOOD)
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="z" * 999 + "\n")
+                           for _ in range(60)]
+    nbformat.write(nb, str(path))
+
+
 @pytest.fixture(scope="module")
 def graded_pair(tmp_path_factory):
-    """The same cohort graded twice: stock serial `nbgrader autograde`, and the engine."""
+    """The same cohort graded twice: stock serial `nbgrader autograde`, and the engine. Both
+    get one more student, "mallory", whose correct notebook is over the pre-flight's size limit:
+    both paths must leave it to the pre-flight (0), and print the same summary."""
     base = tmp_path_factory.mktemp("pair")
-    courses = {}
+    courses, logs = {}, {"stock": [], "engine": []}
     for name in ("stock", "engine"):
         course = tc.make_course(base / name)
         tc.set_due_date(course)
         for student, answers in tc.COHORT.items():
             tc.submit(course, student, answers, late_days=1 if student == "erin" else -1)
+        _oversized(course, "mallory")
         courses[name] = course
-    ag.run_autograde(courses["stock"], [tc.SECTION], options={"serial": True})
     writers = []
     from nbgrader import api
 
@@ -35,27 +49,42 @@ def graded_pair(tmp_path_factory):
         writers.append(threading.current_thread().name)
         return real_init(self, *a, **k)
 
-    api.Gradebook.__init__ = spy
-    try:
-        report = ag.run_autograde(courses["engine"], [tc.SECTION], options=dict(FAST))
-    finally:
-        api.Gradebook.__init__ = real_init
-    return courses, report, writers
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SAE_COURSE_MAX_NOTEBOOK_MB", "0.04")
+        ag.run_autograde(courses["stock"], [tc.SECTION], options={"serial": True}, log=logs["stock"].append)
+        api.Gradebook.__init__ = spy
+        try:
+            report = ag.run_autograde(courses["engine"], [tc.SECTION], options=dict(FAST),
+                                      log=logs["engine"].append)
+        finally:
+            api.Gradebook.__init__ = real_init
+    return courses, report, writers, logs
 
 
 def test_same_grades_as_stock_nbgrader(graded_pair):
-    courses, report, _ = graded_pair
+    courses, report, _, _ = graded_pair
     stock, engine = tc.grades(courses["stock"].db_url), tc.grades(courses["engine"].db_url)
     assert len(stock) > 30
     diffs = {k: (stock.get(k), engine.get(k)) for k in set(stock) | set(engine) if stock.get(k) != engine.get(k)}
     assert not diffs, f"grades differ from stock nbgrader autograde: {diffs}"
     totals = {k[0]: v[0] for k, v in engine.items() if len(k) == 2}
-    assert totals == {"alice": 7.0, "bob": 4.0, "carol": 0.0, "dave": 4.0, "erin": 7.0}
+    assert totals == {"alice": 7.0, "bob": 4.0, "carol": 0.0, "dave": 4.0, "erin": 7.0, "mallory": 0.0}
     assert len(report.graded) == 5 and not report.failed
 
 
+def test_both_paths_leave_preflight_rejects_out_and_summarize(graded_pair):
+    """The serial path honours the pre-flight's list like the engine, and both print its summary."""
+    courses, _, _, logs = graded_pair
+    for name, log in logs.items():
+        text = "\n".join(map(str, log))
+        assert "[preflight] 5 submission(s) to grade; 1 with a problem" in text, (name, text[-2000:])
+        assert "[grading issues]" in text and "mallory/tiny: too_large" in text, (name, text[-2000:])
+        assert not (courses[name].autograded / "mallory").exists(), name
+    assert any("student_id_exclude=mallory" in str(line) for line in logs["stock"]), logs["stock"]
+
+
 def test_same_outputs_in_autograded_notebooks(graded_pair):
-    courses, _, _ = graded_pair
+    courses, _, _, _ = graded_pair
     for student in tc.COHORT:
         a = tc.cell_outputs(courses["stock"], student)
         b = tc.cell_outputs(courses["engine"], student)
@@ -68,7 +97,7 @@ def test_same_outputs_in_autograded_notebooks(graded_pair):
 
 
 def test_only_the_main_thread_writes_the_gradebook(graded_pair):
-    _, _, writers = graded_pair
+    _, _, writers, _ = graded_pair
     assert writers, "the engine never opened the gradebook"
     assert set(writers) == {"MainThread"}, f"gradebook opened from worker threads: {set(writers)}"
 
@@ -96,23 +125,22 @@ def test_failed_job_loses_no_other_grade(tmp_path, monkeypatch):
     assert not (course.autograded / "bob" / tc.SECTION).exists()
 
 
-def test_engine_is_the_default_and_serial_is_stock(monkeypatch, tmp_path):
-    calls = []
-    monkeypatch.setattr(ag, "autograde_serial", lambda *a, **k: calls.append("serial"))
-    from sae_course.grading import parallel
+def test_engine_is_the_default_and_serial_is_stock(monkeypatch):
+    from sae_course.grading import parallel, preflight
 
+    calls, summaries = [], []
+    monkeypatch.setattr(ag, "autograde_serial", lambda *a, **k: calls.append(("serial", k)))
     monkeypatch.setattr(parallel, "autograde_parallel", lambda *a, **k: calls.append(("parallel", k["options"])))
-    try:
-        from sae_course.grading import preflight
-
-        monkeypatch.setattr(preflight, "check_all", lambda *a, **k: [])
-    except ImportError:
-        pass
+    monkeypatch.setattr(preflight, "check_all", lambda *a, **k: [("alice", "s")])
+    monkeypatch.setattr(preflight, "summarize", lambda *a, **k: summaries.append(a))
     course = object()
     ag.run_autograde(course, ["s"], options={"serial": True})
     ag.run_autograde(course, ["s"], options=None)
     ag.run_autograde(course, ["s"], options={"workers": 3})
-    assert calls[0] == "serial" and calls[1][0] == "parallel" and calls[2][1]["workers"] == 3
+    assert [c[0] for c in calls] == ["serial", "parallel", "parallel"]
+    assert calls[0][1]["submissions"] == [("alice", "s")]  # the serial path gets the pre-flight's list too
+    assert calls[1][1]["submissions"] == [("alice", "s")] and calls[2][1]["workers"] == 3
+    assert len(summaries) == 3
 
 
 def test_cli_flags_for_autograde_and_demo():
@@ -135,7 +163,7 @@ def test_default_workers_follow_cores_or_gpus(monkeypatch):
     from sae_course.grading import parallel
 
     monkeypatch.setattr(parallel, "gpu_count", lambda: 0)
-    assert EngineOptions().resolved_workers() == len(__import__("os").sched_getaffinity(0))
+    assert EngineOptions().resolved_workers() == len(os.sched_getaffinity(0))
     monkeypatch.setattr(parallel, "gpu_count", lambda: 2)
     assert EngineOptions(workers_per_gpu=3).resolved_workers() == 6
     assert EngineOptions(workers=5).resolved_workers() == 5
@@ -152,15 +180,25 @@ def test_warm_kernels_share_no_state_between_students(tmp_path):
             "print('files', sorted(os.listdir('.')))\n"
             "print('tmp', sorted(os.listdir('/tmp')))\nopen('/tmp/mark', 'w').write('x')\n"
             "open('mark.txt', 'w').write('x')\n"
-            "print('rng', numpy.random.rand())",
+            "print('rng', numpy.random.rand())\n"
+            "import tqdm.auto, tqdm.notebook\n"  # as in a cold kernel: the widget, not text on stderr
+            "print('tqdm', 'notebook' if issubclass(tqdm.auto.tqdm, tqdm.notebook.tqdm) else 'console')",
             "def add(a, b):\n    return a + b"])
-    report = autograde_parallel(course, [tc.SECTION], options={"workers": 1, "preload": "numpy"})
+    import glob
+    import tempfile
+
+    leftovers = lambda: set(glob.glob(os.path.join(tempfile.gettempdir(), "learn-*"))) | set(  # noqa: E731
+        glob.glob(os.path.join(tempfile.gettempdir(), "sae-grade-*")))
+    before = leftovers()
+    report = autograde_parallel(course, [tc.SECTION], options={"workers": 1, "preload": "numpy,tqdm.auto"})
     assert len(report.graded) == 3
+    assert leftovers() <= before, f"the engine left folders in /tmp: {leftovers() - before}"
     rngs = set()
     for student in ("s1", "s2", "s3"):
         text = "".join(o.get("text", "") for o in tc.cell_outputs(course, student)["add"])
         assert "preloaded" in text and "clean" in text, text
         assert "files ['data.txt']" in text, text  # only its own working copy, no notebook, no leftovers
         assert "tmp []" in text, text
-        rngs.add(text.split("rng")[1])
+        assert "tqdm notebook" in text, text
+        rngs.add(text.split("rng")[1].split("tqdm")[0])
     assert len(rngs) == 3, "every kernel must get its own random state"

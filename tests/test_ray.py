@@ -24,6 +24,11 @@ def test_grading_on_a_local_ray_instance(tmp_path):
         import ray  # noqa: F401  (a pinned requirement: missing under CI is a failure)
     else:
         pytest.importorskip("ray")
+    import glob
+    import tempfile
+
+    leftovers = lambda: set(glob.glob(os.path.join(tempfile.gettempdir(), "sae-ray-*")))  # noqa: E731
+    before = leftovers()
     course = tc.make_course(tmp_path / "c")
     cohort = {s: tc.COHORT[s] for s in ("alice", "bob", "carol")}
     for student, answers in cohort.items():
@@ -41,3 +46,4 @@ def test_grading_on_a_local_ray_instance(tmp_path):
     totals = {k[0]: v[0] for k, v in tc.grades(course.db_url).items() if len(k) == 2}
     assert totals == {"alice": 7.0, "bob": 4.0, "carol": 0.0}
     assert all(o.ok and o.wall_seconds > 0 for o in report.outcomes)
+    assert leftovers() <= before, "the Ray workers' scratch folders were left behind"

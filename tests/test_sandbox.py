@@ -69,6 +69,9 @@ for addr in [("127.0.0.1", {port}), ("1.1.1.1", 53), ("pypi.org", 443)]:
         "p-exit": ["import os\nos._exit(3)", GOOD_ADD],
         "p-crash": ["import ctypes\nctypes.string_at(0)", GOOD_ADD],
         "p-loop": ["while True:\n    pass", GOOD_ADD],
+        # interrupts that do not work: the handler ignored, and a loop in C that never checks for signals
+        "p-hang": ["import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass", GOOD_ADD],
+        "p-cloop": ["import itertools\nany(itertools.repeat(False))", GOOD_ADD],
         "p-mem": ["x = bytearray(3 << 30)\nx[::4096] = b'1' * len(x[::4096])", GOOD_ADD],
         "p-fork": ["""
 import os, time
@@ -124,6 +127,8 @@ def test_read_only_system_writable_working_copy(probed):
     assert set(r["writes"].values()) <= {"OSError", "PermissionError", "FileNotFoundError"}, r["writes"]
     assert not (REPO / "sae_course" / "evil").exists() and not (course.root / "evil").exists()
     assert r["uid"] != 0
+    # what it wrote in its working copy stayed there, and went with it: nothing in the course or the repo
+    assert not list(course.root.rglob("mine.txt")) and not (REPO / "mine.txt").exists()
 
 
 def test_no_network(probed):
@@ -132,18 +137,35 @@ def test_no_network(probed):
     assert "CONNECTED" not in text and text.count("blocked") == 3, text
 
 
-def test_kernel_death_fails_the_rest_with_a_message(probed):
+def test_kernel_death_costs_only_that_cell(probed):
+    """The kernel dies in the answer cell: a fresh kernel runs the notebook again with that cell
+    skipped (KernelDied, 0 if graded); every other cell is graded as usual."""
     course, report = probed
     g = tc.grades(course.db_url)
+    msgs = {o.student: o.messages for o in report.outcomes}
     for student in ("p-exit", "p-crash"):
         _, enames = _text(course, student)
-        assert "KernelDied" in enames, (student, enames)
-        outs = tc.cell_outputs(course, student)
-        assert any(o.get("ename") == "CellNotRun" for o in outs["test_add"]), outs["test_add"]
-        assert g[(student, tc.SECTION, tc.SECTION, "test_add")][0] == 0
-        assert g[(student, tc.SECTION)][0] == 0.0
-    msgs = {o.student: o.messages for o in report.outcomes}
-    assert any("kernel died" in m for m in msgs["p-exit"]), msgs["p-exit"]
+        assert enames == ["KernelDied"], (student, enames)
+        # the next (student) cell defined add: its tests pass; square was left blank; final passes
+        for gid, pts in (("test_add", 2), ("test_add_hidden", 1), ("test_square", 0), ("final", 1)):
+            assert g[(student, tc.SECTION, tc.SECTION, gid)][0] == pts, (student, gid)
+        assert g[(student, tc.SECTION)][0] == 4.0
+        assert any("KernelDied" in m for m in msgs[student]), msgs[student]
+    assert "exit code 3" in "".join(o.get("evalue", "") for o in tc.cell_outputs(course, "p-exit")["add"])
+
+
+@pytest.mark.parametrize("student", ["p-hang", "p-cloop"])
+def test_uninterruptible_cell_is_killed_and_the_rest_graded(probed, student):
+    """A cell that ignores the interrupt at its time limit: the kernel is killed (the run never
+    hangs), the cell gets KernelHung, and a fresh kernel grades the rest of the notebook."""
+    course, report = probed
+    _, enames = _text(course, student)
+    assert enames == ["KernelHung"], enames
+    g = tc.grades(course.db_url)
+    assert g[(student, tc.SECTION, tc.SECTION, "test_add")][0] == 2
+    assert g[(student, tc.SECTION)][0] == 4.0
+    out = next(o for o in report.outcomes if o.student == student)
+    assert out.ok and out.wall_seconds < 60, (out.wall_seconds, out.messages)
 
 
 def test_cell_timeout_interrupts_and_grading_goes_on(probed):

@@ -91,8 +91,10 @@ def test_demo_prints_the_score_table(demo):
 
 
 def test_regrading_by_hand_gives_the_same_scores(demo):
-    """Stock `nbgrader autograde`, run by hand on the course, reproduces the course tool's grades."""
-    root, db, _ = demo
+    """Stock `nbgrader autograde`, run by hand on the course (serial, unsandboxed, a cold kernel),
+    reproduces the grades of the course tool's default engine (parallel, sandboxed, warm kernels)."""
+    root, db, out = demo
+    assert "sandbox on" in out, "the demo did not grade with the sandboxed engine"
     section = SECTIONS[0]
     before = _cell_scores(db, section, "demo-partial")
     nbgrader = Path(sys.executable).parent / "nbgrader"

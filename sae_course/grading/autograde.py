@@ -1,7 +1,8 @@
 """Autograde every submission of every section, write feedback and a grades CSV.
 
-The serial engine here is stock ``nbgrader autograde`` per section; the parallel, sandboxed
-engine (``parallel.py``) produces the same grades and is chosen with ``--workers``.
+The default engine is the parallel, sandboxed one (``parallel.py``); ``--serial`` runs stock
+``nbgrader autograde`` per section instead. Both give the same grades, and both start with the
+same pre-flight (``preflight.py``) and end with the same summary of this run's grading issues.
 """
 
 from __future__ import annotations
@@ -23,28 +24,64 @@ class Score:
 
 
 def autograde_serial(course: Course, sections: list[str] | None = None, students: list[str] | None = None,
-                     log=print) -> None:
-    """Stock nbgrader, one notebook after another."""
+                     *, submissions: list[tuple[str, str]] | None = None, log=print) -> None:
+    """Stock nbgrader, one notebook after another.
+
+    ``submissions``: the (student, section) pairs the pre-flight found gradable; the others
+    (unreadable, oversized or missing notebooks, already scored 0 or "not submitted") are left out.
+    """
+    allowed = None if submissions is None else {tuple(p) for p in submissions}
     for section in sections or course.sections():
-        # One call per section grades every student; with a student list, one call per student.
-        whole = not students or set(students) == set(course.students())
-        batches = [[]] if whole else [[f"--student={s}"] for s in students]
-        for extra in batches:
-            args = ["autograde", section, "--force", *extra]
-            log(f"[autograde] nbgrader {' '.join(args)}")
-            proc = course.nbgrader(*args, check=False)
-            if proc.returncode != 0:
-                log(f"[autograde] {section}: nbgrader reported a problem (exit {proc.returncode}); "
-                    "students graded before it are kept")
+        present = [st for st in course.students() if (course.submitted / st / section).is_dir()]
+        wanted = [st for st in present if (not students or st in students)
+                  and (allowed is None or (st, section) in allowed)]
+        if not wanted:
+            log(f"[autograde] {section}: nothing to grade")
+            continue
+        others = [st for st in present if st not in wanted]
+        # One call per section grades every student in it; leave the others out by name.
+        if not others:
+            extra = []
+        elif len(wanted) == 1:
+            extra = [f"--student={wanted[0]}"]
+        else:
+            extra = [f"--CourseDirectory.student_id_exclude={','.join(others)}"]
+        args = ["autograde", section, "--force", *extra]
+        log(f"[autograde] nbgrader {' '.join(args)}")
+        proc = course.nbgrader(*args, check=False)
+        if proc.returncode != 0:
+            log(f"[autograde] {section}: nbgrader reported a problem (exit {proc.returncode}); "
+                "students graded before it are kept")
 
 
 def run_autograde(course: Course, sections: list[str], students: list[str] | None = None, *,
-                  options: dict | None = None, log=print) -> None:
+                  options: dict | None = None, log=print):
     """The one entry point the CLI (``autograde`` and ``demo``) uses to grade.
 
-    ``options`` carries the engine's command-line options (workers, sandbox, cluster address).
+    ``options`` carries the engine's command-line options (see ``cli.add_engine_flags``):
+    ``serial`` picks stock ``nbgrader autograde`` one notebook after another; otherwise the
+    parallel, sandboxed engine grades (``parallel.py``), on local workers or a Ray cluster, and
+    its report is returned. Without bubblewrap the engine stops with ``SandboxUnavailable``
+    unless ``no_sandbox``.
+
+    Both paths start with the pre-flight (unreadable, oversized, renamed or missing notebooks
+    are scored and explained before any engine runs; only the pairs it returns are graded) and
+    end with the summary of this run's grading issues.
     """
-    autograde_serial(course, sections, students=students, log=log)
+    from . import preflight
+
+    options = dict(options or {})
+    submissions = preflight.check_all(course, sections, students, log)
+    options["submissions"] = submissions
+    if options.get("serial"):
+        autograde_serial(course, sections, students=students, submissions=submissions, log=log)
+        result = None
+    else:
+        from .parallel import autograde_parallel
+
+        result = autograde_parallel(course, sections, students=students, options=options, log=log)
+    preflight.summarize(course, log)
+    return result
 
 
 def generate_feedback(course: Course, sections: list[str] | None = None, log=print) -> None:

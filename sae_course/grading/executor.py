@@ -1,15 +1,20 @@
 """One worker's job: execute one student's sanitized notebook(s) in a sandboxed warm kernel.
 
 This is nbgrader's own ``Execute`` preprocessor (same configuration, same timeouts, same
-error handling) with three changes, all about hostile or broken submissions:
+error handling), by way of the course's ``GuardedExecute`` (``preprocessors/execute_guard.py``,
+what the serial path runs), with these changes, all about hostile or broken submissions:
 
 * the kernel comes from the slot's warm template (``warm_kernel.py``) inside the slot's
   sandbox (``sandbox.py``), through a jupyter_client provisioner over the ``ipc`` transport;
-* a kernel that dies (crash, ``os._exit``, ``exit()``, out of memory) or a notebook that runs
-  past its wall-time limit does not abort the grading: the cell gets a ``KernelDied`` /
-  ``NotebookTimeout`` error and every later cell a ``CellNotRun`` error, so the student scores
-  what ran and the grades say why;
-* output beyond a byte budget is dropped (with a note) while it streams in.
+* as in ``GuardedExecute``, a cell that kills the kernel (crash, ``os._exit``, out of memory)
+  or keeps it busy after the interrupt at its time limit (signals ignored, a loop in C) costs
+  that cell only: the kernel is killed, a fresh one runs the notebook again with that cell
+  skipped, and the cell gets a ``KernelDied`` / ``KernelHung`` error (0 if it is graded);
+* a notebook that runs past its wall-time limit is stopped: the cell gets a ``NotebookTimeout``
+  error and every later cell a ``CellNotRun`` error, so the student scores what ran and the
+  grades say why; a watchdog kills the kernel if even that does not stop it;
+* output is capped per cell and per notebook while it streams in (``GuardedExecute.output``);
+  what decides a grade (errors, stderr, results, the integrity reports) is never dropped.
 
 Nothing here touches the gradebook: the worker returns the executed notebooks, and the single
 writer (``parallel.py``) saves the grades.
@@ -34,10 +39,13 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
-from traitlets import Float, Instance, Integer, Unicode
+from traitlets import Float, Instance, Unicode
 
 from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors.execute import UnresponsiveKernelError
 
+from .preprocessors import issues
+from .preprocessors.execute_guard import GuardedExecute
 from .sandbox import Limits, Sandbox, SlotDirs
 from .warm_kernel import DEFAULT_PRELOAD, TemplateError, WarmTemplate
 
@@ -241,11 +249,10 @@ def _error_output(ename: str, evalue: str) -> NotebookNode:
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
 
 
-class SandboxedExecute(Execute):
-    """nbgrader's ``Execute`` on a warm sandboxed kernel, with notebook-level limits."""
+class SandboxedExecute(GuardedExecute):
+    """nbgrader's ``Execute`` (as ``GuardedExecute``) on a warm sandboxed kernel, with a notebook deadline."""
 
     notebook_timeout = Float(3600.0, help="seconds a whole notebook may run").tag(config=True)
-    max_output_bytes = Integer(10 << 20, help="bytes of output kept per notebook").tag(config=True)
 
     def __init__(self, *, slot: Slot, limits: Limits, **kw):
         super().__init__(**kw)
@@ -260,8 +267,6 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_timeout
-        self._output_bytes = 0
-        self._truncated = False
         self._dead: str | None = None
         self.cell_seconds = 0.0
         self.messages: list[str] = []
@@ -276,10 +281,17 @@ class SandboxedExecute(Execute):
         wd = threading.Thread(target=watchdog, daemon=True)
         wd.start()
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
         finally:
             stop.set()
             self.slot.current_job = None
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error" and out.get("ename") in ("KernelDied", "KernelHung"):
+                    self.messages.append(f"{issues.cell_label(cell)}: {out['ename']}")
+        if self._sae_truncated:
+            self.messages.append("output truncated")
+        return nb, resources
 
     async def _async_cleanup_kernel(self) -> None:
         """Kill the kernel at once (the template reports its exit within milliseconds) instead
@@ -309,6 +321,11 @@ class SandboxedExecute(Execute):
         left = max(1, int(self._deadline - time.monotonic()) + 1)
         return left if t is None else min(t, left)
 
+    def _kill_kernel(self) -> None:
+        prov = getattr(self.km, "provisioner", None) if self.km is not None else None
+        if prov is not None and prov.job and self.slot.template is not None:
+            self.slot.template.kill(prov.job)
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
@@ -323,48 +340,35 @@ class SandboxedExecute(Execute):
         t0 = time.monotonic()
         try:
             return super().preprocess_cell(cell, resources, index)
-        except CellTimeoutError as e:
-            # nbclient gave up waiting (e.g. for output after an interrupted cell): the cell
-            # failed with a timeout; the notebook goes on (stock nbgrader would abort it).
-            self.messages.append(f"cell {index}: timed out")
-            cell.outputs = list(cell.get("outputs", [])) + [_error_output("CellTimeoutError", str(e).splitlines()[0])]
+        except (CellTimeoutError, UnresponsiveKernelError):
+            # The interrupt at the cell's time limit did not stop it (signals ignored, a loop in C
+            # code): kill the kernel. GuardedExecute then runs the notebook again on a fresh
+            # kernel with this cell skipped, unless the notebook is out of time.
+            self._kill_kernel()
+            if time.monotonic() < self._deadline - 1:
+                raise
+            self._dead = f"the notebook ran past its {self.notebook_timeout:g} s limit"
+            self.messages.append(f"cell {index}: ignored the interrupt at the notebook's time limit")
+            cell.outputs = list(cell.get("outputs", [])) + [_error_output(
+                "KernelHung", "this cell ran past the time limit and ignored the interrupt; the kernel was stopped")]
             return cell, resources
         except DeadKernelError:
-            code = self.slot.template.poll(self.km.provisioner.job) if self.km and self.km.provisioner else None
-            why = self._dead or _death_reason(code)
-            self._dead = f"the kernel died in an earlier cell ({why})"
-            self.messages.append(f"cell {index}: kernel died ({why})")
-            cell.outputs = list(cell.get("outputs", [])) + [_error_output("KernelDied", f"the kernel died while running this cell ({why})")]
+            if not self._dead:
+                prov = getattr(self.km, "provisioner", None) if self.km is not None else None
+                code = self.slot.template.poll(prov.job) if prov is not None and prov.job and self.slot.template else None
+                self._sae_death = _death_reason(code)
+                raise  # GuardedExecute: a fresh kernel, this cell skipped
+            self.messages.append(f"cell {index}: {self._dead}")
+            cell.outputs = list(cell.get("outputs", [])) + [_error_output("NotebookTimeout", self._dead)]
             return cell, resources
         finally:
             self.cell_seconds += time.monotonic() - t0
-
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        if msg.get("msg_type") == "stream":
-            size = len(content.get("text", ""))
-        else:
-            size = len(json.dumps(content, default=str))
-        self._output_bytes += size
-        if self._output_bytes > self.max_output_bytes:
-            if not self._truncated:
-                self._truncated = True
-                note = (f"... output truncated: this notebook sent more than "
-                        f"{self.max_output_bytes / (1 << 20):g} MB of output ...\n")
-                self.messages.append("output truncated")
-                from nbformat.v4 import new_output
-
-                out = new_output("stream", name="stdout", text=note)
-                outs.append(out)
-                return out
-            return None
-        return super().output(outs, msg, display_id, cell_index)
 
 
 def limits_config(limits: Limits) -> dict:
     """Traitlets config for SandboxedExecute from the limits (overrides Execute's settings)."""
     c = {"notebook_timeout": float(limits.notebook_timeout),
-         "max_output_bytes": int(limits.max_output_mb * (1 << 20)),
+         "max_notebook_output_chars": int(limits.max_output_mb * (1 << 20)),
          # the sandbox is thrown away afterwards: no graceful shutdown to wait for
          "shutdown_kernel": "immediate"}
     if limits.cell_timeout is not None:

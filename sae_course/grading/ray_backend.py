@@ -24,23 +24,31 @@ from .executor import GradingJob, JobResult, Slot, execute_job
 _SLOT: Slot | None = None  # this Ray worker process's slot (one kernel at a time per process)
 
 
-def _worker_slot(sandbox: bool, preload: tuple[str, ...]) -> Slot:
+def _worker_slot(sandbox: bool, preload: tuple[str, ...], scratch_root: str | None = None) -> Slot:
     global _SLOT
     if _SLOT is None:
-        scratch = Path(tempfile.mkdtemp(prefix="sae-ray-"))
+        # The driver's scratch folder (removed by the driver when the run ends, on its machine),
+        # or a fresh one on a node that does not have it; this process removes its own at exit.
+        root = Path(scratch_root or tempfile.gettempdir())
+        root.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f"sae-ray-worker-{os.getpid()}-", dir=root))
         # Its own folder; the sandbox uid is derived from this process's pid (sandbox.slot_uid).
         _SLOT = Slot(0, scratch, sandbox=sandbox, preload=preload,
                      env={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
                      gpu=bool(os.environ.get("CUDA_VISIBLE_DEVICES")))
         import atexit
 
-        atexit.register(_SLOT.close)
+        from .sandbox import _force_rmtree
+
+        slot = _SLOT
+        atexit.register(lambda: (slot.close(), _force_rmtree(scratch)))
     return _SLOT
 
 
-def run_job(job: GradingJob, config, limits, sandbox: bool, preload: tuple[str, ...]) -> JobResult:
+def run_job(job: GradingJob, config, limits, sandbox: bool, preload: tuple[str, ...],
+            scratch_root: str | None = None) -> JobResult:
     """The Ray task body (also callable directly)."""
-    slot = _worker_slot(sandbox, preload)
+    slot = _worker_slot(sandbox, preload, scratch_root)
     if sandbox:
         from .sandbox import check_sandbox
 
@@ -100,10 +108,12 @@ class RayBackend:
         self.remote = ray.remote(**task_opts)(run_job)
         log(f"[grade] Ray cluster: {cpus} CPU, {gpus} GPU; each task asks for {task_opts}")
         self._config_ref = ray.put(config)
+        self.scratch = tempfile.mkdtemp(prefix="sae-ray-")
+        os.chmod(self.scratch, 0o711)
 
     def submit(self, job: GradingJob):
         o = self.opts
-        return self.remote.remote(job, self._config_ref, o.limits, o.sandbox, tuple(o.preload))
+        return self.remote.remote(job, self._config_ref, o.limits, o.sandbox, tuple(o.preload), self.scratch)
 
     def wait(self, handles, timeout: float | None = None):
         refs = list(handles)
@@ -117,5 +127,8 @@ class RayBackend:
         return out
 
     def close(self) -> None:
+        from .sandbox import _force_rmtree
+
         if self._owns:
             self.ray.shutdown()
+        _force_rmtree(Path(self.scratch))  # what the workers on this machine left (killed by the shutdown)

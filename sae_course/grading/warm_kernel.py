@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 
 DEFAULT_PRELOAD = ("torch", "einops", "plotly", "transformer_lens", "sae_lens", "sae_course.config")
-# Always imported: what the kernel itself needs (cheap, and then no kernel pays for it).
+# Always imported, before the preload list: what the kernel itself needs (cheap, and then no
+# kernel pays for it).
 KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython",
                   "jupyter_client.session", "zmq", "tornado.ioloop")
 
@@ -96,11 +97,14 @@ class _Template:
 
         t0 = time.monotonic()
         done, failed = [], {}
-        for name in list(self.opts.get("preload", [])) + list(KERNEL_MODULES):
+        # The kernel's own modules first: libraries decide some things when they are imported by
+        # looking at what is loaded, and must decide as they would inside a kernel. tqdm.auto, for
+        # one, picks its notebook progress bar (a widget) only when ipykernel's shell is loaded,
+        # and its text bar writes to stderr (a graded cell that writes to stderr scores 0).
+        for name in KERNEL_MODULES:
             try:
                 importlib.import_module(name)
-                done.append(name)
-            except Exception as e:  # a missing optional library must not stop grading
+            except Exception as e:
                 failed[name] = f"{type(e).__name__}: {e}"
         learned = self.learn_kernel_modules()
         for name in learned:
@@ -109,6 +113,12 @@ class _Template:
                     importlib.import_module(name)
                 except Exception:
                     pass
+        for name in self.opts.get("preload", []):
+            try:
+                importlib.import_module(name)
+                done.append(name)
+            except Exception as e:  # a missing optional library must not stop grading
+                failed[name] = f"{type(e).__name__}: {e}"
         import threading as _t
 
         gc.collect()
@@ -127,6 +137,12 @@ class _Template:
         for one): a throwaway child starts a kernel and reports them, the template imports them."""
         import tempfile
 
+        import shutil
+
+        # In the kernels' runtime folder (the slot's run/, emptied between students), never in
+        # the /tmp a student's kernel sees; removed whatever happens.
+        runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
+        d = tempfile.mkdtemp(prefix="learn-", dir=runtime if runtime and os.path.isdir(runtime) else None)
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -135,7 +151,6 @@ class _Template:
                 from jupyter_client.connect import write_connection_file
                 from ipykernel.kernelapp import IPKernelApp
 
-                d = tempfile.mkdtemp(prefix="learn-")
                 fn, _ = write_connection_file(os.path.join(d, "k.json"), transport="ipc",
                                               ip=os.path.join(d, "k"))
                 before = set(sys.modules)
@@ -143,9 +158,6 @@ class _Template:
                 app.initialize(["-f", fn, "--HistoryManager.hist_file=:memory:"])
                 new = sorted(m for m in set(sys.modules) - before if not m.startswith("__"))
                 os.write(w, json.dumps(new).encode())
-                import shutil
-
-                shutil.rmtree(d, ignore_errors=True)
             finally:
                 os._exit(0)
         os.close(w)
@@ -157,6 +169,7 @@ class _Template:
             chunks.append(b)
         os.close(r)
         os.waitpid(pid, 0)
+        shutil.rmtree(d, ignore_errors=True)
         try:
             return json.loads(b"".join(chunks) or b"[]")
         except ValueError:

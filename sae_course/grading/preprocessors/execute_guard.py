@@ -16,13 +16,18 @@ Stock nbgrader 0.9 (checked in tests/test_hostile.py):
   notebook again with cell *k* replaced by a failing stub (up to ``max_restarts`` times); the
   cell shows the student what happened and scores 0 if it is graded, every other cell is graded
   as usual. Past ``max_restarts``, the cells after the last crash are marked "not run";
-- keeps at most ``max_output_chars`` of printed text and ``max_display_chars`` of figures / HTML
-  per cell (the rest is dropped as it arrives, so the grader's memory stays bounded too; error
-  outputs always pass) and says so in the cell;
+- keeps at most ``max_output_chars`` of printed text per stream and ``max_display_chars`` of
+  figures / HTML per cell, and ``max_notebook_output_chars`` of printed text and figures in the
+  whole notebook (the rest is dropped as it arrives, so the grader's memory stays bounded too),
+  and says so in the cell. What decides a grade is never dropped, only shortened: ``error``
+  outputs, the first ``stderr`` output of a cell (nbgrader scores a graded cell that wrote to
+  stderr 0), ``execute_result`` (partial credit), and the integrity probes' reports
+  (``application/vnd.sae-course.integrity+json``). So a cell that floods its output keeps its
+  own grade, and every other cell keeps its own.
 
-With the parallel engine, its ``SandboxedExecute`` (another ``Execute`` subclass, which the
-engine puts in the place of any ``Execute``) plays this part with its own limits; either way
-``execution_notes.py`` then tells the student what happened.
+The parallel engine's ``SandboxedExecute`` (``executor.py``) is a subclass of this one, with
+the same recovery and output rules, a notebook deadline and kernels from the sandbox; either
+way ``execution_notes.py`` then tells the student what happened.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ from traitlets import Integer
 
 
 TRUNCATED = "\n... output truncated by the grader (more than {cap:,} characters) ...\n"
+NOTEBOOK_TRUNCATED = ("\n... output truncated by the grader (this notebook sent more than {cap:,} characters "
+                      "of output in all) ...\n")
+INTEGRITY_MIME = "application/vnd.sae-course.integrity+json"
+MAX_ERROR_CHARS = 20_000  # of an error's message and of its traceback (the error itself always stays)
+MAX_REPORT_CHARS = 2_000_000  # an integrity probe's report is a few tens of kB
 
 
 def _error(ename: str, evalue: str):
@@ -49,39 +59,92 @@ def _size(msg) -> int:
     return sum(len(v) if isinstance(v, str) else len(str(v)) for v in data.values()) + len(str(content.get("traceback", "")))
 
 
+def _cut(text, cap: int) -> str:
+    text = text if isinstance(text, str) else str(text)
+    return text if len(text) <= cap else text[:cap] + f" ... [{len(text) - cap:,} characters cut by the grader]"
+
+
+def _with_content(msg, **content):
+    return {**msg, "content": {**msg.get("content", {}), **content}}
+
+
+def _shrunk_error(msg):
+    """An error output, its message and traceback shortened (the error itself always counts)."""
+    c = msg.get("content", {})
+    tb = [_cut(line, MAX_ERROR_CHARS) for line in (c.get("traceback") or [])]
+    while len(tb) > 1 and sum(map(len, tb)) > MAX_ERROR_CHARS:
+        del tb[len(tb) // 2]
+    return _with_content(msg, ename=_cut(c.get("ename", ""), 200), evalue=_cut(c.get("evalue", ""), MAX_ERROR_CHARS),
+                         traceback=tb)
+
+
+def _shrunk_data(msg, cap: int):
+    data = msg.get("content", {}).get("data") or {}
+    return _with_content(msg, data={k: (_cut(v, cap) if isinstance(v, str) else v) for k, v in data.items()})
+
+
 class GuardedExecute(Execute):
     """nbgrader's Execute, plus crash recovery, output limits and messages for the student."""
 
     max_restarts = Integer(2, help="fresh kernels to try after a cell kills or hangs the kernel").tag(config=True)
     max_output_chars = Integer(
-        200_000, help="printed text kept per cell (characters); the rest is dropped as it arrives").tag(config=True)
+        200_000, help="printed text kept per cell and stream (characters); the rest is dropped as it arrives"
+    ).tag(config=True)
     max_display_chars = Integer(
         20_000_000, help="rich output (figures, HTML) kept per cell (characters)").tag(config=True)
+    max_notebook_output_chars = Integer(
+        10_000_000, help="printed text and rich output kept per notebook (characters); what decides a grade "
+                         "(errors, stderr, results, the integrity reports) is never dropped").tag(config=True)
 
     # Per-cell output accounting -----------------------------------------------------------------
     def preprocess_cell(self, cell, resources, index):
         self._sae_cell = index
         return super().preprocess_cell(cell, resources, index)
 
+    def _note(self, outs, display_id, cell_index, text, name="stdout"):
+        self._sae_truncated.add(cell_index)
+        outs.append(new_output("stream", name=name, text=text))
+
     def output(self, outs, msg, display_id, cell_index):
+        """Keep what decides a grade, cap the rest per cell and per notebook."""
         kind = msg.get("msg_type")
-        if kind in ("stream", "display_data", "execute_result"):
-            # Printed text and rich output (figures) have separate budgets; errors always pass.
-            key = (cell_index, kind == "stream")
-            used = self._sae_chars.get(key, 0)
-            size = _size(msg)
-            cap = self.max_output_chars if kind == "stream" else self.max_display_chars
-            if used + size > cap:
-                if used <= cap:
-                    self._sae_truncated.add(cell_index)
-                    if kind == "stream" and cap - used > 0:
-                        msg = {**msg, "content": {**msg["content"], "text": msg["content"]["text"][: cap - used]}}
-                        super().output(outs, msg, display_id, cell_index)
-                    outs.append(new_output("stream", name="stdout", text=TRUNCATED.format(cap=cap)))
-                self._sae_chars[key] = cap + 1
-                return None
+        content = msg.get("content", {})
+        if kind == "error":
+            return super().output(outs, _shrunk_error(msg), display_id, cell_index)
+        data = content.get("data") or {}
+        if kind == "display_data" and INTEGRITY_MIME in data and _size(msg) <= MAX_REPORT_CHARS:
+            return super().output(outs, msg, display_id, cell_index)
+        if kind == "execute_result":  # nbgrader reads a number here as partial credit: keep it
+            return super().output(outs, _shrunk_data(msg, self.max_output_chars), display_id, cell_index)
+        if kind not in ("stream", "display_data"):
+            return super().output(outs, msg, display_id, cell_index)
+        name = content.get("name", "stdout") if kind == "stream" else None
+        key = (cell_index, name or "display")
+        cap = self.max_output_chars if kind == "stream" else self.max_display_chars
+        used, size = self._sae_chars.get(key, 0), _size(msg)
+        if used > cap:  # this cell's budget is spent (and the cell already says so)
+            return None
+        cell_left = cap - used
+        # stderr counts per cell only: its first output must reach nbgrader, whatever came before
+        nb_left = self.max_notebook_output_chars - self._sae_total if name != "stderr" else cell_left
+        if size <= min(cell_left, nb_left):
             self._sae_chars[key] = used + size
-        return super().output(outs, msg, display_id, cell_index)
+            if name != "stderr":
+                self._sae_total += size
+            return super().output(outs, msg, display_id, cell_index)
+        keep = max(0, min(cell_left, nb_left))
+        self._sae_chars[key] = cap + 1
+        if kind == "stream" and keep > 0:
+            super().output(outs, _with_content(msg, text=content.get("text", "")[:keep]), display_id, cell_index)
+            if name != "stderr":
+                self._sae_total += keep
+        if cell_left <= nb_left:
+            # (a note on stderr, where the cell already scores 0: stdout may still be written to)
+            self._note(outs, display_id, cell_index, TRUNCATED.format(cap=cap), name=name or "stdout")
+        else:
+            self._sae_total = self.max_notebook_output_chars
+            self._note(outs, display_id, cell_index, NOTEBOOK_TRUNCATED.format(cap=self.max_notebook_output_chars))
+        return None
 
     # Running the notebook, with restarts ---------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
@@ -98,7 +161,9 @@ class GuardedExecute(Execute):
                 originals.setdefault(i, nb.cells[i].source)
                 nb.cells[i].source = f"raise RuntimeError({why!r})"
             self._sae_cell = None
+            self._sae_death = None
             self._sae_chars = {}
+            self._sae_total = 0
             try:
                 nb, resources = super().preprocess(nb, resources, km)
                 break
@@ -107,8 +172,11 @@ class GuardedExecute(Execute):
                 if i is None or i in skipped:
                     raise
                 if isinstance(e, DeadKernelError):
-                    kind, why = "kernel_died", ("the Python kernel died while running this cell (it crashed, called "
-                                                "os._exit, or hit the memory or process limit); it was skipped")
+                    detail = getattr(self, "_sae_death", None)
+                    kind, why = "kernel_died", ("the Python kernel died while running this cell "
+                                                + (f"({detail}; " if detail else "(")
+                                                + "it crashed, called os._exit, or hit the memory or process "
+                                                "limit); it was skipped")
                 else:
                     kind, why = "kernel_hung", (f"this cell ran past the {self.timeout} s limit and could not be "
                                                 "interrupted; the kernel was restarted and the cell skipped")

@@ -20,8 +20,9 @@ NOTES = {
     "CellTimeoutError": ("timeout", "{cells} ran past the time limit and was interrupted"),
     "KernelDied": ("kernel_died", "the kernel died while running {cells} (a crash, os._exit/exit(), or the memory "
                                   "or process limit); that cell scores 0 if it is graded"),
-    "KernelHung": ("kernel_hung", "{cells} ran past the time limit and ignored the interrupt; the kernel was "
-                                  "restarted and the cell skipped"),
+    "KernelHung": ("kernel_hung", "{cells} ran past the time limit and ignored the interrupt, so the kernel was "
+                                  "stopped and the rest of the notebook run on a fresh one without it; that cell "
+                                  "scores 0 if it is graded"),
     "NotebookTimeout": ("notebook_timeout", "the notebook ran past its total time limit at {cells}"),
     "CellNotRun": ("not_run", "{cells} did not run because the kernel had died or the notebook ran out of time"),
     "NotRun": ("not_run", "{cells} did not run because the kernel had died too many times"),

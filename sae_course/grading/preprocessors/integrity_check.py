@@ -50,7 +50,6 @@ META = "sae_injected"
 # Error names the execution engines give cells they did not run (the kernel had died, or the
 # notebook ran out of time): GuardedExecute, the parallel engine's SandboxedExecute.
 NOT_RUN = {"KernelDied", "KernelHung", "NotRun", "CellNotRun", "NotebookTimeout"}
-TRUNCATED = "output truncated"  # what both engines write where they cut a notebook's output off
 
 # What the probes fingerprint. "*" = every public global of the module.
 DEFAULT_TARGETS = {
@@ -289,12 +288,11 @@ class IntegrityVerify(NbGraderPreprocessor):
         broken: list[int] = []
         kept = []
         seq = 0
-        cut_off = False  # the engine dropped output past its budget: later probes cannot report
+        # (Both engines cap output per cell and per notebook, but never drop a probe's report or an
+        # error: a probe that ran and did not report is evidence, however much was printed before.)
         for cell in nb.cells:
             if cell.metadata.get(META) != nonce:
                 kept.append(cell)
-                cut_off = cut_off or any(out.get("output_type") == "stream" and TRUNCATED in str(out.get("text", ""))
-                                         for out in cell.get("outputs", []))
                 continue
             report, ran = None, True
             for out in cell.get("outputs", []):
@@ -314,7 +312,7 @@ class IntegrityVerify(NbGraderPreprocessor):
             if report is not None:
                 reports[seq] = report["fp"]
             elif ran:
-                broken.append((seq, cut_off))
+                broken.append(seq)
             seq += 1
         nb.cells = kept
 
@@ -329,11 +327,10 @@ class IntegrityVerify(NbGraderPreprocessor):
             return "while running " + ", ".join(course) if course else "between two cells"
 
         changes: list[str] = []
-        for s, c in broken:
-            if not c:
-                after = labels[bounds[s] - 1] if bounds[s] > 0 else "the start"
-                changes.append(f"the grader's check after {after} could not run or report (something it needs, "
-                               "such as printing, IPython's display or an import, was changed)")
+        for s in broken:
+            after = labels[bounds[s] - 1] if bounds[s] > 0 else "the start"
+            changes.append(f"the grader's check after {after} could not run or report (something it needs, "
+                           "such as printing, IPython's display or an import, was changed)")
         ok = sorted(reports)
         for a, b in zip(ok, ok[1:]):
             ra, rb = reports[a], reports[b]
@@ -348,20 +345,12 @@ class IntegrityVerify(NbGraderPreprocessor):
             if diff:
                 shown = ", ".join(diff[:6]) + (f" and {len(diff) - 6} more" if len(diff) > 6 else "")
                 changes.append(f"{shown} changed {where(a, b)}")
-        cut = [s for s, c in broken if c]
-        st["integrity_changes"] = changes + [f"unverifiable after probe {s}" for s in cut]
-        parts = []
+        st["integrity_changes"] = changes
         if changes:
-            parts.append("while your notebook ran, your code changed functions or hooks the tests rely on: "
-                         + "; ".join(changes[:4]) + (" ..." if len(changes) > 4 else "") + ".")
-        if cut:
-            after = labels[bounds[cut[0]] - 1] if bounds[cut[0]] > 0 else "the start"
-            parts.append(f"Your notebook's output went over the grader's limit after {after}, so the grader "
-                         "could not check the rest of it (the outputs that decide the graded cells were cut off "
-                         "too).")
-        if parts:
             issues.add_issue(
                 nb, "integrity",
-                " ".join(parts) + " Every graded cell of this notebook scores 0 until an instructor has reviewed it.",
+                "while your notebook ran, your code changed functions or hooks the tests rely on: "
+                + "; ".join(changes[:4]) + (" ..." if len(changes) > 4 else "") + "."
+                " Every graded cell of this notebook scores 0 until an instructor has reviewed it.",
                 [], review=True)
         return nb, resources
