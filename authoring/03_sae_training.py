@@ -7,10 +7,10 @@
 # trade-off, and finish with three case studies: SAEs on the residual stream, on the attention output
 # (`hook_z`) and on the MLP output of the course model.
 #
-# **Which model?** As in sections 1–2 everything is loaded through `sae_course.zoo`: the zoo's small
-# 3-layer language model (default, offline) or GPT-2 small (`SAE_COURSE_MODE=hub`). Hook names, widths and
-# layers are read from `model.cfg`, so the same code works for both. Training GPT-2 SAEs on a CPU is slow:
-# use hub mode on a GPU.
+# **Which model?** As in sections 1–2 everything is loaded through `sae_course.zoo`: by default the zoo's
+# small word-level language model (2 layers, `d_model` = 128, offline), or GPT-2 small with
+# `SAE_COURSE_MODE=hub`. The layer, hook names and widths are read from `describe()` and `model.cfg`, so the
+# same code runs on both. Training GPT-2 SAEs on a CPU is slow: use hub mode on a GPU.
 #
 # **Sizes.** `sized(full=..., ci=...)` picks the sizes. The `ci` profile (used to grade) trains very short
 # runs: they show the metrics moving the right way and pass the stated thresholds, nothing more. The `full`
@@ -34,6 +34,7 @@
 # | 3.5 | case studies: residual stream, `hook_z`, MLP output | ●●●○○ | ●●●●○ |
 
 # %% setup id=setup
+import dataclasses
 import math
 import time
 
@@ -50,8 +51,7 @@ from sae_lens import (
 import sae_course.checks as checks
 from sae_course import plots, training
 from sae_course.config import setup_notebook, sized
-from sae_course.zoo.data import zoo_tokens
-from sae_course.zoo.loader import describe, load_model, load_sae
+from sae_course.zoo import describe, load_model, load_sae, zoo_tokens
 
 SETUP = setup_notebook(seed=0)
 device = SETUP.device
@@ -60,8 +60,10 @@ plots.use_offline_renderer()
 model = load_model(device=device)
 INFO = describe()
 
-# One layer in the middle of the model; the three sites this section trains SAEs on.
-LAYER = model.cfg.n_layers // 2
+# A layer in the middle of those that have both a residual-stream and an attention SAE (the zoo: layer 1 of 2;
+# GPT-2: layer 6 of 12), and the three sites this section trains SAEs on.
+_sae_layers = sorted(set(INFO["saes"]["resid_pre"]["layers"]) & set(INFO["saes"]["attn_z"]["layers"]))
+LAYER = _sae_layers[len(_sae_layers) // 2]
 HOOKS = {
     "resid": f"blocks.{LAYER}.hook_resid_pre",   # the residual stream entering block LAYER
     "attn_z": f"blocks.{LAYER}.attn.hook_z",     # every head's output before W_O: [batch, pos, head, d_head]
@@ -77,10 +79,10 @@ TRAIN_TOKENS = zoo_tokens(sized(full=16_000, ci=2_400), CONTEXT, split="train", 
 EVAL_TOKENS = zoo_tokens(sized(full=256, ci=64), CONTEXT, split="val", seed=0, model=model).to(device)
 
 # Training budgets (tokens) and the batch size every run uses.
-BATCH_TOKENS = sized(full=4096, ci=1024)
-DEMO_TOKENS = BATCH_TOKENS * sized(full=1500, ci=150)      # 3.1 and 3.3
-FRONTIER_TOKENS = BATCH_TOKENS * sized(full=1500, ci=200)  # 3.4, per SAE
-CASE_TOKENS = BATCH_TOKENS * sized(full=3000, ci=400)      # 3.5, per SAE
+BATCH_TOKENS = sized(full=2048, ci=512)
+DEMO_TOKENS = BATCH_TOKENS * sized(full=1000, ci=120)      # 3.1 and 3.3
+FRONTIER_TOKENS = BATCH_TOKENS * sized(full=1000, ci=150)  # 3.4, per SAE
+CASE_TOKENS = BATCH_TOKENS * sized(full=2000, ci=250)      # 3.5, per SAE
 @torch.no_grad()
 def sae_io(sae, tokens):
     """Activations x, latents f and reconstructions x_hat of ``sae`` on ``tokens`` (heads flattened for hook_z).
@@ -140,9 +142,11 @@ print(f"train tokens {tuple(TRAIN_TOKENS.shape)}, eval tokens {tuple(EVAL_TOKENS
 # penalty from step 0, most latents switch off before they have learned anything.
 #
 # **Exercise.** Write `make_sae_config(architecture, d_in, expansion_factor, sparsity, warm_up_steps=0)`.
-# `sparsity` goes into the architecture's knob (an `int` for TopK, a `float` otherwise), `warm_up_steps`
-# into its warm-up field (TopK has none), `normalize_activations` is `"expected_average_only_in"`, and every
-# other field keeps SAELens's default. An unknown architecture raises `ValueError`.
+# `sparsity` goes into the architecture's knob, converted to the knob's type: `k` must be an `int` (a sweep
+# may well hand you `16.0`, and SAELens does not convert it: the run would then fail inside `torch.topk`), the
+# coefficients are `float`s. `warm_up_steps` goes into the warm-up field (TopK has none),
+# `normalize_activations` is `"expected_average_only_in"`, and every other field keeps SAELens's default. An
+# unknown architecture raises `ValueError`.
 
 # %% solution id=ex01_sae_config
 def make_sae_config(architecture: str, d_in: int, expansion_factor: int, sparsity: float, warm_up_steps: int = 0):
@@ -193,6 +197,8 @@ for _arch, (_cls, _knob, _warm) in _spec.items():
         _d_in = int(torch.randint(8, 200, (1,), generator=_g))
         _ef = int(torch.randint(2, 17, (1,), generator=_g))
         _sp = int(torch.randint(3, 40, (1,), generator=_g)) if _arch == "topk" else float(torch.rand(1, generator=_g)) * 5 + 0.1
+        if _arch == "topk" and _trial == 1:
+            _sp = float(_sp)  # k from a sweep of floats: the config must still hold an int
         _wu = int(torch.randint(1, 500, (1,), generator=_g))
         _c = make_sae_config(_arch, _d_in, _ef, _sp, _wu)
         _chk.assert_true(type(_c) is _cls, f"make_sae_config({_arch!r}, ...) should return a {_cls.__name__}, "
@@ -487,8 +493,10 @@ for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
 #   carries no information at all".
 #
 # **CE loss recovered** = (CE_zero − CE_spliced) / (CE_zero − CE_clean): 1 when splicing costs nothing,
-# 0 when the SAE is as bad as deleting the activation. (Zero-ablation is a harsh baseline, so values above
-# 0.9 are common even for mediocre SAEs; papers also report the raw increase CE_spliced − CE_clean.)
+# 0 when the SAE is as bad as deleting the activation. (Zero-ablation is a harsh baseline: in large models
+# values above 0.9 are common even for mediocre SAEs, so papers also report the raw increase
+# CE_spliced − CE_clean. In the zoo model, whose residual stream is narrow and crowded, the ready-made
+# SAEs recover less.)
 #
 # Use `model.run_with_hooks(tokens, return_type="loss", fwd_hooks=[(hook_name, fn)])`, where
 # `fn(activation, hook)` returns the new activation. Inference SAEs on `hook_z` take and return the
@@ -702,7 +710,8 @@ _dead = dict(_ok, dead_frac=[0.0, 0.2, 0.5, 0.7])
 checks.assert_true(diagnose_run(_dead) == "dead_latents", "70% dead latents at the end: dead_latents")
 
 # Real runs, from your own config functions: a reasonable L1 run, a huge L1 coefficient, a huge learning
-# rate without warm-ups, and a TopK run. (They are short; read the shapes, not the exact numbers.)
+# rate without warm-ups, and a narrower TopK run (2x expansion). They are short: read the shapes of the
+# curves, not the exact numbers.
 _steps = DEMO_TOKENS // BATCH_TOKENS
 _d = model.cfg.d_model
 curve_runs = {
@@ -711,8 +720,8 @@ curve_runs = {
                                   batch_tokens=BATCH_TOKENS, context_size=CONTEXT),
     "lr = 0.05, no warm-up": make_runner_config(make_sae_config("standard", _d, 4, 5.0, 0), HOOKS["resid"], DEMO_TOKENS,
                                                 batch_tokens=BATCH_TOKENS, context_size=CONTEXT, lr=0.05, warm_up_frac=0.0),
-    "TopK k=16": make_runner_config(make_sae_config("topk", _d, 4, 16), HOOKS["resid"], DEMO_TOKENS,
-                                    batch_tokens=BATCH_TOKENS, context_size=CONTEXT),
+    "TopK k=16, 2x": make_runner_config(make_sae_config("topk", _d, 2, 16), HOOKS["resid"], DEMO_TOKENS,
+                                        batch_tokens=BATCH_TOKENS, context_size=CONTEXT),
 }
 curve_results = {}
 for _name, _cfg in tqdm(curve_runs.items(), desc="curve runs"):
@@ -808,6 +817,14 @@ _chk.assert_true(diagnose_run(_late_dead) == "dead_latents", "a run that ends wi
 # To read the EV of an architecture at an L0 it was not trained at, interpolate along its frontier
 # **linearly in log₁₀(L0)** (L0 spans orders of magnitude and the curves are close to straight in log L0).
 #
+# The cell after the exercise trains all four architectures on the same hook, with the same width (4×),
+# learning rate, batches and budget, at a few values of each one's sparsity knob. One detail for JumpReLU:
+# SAELens's default recipe (DeepMind's) lets the L0 penalty move only the thresholds, and Adam moves a
+# threshold by about one learning rate per step, so in a short run they barely leave their starting value
+# (0.01) and the SAE stays dense. The cell therefore uses the recipe Anthropic published instead
+# (`jumprelu_sparsity_loss_mode="tanh"`, `jumprelu_ste_to_input=True`: the penalty also trains the encoder),
+# which gets sparse within a few hundred steps.
+#
 # **Exercise.**
 # * `pareto_frontier(l0, ev)` (two equal-length sequences of floats) returns the list of indices of the
 #   non-dominated points, sorted by increasing L0 (equal L0: decreasing EV, then index). Note that points
@@ -860,19 +877,22 @@ checks.assert_scalar_close(ev_at_l0(_l0, _ev, 10.0), 0.80, "on a frontier point,
 checks.assert_scalar_close(ev_at_l0(_l0, _ev, math.sqrt(50.0)), 0.70, "half way between L0 5 and 10 in log scale")
 checks.assert_true(math.isnan(ev_at_l0(_l0, _ev, 40.0)), "outside the frontier's range: nan")
 
-# Train the four architectures at a few sparsity settings on the same hook, budget and batches.
+# Train the four architectures at a few sparsity settings on the same hook, width, lr, budget and batches.
 FRONTIER_SWEEP = {
     "standard": sized(full=[1.0, 2.0, 4.0, 8.0], ci=[1.0, 4.0]),
-    "topk": sized(full=[8, 16, 32, 64], ci=[8, 24]),
-    "jumprelu": sized(full=[0.1, 0.3, 1.0], ci=[0.3]),
-    "gated": sized(full=[1.0, 3.0, 10.0], ci=[3.0]),
+    "topk": sized(full=[8, 16, 32, 64], ci=[12, 40]),
+    "jumprelu": sized(full=[0.03, 0.1, 0.3], ci=[0.1, 0.3]),
+    "gated": sized(full=[1.0, 2.0, 4.0], ci=[3.0]),
 }
 _steps = FRONTIER_TOKENS // BATCH_TOKENS
 frontier_points = {}
 for _arch, _values in FRONTIER_SWEEP.items():
     for _v in tqdm(_values, desc=_arch):
-        _cfg = make_runner_config(make_sae_config(_arch, model.cfg.d_model, 4, _v, _steps // 10), HOOKS["resid"],
-                                  FRONTIER_TOKENS, batch_tokens=BATCH_TOKENS, context_size=CONTEXT)
+        _sae_cfg = make_sae_config(_arch, model.cfg.d_model, 4, _v, _steps // 10)
+        if _arch == "jumprelu":  # Anthropic's JumpReLU recipe (see above)
+            _sae_cfg = dataclasses.replace(_sae_cfg, jumprelu_sparsity_loss_mode="tanh", jumprelu_ste_to_input=True)
+        _cfg = make_runner_config(_sae_cfg, HOOKS["resid"], FRONTIER_TOKENS, batch_tokens=BATCH_TOKENS,
+                                  context_size=CONTEXT, lr=2e-3)
         _r = training.train_sae(_cfg, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True)
         _m = reconstruction_metrics(*sae_io(_r.sae, EVAL_TOKENS))
         frontier_points.setdefault(_arch, ([], [], []))
@@ -989,12 +1009,13 @@ def case_study_settings(site: str) -> dict:
     """Hyperparameters for the SAE at one site ("resid", "attn_z" or "mlp_out"):
     {"architecture": ..., "expansion_factor": ..., "sparsity": ..., "lr": ..., "warm_up_frac": ...}"""
     ### BEGIN SOLUTION
-    settings = {
-        "resid": dict(architecture="topk", expansion_factor=4, sparsity=16, lr=2e-3, warm_up_frac=0.05),
-        "attn_z": dict(architecture="topk", expansion_factor=4, sparsity=16, lr=2e-3, warm_up_frac=0.05),
-        "mlp_out": dict(architecture="topk", expansion_factor=4, sparsity=16, lr=2e-3, warm_up_frac=0.05),
-    }
-    return dict(settings[site])
+    # TopK: no coefficient to tune, and L0 is what we choose. k as a fraction of the width, so that the same
+    # settings suit the zoo (d_in 128: k = 16) and GPT-2 (d_in 768: k = 96).
+    d_in = training.hook_width(model, HOOKS[site])
+    if site == "mlp_out":
+        # the MLP output is easy to reconstruct, but a wide SAE leaves many latents unused in a short run
+        return dict(architecture="topk", expansion_factor=2, sparsity=max(4, d_in // 10), lr=2e-3, warm_up_frac=0.05)
+    return dict(architecture="topk", expansion_factor=4, sparsity=max(4, d_in // 8), lr=2e-3, warm_up_frac=0.05)
     ### END SOLUTION
 
 # %% visible id=ex08_case_studies_visible

@@ -22,8 +22,10 @@ Weights & Biases is off unless you ask for it: set ``WANDB_MODE=offline`` (runs 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import functools
 import difflib
 import hashlib
 import json
@@ -484,6 +486,24 @@ def _to_inference_sae(training_sae, device):
     return sae
 
 
+
+@contextlib.contextmanager
+def _quiet_progress_bars():
+    """Silence the progress bars SAELens draws while it trains (they go to stderr outside Jupyter widgets,
+    and nbgrader gives 0 to a graded cell that writes to stderr)."""
+    from sae_lens.training import activation_scaler, sae_trainer
+
+    mods = [m for m in (sae_trainer, activation_scaler) if hasattr(m, "tqdm")]
+    old = {m: m.tqdm for m in mods}
+    for m in mods:
+        m.tqdm = functools.partial(old[m], disable=True)
+    try:
+        yield
+    finally:
+        for m, t in old.items():
+            m.tqdm = t
+
+
 def train_sae(cfg, model, tokens: torch.Tensor, *, log_every: int | None = None, stop_if_all_dead: bool = True,
               reuse: bool = True, quiet: bool = False) -> TrainResult:
     """Validate ``cfg``, then train it with ``LanguageModelSAETrainingRunner`` on ``tokens``, offline.
@@ -500,6 +520,8 @@ def train_sae(cfg, model, tokens: torch.Tensor, *, log_every: int | None = None,
             ten had any active latent).
         reuse: return the earlier result when the same config has already trained on the same model
             and tokens in this process (training is seeded, so it would give the same SAE).
+        quiet: no config warnings, notes or progress bars (SAELens's own bars included): nothing is
+            written to stderr, as a graded cell needs.
 
     The history holds, per logged step, on that step's training batch: ``loss`` (total), ``mse_loss``,
     ``sparsity_loss`` (every other loss term), ``l0`` (mean active latents per token),
@@ -573,11 +595,12 @@ def train_sae(cfg, model, tokens: torch.Tensor, *, log_every: int | None = None,
                                            explain_dead)
     old_trainer = runner_mod.SAETrainer
     old_handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    bars = _quiet_progress_bars() if quiet else contextlib.nullcontext()
     torch.manual_seed(cfg.seed)
     t0 = time.time()
     runner_mod.SAETrainer = trainer_cls
     try:
-        with warnings.catch_warnings():
+        with bars, warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*fewer samples.*")
             warnings.filterwarnings("ignore", message=".*exhausted.*")
             warnings.filterwarnings("ignore", message=".*context_size.*discarded.*")

@@ -179,6 +179,12 @@ def test_train_sae_records_history_and_reuses(model, tokens):
     assert cfg.output_path is None and cfg.sae.reshape_activations == "none"
 
 
+def test_quiet_training_writes_nothing_to_stderr(model, tokens, capfd):
+    # nbgrader scores a graded cell that writes to stderr 0, and graded cells train SAEs.
+    training.train_sae(make_cfg(seed=1), model, tokens, quiet=True, reuse=False)
+    assert capfd.readouterr().err == ""
+
+
 def test_train_sae_refuses_a_bad_config(model, tokens):
     with pytest.raises(training.ConfigError, match="buffer"):
         training.train_sae(make_cfg(n_batches_in_buffer=2), model, tokens, quiet=True)

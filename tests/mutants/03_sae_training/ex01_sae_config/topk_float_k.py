@@ -1,4 +1,4 @@
-# Passes k to TopK as a float.
+# Passes sparsity to TopK as it comes: a float k (16.0 from a sweep) stays a float.
 def make_sae_config(architecture: str, d_in: int, expansion_factor: int, sparsity: float, warm_up_steps: int = 0):
     """The SAELens *training* config of one SAE.
 
