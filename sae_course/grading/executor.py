@@ -86,7 +86,7 @@ class Slot:
         return self.template
 
     def reset(self) -> None:
-        self.dirs.wipe(self.box.uid)
+        self.dirs.wipe(self.box.uid, keep_in_tmp=self.box.tmp_mounts())
 
     def kill_current(self) -> None:
         if self.template is not None and self.current_job is not None:

@@ -137,17 +137,32 @@ class SlotDirs:
                 os.chown(d, uid, uid)
             os.chmod(d, 0o700)
 
-    def wipe(self, uid: int | None = None) -> None:
-        """Empty the writable folders (between two students)."""
+    def wipe(self, uid: int | None = None, keep_in_tmp: tuple[str, ...] | list[str] = ()) -> None:
+        """Empty the writable folders (between two students).
+
+        ``keep_in_tmp``: read-only paths the sandbox mounts inside its /tmp (a course cloned under /tmp:
+        its venv and package). bwrap made empty mount points for them in our tmp folder; removing one
+        from the host would detach the mount inside a running sandbox (Linux >= 3.18), so they stay.
+        """
+        keep = {self.tmp / os.path.relpath(p, SANDBOX_TMP) for p in keep_in_tmp}
+        ancestors = {a for k in keep for a in k.parents if self.tmp in a.parents}
+
+        def clear(d: Path) -> None:
+            for child in list(d.iterdir()):
+                if child in keep:
+                    continue
+                if child in ancestors and child.is_dir() and not child.is_symlink():
+                    clear(child)
+                elif child.is_dir() and not child.is_symlink():
+                    _force_rmtree(child)
+                else:
+                    child.unlink(missing_ok=True)
+
         # The folders themselves stay: a running sandbox has them bind-mounted.
         for d in self.writable():
             d.mkdir(exist_ok=True)
             os.chmod(d, 0o700)
-            for child in list(d.iterdir()):
-                if child.is_dir() and not child.is_symlink():
-                    _force_rmtree(child)
-                else:
-                    child.unlink(missing_ok=True)
+            clear(d)
             if uid is not None:
                 os.chown(d, uid, uid)
 
@@ -271,10 +286,19 @@ class Sandbox:
             return cls(True, slot_uid(slot_index), scratch / f"stage-{slot_index}", bwrap=exe)
         return cls(True, None, None, bwrap=exe)
 
+    def tmp_mounts(self) -> list[str]:
+        """Read-only paths this sandbox mounts inside its /tmp (see ``SlotDirs.wipe``)."""
+        if not self.enabled:
+            return []
+        return [p for p in self.ro if p.startswith(SANDBOX_TMP.rstrip("/") + "/") and not os.path.islink(p)]
+
     # The command line ------------------------------------------------------------------------
     def bwrap_args(self, dirs: SlotDirs, env: dict[str, str], ro_sources: dict[str, str]) -> list[str]:
         a = [self.bwrap or "bwrap", "--unshare-all", "--die-with-parent", "--new-session",
              "--uid", str(INNER_UID), "--gid", str(INNER_UID), "--hostname", "sandbox"]
+        # /tmp first: bwrap mounts in order, and a course cloned under /tmp (its venv, its package) must be
+        # bound on top of the kernel's private /tmp, not hidden by it.
+        a += ["--bind", str(dirs.tmp), SANDBOX_TMP]
         for dest in self.ro:
             if os.path.islink(dest):  # merged /usr: /bin -> usr/bin
                 a += ["--symlink", os.readlink(dest), dest]
@@ -283,8 +307,7 @@ class Sandbox:
         a += ["--proc", "/proc", "--dev", "/dev"]
         for dev in gpu_devices():
             a += ["--dev-bind", dev, dev]
-        a += ["--bind", str(dirs.tmp), SANDBOX_TMP,
-              "--bind", str(dirs.work), SANDBOX_WORK,
+        a += ["--bind", str(dirs.work), SANDBOX_WORK,
               "--bind", str(dirs.home), SANDBOX_HOME,
               "--bind", str(dirs.run), SANDBOX_RUN,
               "--chdir", SANDBOX_WORK, "--clearenv"]
