@@ -3,7 +3,6 @@ wrote to stderr, so neither the checks nor a harmless library warning may write 
 
 from __future__ import annotations
 
-import sys
 import warnings
 
 import pytest

@@ -70,16 +70,6 @@ def _say(msg: str) -> None:
     print(f"{_PREFIX} {msg}", flush=True)
 
 
-def _hub_host() -> tuple[str, int]:
-    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
-    secure = endpoint.startswith("https")
-    host = endpoint.split("://", 1)[-1].split("/", 1)[0]
-    if ":" in host:
-        host, port = host.rsplit(":", 1)
-        return host, int(port)
-    return host, 443 if secure else 80
-
-
 def hub_reachable(timeout: float = PROBE_TIMEOUT_S) -> bool:
     """Does the hub answer an HTTP request within ``timeout`` seconds? (cached per process)
 
