@@ -27,9 +27,9 @@ def copy_course(dest: Path, sections: list[str] | None = None) -> Path:
     shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
     for sec in sections if sections is not None else [p.name for p in (ROOT / "source").iterdir() if p.is_dir()]:
         shutil.copytree(ROOT / "source" / sec, dest / "source" / sec)
-        mut = ROOT / "tests" / "mutants" / sec
+        mut = ROOT / "authoring" / "mistakes" / sec
         if mut.is_dir():
-            shutil.copytree(mut, dest / "tests" / "mutants" / sec)
+            shutil.copytree(mut, dest / "authoring" / "mistakes" / sec)
     for d in ("gradebook", "submitted", "autograded", "feedback", "release"):
         (dest / d).mkdir(exist_ok=True)
     return dest

@@ -498,7 +498,7 @@ def _scan_notebook(nb, replace_answers: dict | None = None):
 
 def test_tamper_scan_passes_every_reference_solution_and_mutant():
     """No false positives: every answer cell of every master notebook (and every plausible
-    mistake in tests/mutants) passes the scan."""
+    mistake in authoring/mistakes) passes the scan."""
     notebooks = sorted((REPO / "source").glob("*/*.ipynb"))
     if not notebooks:
         pytest.skip("no master notebooks in source/")
@@ -506,7 +506,7 @@ def test_tamper_scan_passes_every_reference_solution_and_mutant():
         nb = nbformat.read(str(path), as_version=4)
         findings = _scan_notebook(nb)
         assert not findings, f"{path.name}: {[f.describe() for f in findings]}"
-        mutants = REPO / "tests" / "mutants" / path.parent.name
+        mutants = REPO / "authoring" / "mistakes" / path.parent.name
         for m in sorted(mutants.glob("*/*.py")) if mutants.is_dir() else []:
             findings = _scan_notebook(nb, {m.parent.name: m.read_text()})
             assert not findings, f"{m.relative_to(REPO)}: {[f.describe() for f in findings]}"

@@ -1,6 +1,6 @@
-"""Every plausible mistake stored under tests/mutants/ loses points, and the released stubs score zero.
+"""Every plausible mistake stored under authoring/mistakes/ loses points, and the released stubs score zero.
 
-For each section with ``authoring/<section>.py`` and ``tests/mutants/<section>/``, the checker in
+For each section with ``authoring/<section>.py`` and ``authoring/mistakes/<section>/``, the checker in
 ``sae_course.devtools.mutants`` runs the master notebook (ci profile) in one kernel, then swaps each answer cell for
 each of its mutants and for nbgrader's stub and re-runs that exercise's graded cells.
 """
@@ -26,7 +26,7 @@ def _answer_ids(section: str) -> list[str]:
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_every_answer_cell_has_enough_mutants(section):
-    mutants, problems = load_mutants(ROOT / "tests" / "mutants" / section)
+    mutants, problems = load_mutants(ROOT / "authoring" / "mistakes" / section)
     assert not problems, "\n".join(problems)
     answers = _answer_ids(section)
     unknown = sorted(set(mutants) - set(answers))

@@ -2,7 +2,7 @@
 
 For a section ``S`` the checker reads the master notebook ``source/S/S.ipynb`` (its nbgrader metadata tells it
 which cells are answers and which are graded) and the plausible mistakes stored as data in
-``tests/mutants/S/<answer id>/<mistake>.py`` (each file a whole replacement for that answer cell, its first line a
+``authoring/mistakes/S/<answer id>/<mistake>.py`` (each file a whole replacement for that answer cell, its first line a
 comment saying what the mistake is). In ONE Jupyter kernel, with ``SAE_COURSE_PROFILE`` set and the notebook's
 folder as working directory, it
 
@@ -329,10 +329,10 @@ def check_section(section: str, root: Path, profile: str = "ci", *, only: list[s
     answers = [c for c in cells if c.kind == "solution"]
     answer_ids = [c.grade_id for c in answers]
     stubs = stub_sources(nb, code_stub)
-    mutants, layout_problems = load_mutants(root / "tests" / "mutants" / section)
+    mutants, layout_problems = load_mutants(root / "authoring" / "mistakes" / section)
     report.problems += layout_problems
     for unknown in sorted(set(mutants) - set(answer_ids)):
-        report.problems.append(f"tests/mutants/{section}/{unknown}: no answer cell with this id in the notebook")
+        report.problems.append(f"authoring/mistakes/{section}/{unknown}: no answer cell with this id in the notebook")
     report.mutant_counts = {a: len(mutants.get(a, [])) for a in answer_ids}
     if min_mutants:
         for a, n in report.mutant_counts.items():
@@ -394,9 +394,9 @@ def check_section(section: str, root: Path, profile: str = "ci", *, only: list[s
 
 
 def sections_with_mutants(root: Path) -> list[str]:
-    """Sections that have both ``authoring/<s>.py`` and ``tests/mutants/<s>/``."""
+    """Sections that have both ``authoring/<s>.py`` and ``authoring/mistakes/<s>/``."""
     root = Path(root)
-    return sorted(p.stem for p in (root / "authoring").glob("*.py") if (root / "tests" / "mutants" / p.stem).is_dir())
+    return sorted(p.stem for p in (root / "authoring").glob("*.py") if (root / "authoring" / "mistakes" / p.stem).is_dir())
 
 
 def main(argv=None) -> int:

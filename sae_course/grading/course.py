@@ -60,6 +60,11 @@ class Course:
         return self.root / "reports"
 
     @property
+    def mistakes(self) -> Path:
+        """Plausible mistakes per section and answer cell, as data (the mutant checker and the demo read them)."""
+        return self.root / "authoring" / "mistakes"
+
+    @property
     def db_url(self) -> str:
         return os.environ.get("SAE_COURSE_DB_URL") or f"sqlite:///{self.root / 'gradebook' / 'gradebook.db'}"
 

@@ -3,7 +3,7 @@
 - ``demo-full``: every answer cell holds the reference solution → full marks.
 - ``demo-blank``: the untouched release → zero.
 - ``demo-partial``: some answers right, some with a plausible mistake taken from
-  ``tests/mutants/``, the rest left as stubs → strictly between.
+  ``authoring/mistakes/``, the rest left as stubs → strictly between.
 
 ``demo-partial`` also hands in one day late, so the report has a late submission to show.
 """
@@ -35,7 +35,7 @@ def answer_cells(nb) -> dict[str, int]:
 
 
 def mutants_for(course: Course, section: str) -> dict[str, list[Path]]:
-    folder = course.root / "tests" / "mutants" / section
+    folder = course.mistakes / section
     if not folder.is_dir():
         return {}
     return {d.name: sorted(d.glob("*.py")) for d in sorted(folder.iterdir()) if d.is_dir()}
