@@ -151,8 +151,12 @@ kernelapp.launch_new_instance()
 # ------------------------------------------------------------------------------------------------
 
 def load_kinds() -> dict[str, dict]:
+    """Every kind in tests/hostile/ (``SAE_HOSTILE_ONLY=prefix1,prefix2``: only those, for a quick run)."""
+    only = [p for p in os.environ.get("SAE_HOSTILE_ONLY", "").split(",") if p]
     kinds = {}
     for path in sorted(KINDS_DIR.glob("*.py")):
+        if only and not any(path.stem.startswith(p) for p in only):
+            continue
         ns = runpy.run_path(str(path))
         kinds[path.stem] = {k: v for k, v in ns.items() if k.isupper()} | {"doc": ns.get("__doc__") or ""}
     return kinds

@@ -52,6 +52,12 @@ def autograde_serial(course: Course, sections: list[str] | None = None, students
         if proc.returncode != 0:
             log(f"[autograde] {section}: nbgrader reported a problem (exit {proc.returncode}); "
                 "students graded before it are kept")
+            from .preflight import grading_failed
+
+            # nbgrader deletes the autograded folder of a submission it failed on.
+            for st in wanted:
+                if not (course.autograded / st / section).is_dir():
+                    grading_failed(course, st, section, f"nbgrader autograde failed (exit {proc.returncode})", log)
 
 
 def run_autograde(course: Course, sections: list[str], students: list[str] | None = None, *,

@@ -148,6 +148,9 @@ class GradebookWriter:
             self.log(f"[grade] removing failed submission {dest}")
             shutil.rmtree(dest, ignore_errors=True)
         self.log(f"[grade] ERROR {section}/{student}: {error.strip().splitlines()[0] if error.strip() else error}")
+        from .preflight import grading_failed
+
+        grading_failed(self.course, student, section, error, self.log)
         return Outcome(section, student, False, error=error)
 
     def prepare(self, section: str, student: str, job_id: int) -> GradingJob | Outcome | None:

@@ -132,8 +132,11 @@ def check_submission(course: Course, student: str, section: str) -> tuple[bool, 
     return True, found, False
 
 
-def zero_submission(course: Course, student: str, section: str, message: str, log=print) -> None:
-    """Record a 0 for every graded cell of this submission, and a feedback page with ``message``."""
+def zero_submission(course: Course, student: str, section: str, message: str, log=print,
+                    review: bool = False) -> None:
+    """Record a 0 for every graded cell of this submission, and a feedback page with ``message``.
+
+    ``review``: mark every grade "needs manual grade" (a submission the grader itself failed on)."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.utils import parse_utc
 
@@ -158,7 +161,7 @@ def zero_submission(course: Course, student: str, section: str, message: str, lo
             for snb in sub.notebooks:
                 for grade in snb.grades:
                     grade.auto_score = 0.0
-                    grade.needs_manual_grade = grade.manual_score is not None
+                    grade.needs_manual_grade = review or grade.manual_score is not None
                 for comment in snb.comments:
                     comment.auto_comment = message
             gb.db.commit()
@@ -177,6 +180,23 @@ def zero_submission(course: Course, student: str, section: str, message: str, lo
             f"{html.escape(section)}: feedback</title></head><body>"
             f"<h1>{html.escape(section)}</h1><p><strong>Score: 0</strong></p>"
             f"<p>{html.escape(message)}</p></body></html>\n")
+
+
+def grading_failed(course: Course, student: str, section: str, error: str, log=print) -> None:
+    """A submission that an engine could not grade still gets a grade, feedback and a review flag.
+
+    Nothing a student can put in a notebook should fail its grading as a whole (the defences
+    restore or disregard what they changed); if it happens anyway, the student reads that their
+    notebook will be graded by hand, the instructor finds a row marked for review in
+    ``reports/grading_issues.csv``, and the gradebook holds a 0 marked "needs manual grade".
+    """
+    first = next((ln for ln in error.strip().splitlines() if ln.strip()), "unknown error")
+    message = ("the autograder could not grade this notebook (" + first[:300] + "); it scores 0 until an "
+               "instructor has graded it by hand")
+    issue = issues.make_issue("grading_failed", message, review=True)
+    if not issues.append_rows(course.root, [issues.to_row(issue, student, section, "")]):
+        log(f"[grade] could not write reports/{issues.CSV_NAME}")
+    zero_submission(course, student, section, message, log, review=True)
 
 
 def check_all(course: Course, sections: list[str], students: list[str] | None = None, log=print) -> list[tuple[str, str]]:

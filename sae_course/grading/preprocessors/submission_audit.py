@@ -12,7 +12,10 @@ them, compares the submission with the gradebook and records, for the student:
 - a different kernel than the course's.
 
 It also drops any ``sae_grading`` metadata a student put in the notebook, so nothing the grader
-records later can be forged. It never changes what is graded: the stock preprocessors do that.
+records later can be forged, and puts the ``grade`` / ``solution`` / ``task`` / ``locked`` flags and
+points of every known cell back as the gradebook has them (``restore_flags``): stock nbgrader
+restores the source but not these flags, and one flipped flag failed the whole submission. Such
+a change is flagged for review; the rest of the notebook is graded as usual.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class SubmissionAudit(NbGraderPreprocessor):
                 return nb, resources
             cells = {c.name: c for c in source_nb.source_cells}
             points = {c.name: float(c.max_score) for c in source_nb.grade_cells}
+            solutions = {c.name for c in source_nb.solution_cells}
+            tasks = {c.name for c in source_nb.task_cells}
             kernelspec = json.loads(source_nb.kernelspec) if source_nb.kernelspec else None
 
         self._audit_kernel(nb, kernelspec)
@@ -67,6 +72,8 @@ class SubmissionAudit(NbGraderPreprocessor):
                 meta_changed.append(gid)
             elif bool(utils.is_locked(cell)) != bool(src.locked):
                 meta_changed.append(gid)
+            if restore_flags(cell, gid in points, gid in solutions, gid in tasks, bool(src.locked), points.get(gid)):
+                meta_changed.append(gid)
         if edited:
             issues.add_issue(
                 nb, "edited_locked_cell",
@@ -77,8 +84,9 @@ class SubmissionAudit(NbGraderPreprocessor):
             if changed:
                 issues.add_issue(
                     nb, "edited_cell_metadata",
-                    f"the grading metadata (cell type, points or lock) of {', '.join(changed)} was changed; "
-                    "it was restored before grading", changed)
+                    f"the grading metadata (cell type, points, grade / solution / lock flags) of {', '.join(changed)} "
+                    "was changed; it was restored from the course's copy before grading, the rest was graded as "
+                    "usual, and an instructor will look at it", changed, review=True)
         return nb, resources
 
     def _released_forms(self, src) -> set[str]:
@@ -104,6 +112,34 @@ class SubmissionAudit(NbGraderPreprocessor):
                 nb, "kernel_changed",
                 f"your notebook asked for the kernel '{theirs.get('name')}'; it was graded with the "
                 f"course's kernel '{kernelspec.get('name')}'")
+
+
+def restore_flags(cell, grade: bool, solution: bool, task: bool, locked: bool, points) -> bool:
+    """Put a cell's nbgrader flags back as the gradebook has them; True if any differed.
+
+    nbgrader's ``OverwriteCells`` restores the source, points and lock of a known cell but not
+    its ``grade`` / ``solution`` / ``task`` flags, and its checksum covers them: one flipped flag
+    made the whole submission fail (no grade, no feedback). Restored here, before it runs.
+    """
+    meta = cell.metadata.get("nbgrader")
+    if not isinstance(meta, dict):
+        return False
+    want = {"grade": grade, "solution": solution, "locked": locked}
+    if task or meta.get("task"):
+        want["task"] = task
+    changed = False
+    for key, value in want.items():
+        if bool(meta.get(key, False)) != value:
+            changed = True
+        meta[key] = value
+    if grade:
+        if _as_float(meta.get("points")) != points:
+            changed = True
+        meta["points"] = points
+    elif "points" in meta:
+        del meta["points"]
+        changed = True
+    return changed
 
 
 def _as_float(x) -> float | None:
