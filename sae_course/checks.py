@@ -49,8 +49,9 @@ def assert_shape(actual, shape, what: str = "output") -> None:
 def assert_close(actual, expected, what: str = "output", *, atol: float = 1e-5, rtol: float = 1e-4) -> None:
     """``actual`` matches ``expected`` in shape and values (within ``atol + rtol * |expected|``).
 
-    The failure message names ``what``, the shapes, and how many entries differ; it never prints
-    the expected values.
+    The failure message names ``what``, the shapes, how many entries differ and, in coarse bands, how far
+    off they are; it never prints the expected values, nor an exact error (which, with the student's own
+    value, would give the expected one away).
     """
     a = _to_tensor(actual, what)
     e = _to_tensor(expected, what)
@@ -63,16 +64,26 @@ def assert_close(actual, expected, what: str = "output", *, atol: float = 1e-5, 
     ok = _isclose(a64, e64, rtol=rtol, atol=atol, equal_nan=True)
     if not bool(ok.all()):
         n_bad = int((~ok).sum())
-        worst = float((a64 - e64).abs().nan_to_num(math.inf).max())
-        _fail(
-            f"{what}: {n_bad} of {ok.numel()} values are wrong "
-            f"(largest absolute error {worst:.3g}, tolerance {atol:g} + {rtol:g}·|expected|)"
-        )
+        rel = float(((a64 - e64).abs() / (e64.abs() + atol)).nan_to_num(math.inf).max())
+        _fail(f"{what}: {n_bad} of {ok.numel()} values are wrong ({_how_far(rel)})")
 
 
 def _detached(x):
     # float() on a tensor that requires grad warns on stderr, and nbgrader scores a cell with stderr 0.
     return x.detach() if hasattr(x, "detach") else x
+
+
+def _how_far(rel: float) -> str:
+    """How far off a value is, in coarse bands of relative error (never the exact error)."""
+    if not math.isfinite(rel):
+        return "some are NaN or infinite"
+    if rel < 0.01:
+        return "close: off by less than 1%, but outside the tolerance"
+    if rel < 0.1:
+        return "off by 1% to 10%"
+    if rel < 1:
+        return "off by 10% to 100%"
+    return "off by more than 100%: check the formula, the sign or the scale"
 
 
 def assert_scalar_close(actual, expected, what: str = "value", *, atol: float = 1e-5, rtol: float = 1e-4) -> None:
@@ -85,7 +96,7 @@ def assert_scalar_close(actual, expected, what: str = "value", *, atol: float = 
     if not math.isfinite(a) and math.isfinite(e):
         _fail(f"{what}: got {a}, which is not a finite number")
     if abs(a - e) > atol + rtol * abs(e):
-        _fail(f"{what}: the value is off (error {abs(a - e):.3g}, tolerance {atol:g} + {rtol:g}·|expected|)")
+        _fail(f"{what}: the value is off ({_how_far(abs(a - e) / (abs(e) + atol))})")
 
 
 def assert_true(condition, message: str) -> None:
@@ -98,7 +109,7 @@ def assert_same_set(actual, expected, what: str = "result") -> None:
     """Two collections hold the same elements (order ignored)."""
     a, e = set(map(_plain, actual)), set(map(_plain, expected))
     if a != e:
-        _fail(f"{what}: {len(a ^ e)} element(s) differ from the expected set (got {len(a)}, expected {len(e)})")
+        _fail(f"{what}: {len(a ^ e)} element(s) differ from the expected set (you gave {len(a)})")
 
 
 def _plain(x):
