@@ -57,3 +57,10 @@ c.Execute.extra_arguments = []
 from sae_course.grading.preprocessors import configure_autograde  # noqa: E402
 
 configure_autograde(c)
+
+# --- The student's self-check (`nbgrader validate`, the Validate button) ------------------------
+# Runs every cell, not just the (empty, hidden-test) graded ones, and says that the visible tests
+# carry no points and that hidden tests grade (sae_course/grading/validation.py).
+from sae_course.grading.validation import configure_validate  # noqa: E402
+
+configure_validate(c)
