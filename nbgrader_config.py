@@ -64,3 +64,12 @@ configure_autograde(c)
 from sae_course.grading.validation import configure_validate  # noqa: E402
 
 configure_validate(c)
+
+# --- Feedback students can read without seeing a hidden test (docs/feedback.md) ------------------
+# nbgrader's GenerateFeedback with GetGrades, then: graded tests replaced by their name, points and verdict,
+# tracebacks cut to the student's own code, a summary at the top (score per exercise, points lost, named
+# mistakes, grader's notes), MathJax inlined from an installed package. Every path to feedback goes through here:
+# `sae-course feedback`, `make demo`, `nbgrader generate_feedback`, the formgrader and `nbgrader release_feedback`.
+from sae_course.grading.feedback import configure_feedback  # noqa: E402
+
+configure_feedback(c)

@@ -33,3 +33,20 @@ def copy_course(dest: Path, sections: list[str] | None = None) -> Path:
     for d in ("gradebook", "submitted", "autograded", "feedback", "release"):
         (dest / d).mkdir(exist_ok=True)
     return dest
+
+
+SECTIONS = sorted(p.name for p in (ROOT / "source").iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The demo course (`sae-course demo`, what `make demo` runs), graded once per test session:
+    (course root, gradebook URL, the command's output). test_sections, test_feedback and test_browser read it."""
+    import subprocess
+    import sys
+
+    root = copy_course(tmp_path_factory.mktemp("demo_course"), SECTIONS)
+    proc = subprocess.run([sys.executable, "-m", "sae_course.cli", "--root", str(root), "demo"],
+                          cwd=root, text=True, capture_output=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return root, f"sqlite:///{root / 'gradebook' / 'gradebook.db'}", proc.stdout

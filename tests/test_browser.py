@@ -324,3 +324,44 @@ def test_student_page_opens_and_links_feedback(browser, dashboard):
         assert browser.console_errors() == []
     finally:
         browser.events = saved
+
+
+MATH_JS = """
+JSON.stringify({
+  math: Array.from(document.querySelectorAll('math')).filter(m => m.getBoundingClientRect().width > 0).length,
+  pending: document.querySelectorAll('script[type^="math/tex"]').length - document.querySelectorAll('math').length,
+  raw: (Array.from(document.querySelectorAll('.text_cell_render')).map(e => e.innerText).join(' ')
+        .match(/\\$[^$\\n]{1,60}\\$/g) || []).slice(0, 5),
+  summary: !!Array.from(document.querySelectorAll('h2')).find(h => h.textContent.includes('Your results at a glance')),
+})
+"""
+
+
+@pytest.mark.slow
+def test_feedback_renders_math_offline(browser, demo):
+    """A real feedback file of the demo course: MathJax (inlined from the installed package) typesets the
+    notebook's LaTeX with the network off, the page asks for nothing but itself, and logs no error."""
+    root, _, _ = demo
+    section = sorted(p.name for p in (root / "feedback" / "demo-partial").iterdir())[0]
+    page = root / "feedback" / "demo-partial" / section / f"{section}.html"
+    since = len(browser.events)
+    browser.open(page.as_uri())
+    deadline = time.monotonic() + 30
+    while True:
+        state = json.loads(browser.evaluate(MATH_JS))
+        if (state["math"] and not state["raw"]) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    browser.drain()
+    new = browser.events[since:]
+    saved, browser.events = browser.events, new
+    try:
+        errors, requests = browser.console_errors(), browser.requests()
+    finally:
+        browser.events = saved
+    assert state["summary"], "the summary is not at the top of the feedback"
+    assert state["math"] > 0, f"no rendered math in {page.name}: {state}"
+    assert state["raw"] == [], f"LaTeX left untypeset: {state['raw']}"
+    remote = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
+    assert remote == [], f"the feedback tried the network: {remote}"
+    assert errors == [], errors

@@ -28,13 +28,8 @@ def _cell_scores(db_url: str, section: str, student: str) -> dict[str, tuple[flo
         return {g.name: (float(g.score), float(g.max_score)) for g in nb.grades}
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory):
-    root = copy_course(tmp_path_factory.mktemp("demo_course"), SECTIONS)
-    proc = subprocess.run([sys.executable, "-m", "sae_course.cli", "--root", str(root), "demo"],
-                          cwd=root, text=True, capture_output=True)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    return root, f"sqlite:///{root / 'gradebook' / 'gradebook.db'}", proc.stdout
+# The `demo` fixture (the demo course, graded once per session) lives in conftest.py: test_feedback.py and
+# test_browser.py read the same graded course.
 
 
 @pytest.mark.parametrize("section", SECTIONS)

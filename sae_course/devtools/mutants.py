@@ -16,7 +16,7 @@ Steps 2 and 3 only run the answer cell and its own graded cells, never the whole
 
 Command line::
 
-    python -m sae_course.devtools.mutants 00_toy_models [--profile ci] [--only ex04_train] [--verbose]
+    python -m sae_course.devtools.mutants 00_toy_models [--profile ci] [--only ex04_train] [--verbose] [--signatures]
 
 prints a table (exercise, mutant, lost points) and exits non-zero on any problem.
 """
@@ -408,10 +408,20 @@ def main(argv=None) -> int:
     ap.add_argument("--min-mutants", type=int, default=3, help="fewest mutants an answer cell may have (0: no check)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds one cell may run")
     ap.add_argument("--verbose", "-v", action="store_true", help="show why each mutant failed, and progress")
+    ap.add_argument("--signatures", action="store_true",
+                    help="also write authoring/mistakes/<section>/signatures.json (how each mistake fails: the "
+                         "feedback's named-mistake hints, sae_course.grading.mistakes) and print the hints' accuracy")
     a = ap.parse_args(argv)
     report = check_section(a.section, a.root, a.profile, only=a.only, min_mutants=a.min_mutants, timeout=a.timeout,
                            progress=a.verbose)
     print(report.summary(verbose=a.verbose))
+    if a.signatures:
+        from sae_course.grading import mistakes
+
+        path = mistakes.write_signatures(report, a.root / "authoring" / "mistakes")
+        print(f"\nsignatures written to {path}")
+        print("named-mistake hints on this library:", mistakes.accuracy(mistakes.load_signatures(
+            a.root / "authoring" / "mistakes", a.section)))
     return 0 if report.ok else 1
 
 

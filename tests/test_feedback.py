@@ -1,0 +1,228 @@
+"""Feedback that teaches without giving the answers away (docs/feedback.md).
+
+Fast tests build notebooks by hand; the end-to-end tests read the demo course that tests/conftest.py grades once
+per session (`sae-course demo`, the command `make demo` runs) and check, for every section:
+
+- no hidden-test line of any master notebook appears in any file under feedback/ (the same rule as
+  shared/hooks/feedback_leaks.py: a line of a hidden block, >= 25 characters, not in the release notebook,
+  found whitespace-normalised in the tag-stripped text of a feedback file);
+- each feedback file shows every graded cell with its points, and the failure messages;
+- no feedback or dashboard file loads a script from the network;
+- stock `nbgrader generate_feedback` on the graded course gives the same stripped output.
+"""
+
+from __future__ import annotations
+
+import glob
+import html as htmllib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from conftest import ROOT
+from sae_course.grading import mistakes
+from sae_course.grading.mathjax import inline_script
+from sae_course.grading.preprocessors.feedback_summary import FeedbackSummary
+from sae_course.grading.preprocessors.hide_tests import HideHiddenTests
+
+NETWORK_SCRIPT = re.compile(r"<script[^>]+src\s*=\s*[\"']?\s*(https?:)?//", re.I)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _src(cell) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def hidden_lines(root: Path, sections: list[str]) -> set[str]:
+    """Distinctive hidden-test lines of the master notebooks that the release does not show anyway."""
+    hidden, public = set(), set()
+    for sec in sections:
+        for cell in json.loads((root / "source" / sec / f"{sec}.ipynb").read_text())["cells"]:
+            inside = False
+            for line in _src(cell).splitlines():
+                if "BEGIN HIDDEN TESTS" in line:
+                    inside = True
+                    continue
+                if "END HIDDEN TESTS" in line:
+                    inside = False
+                    continue
+                if inside and len(line.strip()) >= 25:
+                    hidden.add(_norm(line))
+        rel = root / "release" / sec / f"{sec}.ipynb"
+        if rel.is_file():
+            for cell in json.loads(rel.read_text())["cells"]:
+                public.update(_norm(x) for x in _src(cell).splitlines())
+    return hidden - public
+
+
+def leaked_lines(feedback_dir: Path, hidden: set[str]) -> tuple[list[str], int]:
+    files = [Path(f) for f in glob.glob(str(feedback_dir / "**" / "*"), recursive=True) if Path(f).is_file()]
+    texts = []
+    for f in files:
+        raw = f.read_text(errors="replace")
+        texts.append(_norm(htmllib.unescape(re.sub(r"<[^>]+>", "", raw))))
+        texts.append(_norm(raw))  # and the raw text (non-HTML files, attributes)
+    text = " ".join(texts)
+    return sorted(h for h in hidden if h in text), len(files)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Fast: a notebook made by hand
+
+
+def _graded_nb():
+    tb_student = "\x1b[0;32mCell In[3], line 2\x1b[0m, in \x1b[0;36mloss\x1b[0;34m(x)\x1b[0m\n----> 2 return x.sum() / 0\n"
+    tb_hidden = "Cell \x1b[0;32mIn[4], line 5\x1b[0m\n      3 _ref = (x ** 2).mean()  # reference solution\n----> 5 _chk.assert_close(loss(x), _ref)\n"
+    tb_lib = "File \x1b[0;32m/venv/lib/sae_course/checks.py:60\x1b[0m, in \x1b[0;36massert_close\x1b[0m\n     59 if not ok:\n---> 60     _fail(...)\n"
+    nb = new_notebook()
+    nb.cells = [
+        new_markdown_cell("### Exercise 0.3 — the loss $L = \\sum_i x_i^2$"),
+        new_code_cell("def loss(x):\n    return x.sum() / 0\n", execution_count=3,
+                      metadata={"nbgrader": {"solution": True, "grade": False, "grade_id": "ex03_loss", "locked": False}}),
+        new_code_cell("### BEGIN HIDDEN TESTS\nimport sae_course.checks as _chk\n_ref = (x ** 2).mean()  # reference solution\n"
+                      "_chk.assert_close(loss(x), _ref)\n### END HIDDEN TESTS\n", execution_count=4,
+                      metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "ex03_loss_test",
+                                             "points": 2, "score": 0.0, "locked": True}},
+                      outputs=[new_output("execute_result", data={"text/plain": "tensor(0.1234)"}, execution_count=4),
+                               new_output("error", ename="CheckFailed", evalue="loss: 3 of 4 values are wrong (off by 1% to 10%)",
+                                          traceback=["\x1b[0;31m------\x1b[0m", "CheckFailed   Traceback (most recent call last)",
+                                                     tb_hidden, tb_student, tb_lib,
+                                                     "\x1b[0;31mCheckFailed\x1b[0m: loss: 3 of 4 values are wrong"])]),
+        new_code_cell("# a student's note\nprint('hi')  ### BEGIN HIDDEN TESTS\n_secret_reference_line = 1\n### END HIDDEN TESTS\n"),
+    ]
+    return nb
+
+
+def test_hidden_tests_are_replaced_and_tracebacks_cut():
+    nb, _ = HideHiddenTests().preprocess(_graded_nb(), {})
+    graded = nb.cells[2]
+    assert "reference solution" not in graded.source and "_chk" not in graded.source
+    assert "ex03_loss_test" in graded.source and "0 / 2" in graded.source and "FAILED" in graded.source
+    assert [o.output_type for o in graded.outputs] == ["error"]  # the hidden code's value is gone
+    tb = "\n".join(graded.outputs[0].traceback)
+    assert "return x.sum() / 0" in tb  # the student's own frame stays
+    assert "_ref" not in tb and "assert_close" not in tb and "checks.py" not in tb
+    assert "CheckFailed: loss: 3 of 4 values are wrong (off by 1% to 10%)" in tb
+    assert "_secret_reference_line" not in nb.cells[3].source and "a student's note" in nb.cells[3].source
+
+
+def test_summary_lists_exercises_points_lost_and_a_named_mistake(tmp_path):
+    nb, _ = HideHiddenTests().preprocess(_graded_nb(), {})
+    sig = mistakes.student_signature(nb, "ex03_loss")
+    known = {"ex03_loss": [mistakes.KnownMistake("ex03_loss", "no_square", "# Mistake: forgets to square the error.", sig),
+                           mistakes.KnownMistake("ex03_loss", "other", "Sums instead of averaging", (("ex03_loss_test", False, "x"),))]}
+    text = FeedbackSummary().summary(nb, {"score": 0, "max_score": 2, "late_penalty": 0}, known)
+    assert "Score: 0 / 2" in text and "Exercise 0.3" in text and "ex03_loss" in text
+    assert "Where you lost points" in text and "3 of 4 values are wrong" in text
+    assert "forgets to square the error" in text and "Sums instead" not in text
+
+
+def test_signatures_ignore_numbers_and_disagreeing_matches_stay_silent():
+    a = mistakes.signature_of([("t", False, "CheckFailed: x (n=3): 5 of 12 values are wrong (off by 1% to 10%)")])
+    b = mistakes.signature_of([("t", False, "CheckFailed: x (n=7): 1 of 40 values are wrong (off by 1% to 10%)")])
+    assert a == b
+    k1 = mistakes.KnownMistake("ex", "m1", "Forgets the bias", a)
+    k2 = mistakes.KnownMistake("ex", "m2", "Uses the wrong axis", a)
+    assert mistakes.match([k1], b) == k1
+    assert mistakes.match([k1, k2], b) is None  # two different mistakes look the same: no hint
+    stub = mistakes.signature_of([("t", False, "NotImplementedError: ")])
+    assert mistakes.match([mistakes.KnownMistake("ex", "s", "stub", stub)], stub) is None
+    acc = mistakes.accuracy({"ex": [k1, k2]})
+    assert acc["held_in"] == {"silent": 2} and acc["held_out"] == {"wrong": 2}
+
+
+def test_mathjax_is_inlined_from_the_installed_package():
+    s = inline_script()
+    assert "MathJax.Hub" in s and "NativeMML" in s and len(s) > 100_000
+    assert not NETWORK_SCRIPT.search(s)
+
+
+def test_committed_signatures_name_existing_mistakes():
+    for path in sorted((ROOT / "authoring" / "mistakes").glob("*/" + mistakes.SIGNATURES_FILE)):
+        data = json.loads(path.read_text())
+        for aid, entry in data["answers"].items():
+            for m in entry["mutants"]:
+                assert (path.parent / aid / f"{m['name']}.py").is_file(), f"{path}: {aid}/{m['name']} no longer exists"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# End to end, on the demo course graded once per session (tests/conftest.py)
+
+
+@pytest.mark.slow
+def test_no_hidden_test_line_reaches_any_feedback_file(demo):
+    root, _, _ = demo
+    for sec in demo_sections(root):
+        hidden = hidden_lines(root, [sec])
+        assert hidden, f"{sec}: no hidden-test lines found in the master notebook"
+        leaked, n_files = leaked_lines(root / "feedback", hidden)
+        assert n_files >= 3
+        assert not leaked, f"{sec}: {len(leaked)} hidden-test line(s) in feedback/, e.g. {leaked[-1][:150]!r}"
+
+
+def demo_sections(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "source").iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+@pytest.mark.slow
+def test_feedback_shows_points_per_graded_cell_and_messages(demo):
+    root, _, _ = demo
+    for sec in demo_sections(root):
+        src = nbformat.read(str(root / "source" / sec / f"{sec}.ipynb"), 4)
+        graded = [(c.metadata.nbgrader["grade_id"], c.metadata.nbgrader["points"]) for c in src.cells
+                  if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader.get("solution")]
+        for student in ("demo-full", "demo-blank", "demo-partial"):
+            text = htmllib.unescape((root / "feedback" / student / sec / f"{sec}.html").read_text())
+            assert "Your results at a glance" in text, f"{student}/{sec}: no summary"
+            for gid, pts in graded:
+                m = re.search(rf"Graded test {re.escape(gid)}: ([\d.]+) / {pts:g} points, (PASSED|FAILED)", text)
+                assert m, f"{student}/{sec}: {gid} is not shown with its points"
+                if student == "demo-full":
+                    assert m.group(2) == "PASSED", f"{sec}/{gid}"
+                if student == "demo-blank":
+                    assert m.group(2) == "FAILED" and float(m.group(1)) == 0, f"{sec}/{gid}"
+        blank = (root / "feedback" / "demo-blank" / sec / f"{sec}.html").read_text()
+        assert "NotImplementedError" in blank and "not attempted" in blank
+        partial = htmllib.unescape((root / "feedback" / "demo-partial" / sec / f"{sec}.html").read_text())
+        assert "Where you lost points" in partial
+        assert "Error" in partial.split("Where you lost points", 1)[1], f"{sec}: no failure message for demo-partial"
+
+
+@pytest.mark.slow
+def test_no_feedback_or_dashboard_file_loads_a_script_from_the_network(demo):
+    root, _, _ = demo
+    files = glob.glob(str(root / "feedback" / "**" / "*.html"), recursive=True) + \
+        glob.glob(str(root / "reports" / "**" / "*.html"), recursive=True)
+    assert len(files) >= 4
+    for f in files:
+        text = Path(f).read_text(errors="replace")
+        assert not NETWORK_SCRIPT.search(text), f"{f} loads a script from the network"
+    fb = (root / "feedback" / "demo-partial" / demo_sections(root)[0])
+    assert "MathJax" in next(fb.glob("*.html")).read_text()
+
+
+@pytest.mark.slow
+def test_stock_nbgrader_generate_feedback_is_stripped_too(demo):
+    root, _, _ = demo
+    sec = demo_sections(root)[0]
+    target = root / "feedback" / "demo-partial" / sec / f"{sec}.html"
+    before = target.read_text()
+    target.unlink()
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    proc = subprocess.run([str(nbgrader), "generate_feedback", sec, "--force", "--student=demo-partial"],
+                          cwd=root, text=True, capture_output=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    after = target.read_text()
+    leaked, _ = leaked_lines(target.parent, hidden_lines(root, [sec]))
+    assert not leaked, leaked[:3]
+    assert "Your results at a glance" in after and "Graded test" in after
+    assert _norm(re.sub(r"<[^>]+>", "", before)) == _norm(re.sub(r"<[^>]+>", "", after))
