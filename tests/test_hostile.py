@@ -61,7 +61,7 @@ ASSIGNMENT = '''\
 # %% setup id=setup
 import torch
 import numpy as np
-from sae_course.checks import assert_close, assert_scalar_close
+from sae_course.checks import assert_close, assert_scalar_close, plain
 
 # %% [markdown]
 # ### Exercise 1: double
@@ -91,9 +91,11 @@ def total(x):
 
 # %% graded id=ex2_total_test points=2
 ### BEGIN HIDDEN TESTS
-assert_scalar_close(total(torch.arange(4.0)), 6.0, "total(arange(4))")
-assert np.allclose(total(torch.ones(3)), 3.0)
-assert torch.allclose(torch.tensor(total(torch.ones(2))), torch.tensor(2.0))
+# (the functions this test uses are bound before any student code runs; student results are made plain)
+_asc, _np_allclose, _t_allclose, _tensor, _plain = assert_scalar_close, np.allclose, torch.allclose, torch.tensor, plain
+_asc(total(torch.arange(4.0)), 6.0, "total(arange(4))")
+assert _np_allclose(_plain(total(torch.ones(3))), 3.0)
+assert _t_allclose(_tensor(_plain(total(torch.ones(2)))), _tensor(2.0))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -112,7 +114,8 @@ assert_close(relu(torch.tensor([-1.0, 2.0])), torch.tensor([0.0, 2.0]), "relu")
 
 # %% graded id=ex3_relu_test2 points=1
 ### BEGIN HIDDEN TESTS
-assert torch.equal(relu(torch.zeros(3)), torch.zeros(3))
+_equal, _plain = torch.equal, plain
+assert _equal(_plain(relu(torch.zeros(3))), torch.zeros(3))
 ### END HIDDEN TESTS
 '''
 
@@ -462,7 +465,8 @@ def test_issues_report_names_every_flagged_student(graded):
     assert rows, "reports/grading_issues.csv is empty"
     assert set(rows[0]) >= {"run", "student", "section", "kind", "review", "message"}
     flagged = {r["student"] for r in rows}
-    missing = [kind for kind, spec in KINDS.items() if not spec.get("SANDBOX") and student_of(kind) not in flagged]
+    missing = [kind for kind, spec in KINDS.items()
+               if not spec.get("SANDBOX") and not spec.get("QUIET") and student_of(kind) not in flagged]
     assert not missing, f"no row for: {missing}"
 
 
