@@ -11,18 +11,20 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # nbgrader calls `alembic` and `jupyter` by name: the venv's bin/ goes first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo test release autograde feedback report notebooks zoo clean-grades lab
+.PHONY: install system-deps demo test release autograde feedback report notebooks zoo clean-grades lab lab-instructor
 
 install: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
-	@# The grader sandboxes student kernels with bubblewrap (Debian's package); install it when we can.
-	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null; } || \
-	  echo "note: bubblewrap is not installed: the grading engine sandboxes student kernels with it (apt-get install bubblewrap), or grade with --no-sandbox"
+	@# The system packages (bubblewrap, chromium, postgresql, nodejs, npm): installed when root, else named.
+	@sh tools/system-deps.sh --warn
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
+
+## The system packages the grader and the tests use, as root (Debian/Ubuntu): tools/system-deps.sh.
+system-deps:
+	@sh tools/system-deps.sh
 
 ## The main job: build the release, grade the demo cohort, write feedback and the report.
 demo: install
@@ -50,9 +52,13 @@ notebooks: install
 zoo: install
 	$(BIN)/python -m sae_course.zoo.build
 
-## JupyterLab with the full profile, for students and authors.
+## The student's JupyterLab (full profile): Assignment List and Validate, no instructor tools
+## (config: etc/jupyter/student). LAB_ARGS: more options, e.g. --no-browser --port 8890.
 lab: install
-	SAE_COURSE_PROFILE=full $(BIN)/jupyter lab
+	SAE_COURSE_PROFILE=full JUPYTER_CONFIG_PATH=$(CURDIR)/etc/jupyter/student $(BIN)/jupyter lab $(LAB_ARGS)
+## The instructor's JupyterLab: also formgrader, Create Assignment and Course List (etc/jupyter/instructor).
+lab-instructor: install
+	SAE_COURSE_PROFILE=full JUPYTER_CONFIG_PATH=$(CURDIR)/etc/jupyter/instructor $(BIN)/jupyter lab $(LAB_ARGS)
 
 ## Forget every grade (keeps source/ and release/).
 clean-grades:

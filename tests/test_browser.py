@@ -113,7 +113,8 @@ def _build_cohort(root: Path) -> str:
 
 
 class Browser:
-    def __init__(self, binary: str, workdir: Path):
+    def __init__(self, binary: str, workdir: Path, *, loopback: bool = False):
+        """``loopback``: pages on 127.0.0.1 may load (a local JupyterLab); nothing else resolves."""
         import websocket  # websocket-client, a dependency of jupyter_server
 
         self.profile = Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir))
@@ -124,7 +125,8 @@ class Browser:
             "--disable-extensions", "--disable-features=MediaRouter,OptimizationHints,Translate",
             "--metrics-recording-only", "--mute-audio", "--hide-scrollbars", "--disable-dev-shm-usage",
             # networking off: no name resolves, every proxied request goes to a closed port
-            "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if loopback else ""),
+            "--proxy-server=http://127.0.0.1:9",
             "--window-size=1400,1000", "--remote-debugging-port=0", "--remote-allow-origins=*",
             f"--user-data-dir={self.profile}", "about:blank",
         ]
@@ -150,7 +152,7 @@ class Browser:
         self._id = 0
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
-        self.call("Network.emulateNetworkConditions", offline=True, latency=0,
+        self.call("Network.emulateNetworkConditions", offline=not loopback, latency=0,
                   downloadThroughput=-1, uploadThroughput=-1)
 
     def call(self, method: str, **params) -> dict:
