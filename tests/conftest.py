@@ -50,3 +50,14 @@ def demo(tmp_path_factory):
                           cwd=root, text=True, capture_output=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     return root, f"sqlite:///{root / 'gradebook' / 'gradebook.db'}", proc.stdout
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line naming every test group (file) that skipped tests, and why (e.g. no Chromium)."""
+    groups: dict[str, set[str]] = {}
+    for rep in terminalreporter.stats.get("skipped", []):
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        groups.setdefault(Path(rep.nodeid.split("::")[0]).stem, set()).add(reason.removeprefix("Skipped: "))
+    if groups:
+        terminalreporter.write_line("skipped groups: " + "; ".join(
+            f"{g} ({' / '.join(sorted(r))})" for g, r in sorted(groups.items())), yellow=True, bold=True)
