@@ -31,7 +31,8 @@
 # | 1.4 | dashboard: logit effects | | 1.12 | attention SAEs: which heads |
 # | 1.5 | dashboard: top and quantile examples | | 1.13 | attention SAEs: which source positions |
 # | 1.6 | a local latent dashboard | | 1.14 | IOI with attention SAEs |
-# | 1.7 | an auto-interpretation prompt | | 1.15 | (bonus) latent geometry |
+# | 1.7 | an auto-interpretation prompt | | 1.14b | IOI: measuring the mechanism |
+# | | | | 1.15 | (bonus) latent geometry |
 # | 1.8 | finding latents by contrast | | | |
 
 # %% setup id=setup
@@ -148,9 +149,13 @@ print(ioi["prompts"][0])
 # The weights are `W_enc [d_in, d_sae]`, `b_enc [d_sae]`, `W_dec [d_sae, d_in]`, `b_dec [d_in]`.
 #
 # Many SAEs are trained with every decoder row held at norm 1, so that a latent's activation alone says how
-# much of its direction is present. That is not guaranteed for the SAE you load: if the activations were
-# rescaled during training and the scale was folded back into the weights afterwards (the zoo's SAEs were
-# trained like this), the rows come out with other norms. Check rather than assume.
+# much of its direction is present. That is not guaranteed for the SAE you load. The main reason: an L1 penalty
+# Σᵢ fᵢ can be dodged by shrinking fᵢ and growing the decoder row ‖W_dec,ᵢ‖ to match, and there are two answers
+# to that one problem. Section 0 *constrains* the rows (it normalises the decoder in the forward pass); SAELens's
+# standard training SAE (the one the zoo's SAEs were trained with) leaves the rows free and puts their norm
+# into the penalty instead, Σᵢ fᵢ‖W_dec,ᵢ‖ (section 3's L1 term), so the rows end with whatever norms
+# training gave them. Folding the activation scale back into the weights after training (section 3) changes
+# the norms once more. Check rather than assume.
 #
 # **Exercise.** Write `sae_info(sae)`, a dict with the keys `hook_name` (str), `d_in` (int), `d_sae` (int),
 # `expansion` (float, latents per input dimension), `architecture` (str) and `unit_norm_decoder` (bool: is
@@ -175,7 +180,7 @@ def sae_info(sae) -> dict:
 info = sae_info(sae)
 print(info)
 checks.assert_true(isinstance(info, dict), "sae_info should return a dict")
-checks.assert_same_set(info.keys(), ["hook_name", "d_in", "d_sae", "expansion", "architecture", "unit_norm_decoder"],
+checks.assert_same_set(list(info), ["hook_name", "d_in", "d_sae", "expansion", "architecture", "unit_norm_decoder"],
                        "the keys of sae_info(sae)")
 checks.assert_true(info["d_in"] == model.cfg.d_model, "a residual-stream SAE reads vectors of size d_model")
 print("sae_info: the visible checks pass")
@@ -310,8 +315,20 @@ with torch.no_grad():
     _spl = model.run_with_hooks(_toks, return_type="loss",
                                 fwd_hooks=[(_h, lambda x, hook: sae.decode(sae.encode(x)))]).item()
 model.reset_saes()
-_got = ce_losses(model, sae, _toks)
+# Count the forward passes of the model in which this SAE really ran (its latents were computed): a correct
+# answer runs it twice, once spliced and once with its error term.
+_passes = {"n": 0, "with_sae": set()}
+_hooks = [model.register_forward_pre_hook(lambda mod, args: _passes.update(n=_passes["n"] + 1)),
+          sae.hook_sae_acts_post.register_forward_hook(lambda mod, args, out: _passes["with_sae"].add(_passes["n"]))]
+try:
+    _got = ce_losses(model, sae, _toks)
+finally:
+    for _hk in _hooks:
+        _hk.remove()
 _chk.assert_true(len(model.acts_to_saes) == 0, "ce_losses left an SAE attached: call model.reset_saes()")
+_chk.assert_true(len(_passes["with_sae"]) >= 2,
+                 "ce_losses: the SAE should run in two forward passes (spliced, and attached with its error term); "
+                 "the loss 'with_error_term' must come from a run with the SAE attached, not from the clean run")
 _chk.assert_scalar_close(_got["clean"], _clean, "ce_losses: clean loss", atol=1e-4)
 _chk.assert_scalar_close(_got["spliced"], _spl, "ce_losses: spliced loss", atol=1e-4)
 _chk.assert_scalar_close(_got["with_error_term"], _clean, "ce_losses: loss with the error term", atol=1e-4)
@@ -326,6 +343,10 @@ _chk.assert_scalar_close(_got["with_error_term"], _clean, "ce_losses: loss with 
 # 1. how often the latent fires and the histogram of its (positive) activations (1.3);
 # 2. which output tokens its decoder direction promotes and suppresses (1.4);
 # 3. the contexts where it fires most, and contexts sampled across its activation range (1.5).
+#
+# Parts 1.5–1.7 follow a fixed format closely, so they carry few points: the points of this section sit in the
+# exercises that need judgement (finding latents by behaviour in 1.8, the IOI analysis of 1.14, measuring a
+# mechanism before stating it in 1.14b).
 #
 # Position 0 is special: its token is always BOS, and attention there can only look at position 0 itself,
 # so its activations look like nothing else in the sequence (at the zoo's layer 1 the residual vector there is
@@ -568,7 +589,7 @@ checks.assert_true(len(_q) == 2, "quantile_examples returns one pair per group")
 checks.assert_close(_q[0][0], torch.tensor([5.0]), "first group of a small example")
 print("top_activating_examples / context_window / quantile_examples: the visible checks pass")
 
-# %% graded id=ex05_examples_test points=3
+# %% graded id=ex05_examples_test points=1
 ### BEGIN HIDDEN TESTS
 import sae_course.checks as _chk
 
@@ -735,7 +756,7 @@ _e = dash["top_examples"][0]
 checks.assert_true(len(_e["str_tokens"]) == len(_e["acts"]), "an example has one activation per token")
 show_dashboard(dash, save_to=DASHBOARD_DIR / f"latent_{example_latent}.html")
 
-# %% graded id=ex06_dashboard_test points=2
+# %% graded id=ex06_dashboard_test points=1
 ### BEGIN HIDDEN TESTS
 import sae_course.checks as _chk
 
@@ -961,7 +982,7 @@ explanation = ask_llm(prompt)
 if explanation:
     print("LLM explanation:", explanation)
 
-# %% graded id=ex07_autointerp_test points=2
+# %% graded id=ex07_autointerp_test points=1
 ### BEGIN HIDDEN TESTS
 import sae_course.checks as _chk
 
@@ -1100,7 +1121,7 @@ _chk.assert_true(torch.as_tensor(_ids).tolist() == _t.indices.tolist(), "contras
 _chk.assert_close(_scores, _t.values, "contrast_latents: the scores", atol=1e-4)
 ### END HIDDEN TESTS
 
-# %% graded id=ex08_contrast_test2 points=1
+# %% graded id=ex08_contrast_test2 points=2
 ### BEGIN HIDDEN TESTS
 import sae_course.checks as _chk
 
@@ -1110,8 +1131,6 @@ model.reset_hooks()
 # The top latent is judged by what it does on fresh probes, not by its index: it must fire more on new animal
 # prompts than on new object prompts, or at least separate them as well as the reference's top latent does.
 _pa, _pb = contrast_prompts(16, seed=82)
-_ids, _ = contrast_latents(model, sae, _pa, _pb, k=3)
-_top = int(torch.as_tensor(_ids)[0])
 _h = sae.cfg.metadata.hook_name
 with torch.no_grad():
     _fa = sae.encode(model.run_with_cache(model.to_tokens(_pa), names_filter=_h)[1][_h])[:, 1:].max(1).values
@@ -1121,8 +1140,11 @@ with torch.no_grad():
     _ma = sae.encode(model.run_with_cache(model.to_tokens(_qa), names_filter=_h)[1][_h])[:, 1:].max(1).values
     _mb = sae.encode(model.run_with_cache(model.to_tokens(_qb), names_filter=_h)[1][_h])[:, 1:].max(1).values
 _probe = _ma.mean(0) - _mb.mean(0)  # [d_sae]: how much more each latent fires on the new animal prompts
-_chk.assert_true(bool(_probe[_top] > 0) or bool(_probe[_top] >= _probe[_ref_top] - 1e-5),
-                 "the top contrast latent should fire more on new animal prompts than on new object prompts")
+_ids, _ = contrast_latents(model, sae, list(_pa), list(_pb), k=3)
+_top = int(torch.as_tensor(_ids)[0])
+_chk.assert_true(bool(_probe[_top] >= 0.5 * _probe[_ref_top]) or bool(_probe[_top] >= _probe[_ref_top] - 1e-5),
+                 "the top contrast latent separates new animal prompts from new object prompts much less than "
+                 "the best contrast latent does (under half as well)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1146,8 +1168,8 @@ _chk.assert_true(bool(_probe[_top] > 0) or bool(_probe[_top] >= _probe[_ref_top]
 # (`io`, `s`: `[batch]` token ids).
 #
 # Expect small numbers from the zoo: its SAE reads the residual stream before layer 1, and most of the logit
-# difference is written after that point, by the layer-1 MLP. The direct path sees none of that; 1.10 measures
-# the total effect.
+# difference is written after that point, by layer 1 (1.14b measures which part of it). The direct path sees
+# none of that; 1.10 measures the total effect.
 
 # %% solution id=ex09_dla
 def latent_logit_diff_attribution(model, sae, tokens, io, s):
@@ -1189,8 +1211,15 @@ with torch.no_grad():
     _a = sae.encode(_c[_h])[:, -1]
     _wd = sae.W_dec - sae.W_dec.mean(-1, keepdim=True)
     _ref = _a * (_wd @ (model.W_U[:, _io] - model.W_U[:, _s])).T / _c["ln_final.hook_scale"][:, -1]
-_chk.assert_close(latent_logit_diff_attribution(model, sae, _b["tokens"], _io, _s), _ref,
-                  "latent_logit_diff_attribution", atol=1e-4)
+from sae_course import guards as _guards
+
+_snap = _guards.snapshot(model, sae)  # the weights and inputs, before any student call
+try:
+    _chk.assert_close(latent_logit_diff_attribution(model, sae, _b["tokens"], _io, _s), _ref,
+                      "latent_logit_diff_attribution", atol=1e-4)
+finally:
+    _changed = _guards.restore(_snap)  # put them back either way
+_chk.assert_true(not _changed, "latent_logit_diff_attribution changed the model's or the SAE's weights in place (centre a copy of W_dec)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1222,7 +1251,10 @@ _chk.assert_close(latent_logit_diff_attribution(model, sae, _b["tokens"], _io, _
 
 # %% solution id=ex10_attribution
 def latent_attribution(model, sae, tokens, metric):
-    """[d_sae]: sum over batch and positions of act * d metric / d act (SAE spliced in with its error term)."""
+    """[d_sae]: sum over batch and positions of act * d metric / d act (SAE spliced in with its error term).
+
+    tokens: [batch, seq]; metric: logits [batch, seq, d_vocab] -> a scalar tensor.
+    """
     ### BEGIN SOLUTION
     hook = f"{sae.cfg.metadata.hook_name}.hook_sae_acts_post"
     store = {}
@@ -1447,12 +1479,20 @@ _chk.assert_true(_got == _ref, "generate_steered: the greedy steered text differ
 # concatenation of one block per head, and the norm of a latent's block for head `h` says how much the latent
 # is written by that head.
 #
+# A caveat: this measures the block in `z` space, before `W_O`. Heads whose `W_O[h]` have different norms
+# turn equal `z` blocks into residual-stream writes of different sizes, so a fairer share would use
+# `‖W_dec,h W_O[h]‖` (the direction 1.14's `attn_latent_dla` builds). Kissane et al. use the `z`-space norm;
+# keep the caveat in mind when two heads come out close.
+#
 # **Exercise.** `head_attribution(attn_sae, n_heads)` → `[d_sae, n_heads]`: for each latent, the L2 norm of
 # its decoder block for each head, divided by the sum of those norms over heads (each row sums to 1).
 
 # %% solution id=ex12_head_attribution
 def head_attribution(attn_sae, n_heads: int):
-    """[d_sae, n_heads]: per-head decoder norm of each latent, normalised to sum to 1 over heads."""
+    """[d_sae, n_heads]: per-head decoder norm of each latent, normalised to sum to 1 over heads.
+
+    attn_sae.W_dec: [d_sae, n_heads * d_head], head-major: reshape to [d_sae, n_heads, d_head], norm over d_head.
+    """
     ### BEGIN SOLUTION
     w = attn_sae.W_dec.detach().reshape(attn_sae.cfg.d_sae, n_heads, -1)
     norms = w.norm(dim=-1)
@@ -1506,7 +1546,12 @@ _chk.assert_close(head_attribution(_small, 6), _w / _w.sum(-1, keepdim=True), "h
 
 # %% solution id=ex13_dfa
 def dfa_by_source(model, attn_sae, layer: int, tokens, latent: int, dest: int = -1):
-    """[batch, n_heads, seq_src]: each head's and source position's share of the latent's pre-activation at dest."""
+    """[batch, n_heads, seq_src]: each head's and source position's share of the latent's pre-activation at dest.
+
+    hook_v: [batch, src, n_heads, d_head]; hook_pattern: [batch, n_heads, dest, src], so take pattern[:, :, dest]
+    (dest may be negative, like -1 for the last position); W_enc[:, latent]: [n_heads * d_head], head-major, so
+    reshape it to [n_heads, d_head]. DFA[b, h, s] = pattern[b, h, dest, s] * (v[b, s, h] . W_enc block of h).
+    """
     ### BEGIN SOLUTION
     v_hook, p_hook = f"blocks.{layer}.attn.hook_v", f"blocks.{layer}.attn.hook_pattern"
     with torch.no_grad():
@@ -1574,10 +1619,11 @@ _chk.assert_close(dfa_by_source(model, _rs, ATTN_LAYER, _b, 5, dest=-1), _ref, "
 # * **GPT-2 small** uses a circuit of heads. Around layers 9–10, *name mover* heads attend from the last token
 #   to the IO name and copy it into the logits, after earlier heads have marked the repeated name. Expect
 #   latents that read from the IO position and whose direct effect on the logits is large.
-# * **The 2-layer zoo model** has no room for that. At the last position its layer-0 heads look back at the
-#   names (mostly at the second S), and its MLPs turn "this name came back" into "predict the other name".
-#   Expect latents that read from S2, whose direct effect is small (even negative) while their total effect
-#   is large: they act through the MLPs.
+# * **The 2-layer zoo model** has no room for that. Our *hypothesis* (1.14b below measures it, and you should
+#   not believe it before): at the last position its layer-0 heads look back at the names, mostly at the
+#   second S, and layer 1 — above all its MLP — turns "this name came back" into "predict the other name".
+#   Then expect latents that read from S2, whose direct effect is small (even negative) while their total
+#   effect is large: they act through later layers.
 #
 # A latent can act directly or through later layers, so measure both:
 # 1. `attn_latent_dla(model, attn_sae, layer, tokens, io, s)` → `[batch, d_sae]`: the direct logit attribution
@@ -1606,7 +1652,11 @@ _chk.assert_close(dfa_by_source(model, _rs, ATTN_LAYER, _b, 5, dest=-1), _ref, "
 
 # %% solution id=ex14_ioi
 def attn_latent_dla(model, attn_sae, layer: int, tokens, io, s):
-    """[batch, d_sae]: direct attribution of attention-SAE latents to logit(IO) - logit(S) at the last position."""
+    """[batch, d_sae]: direct attribution of attention-SAE latents to logit(IO) - logit(S) at the last position.
+
+    W_dec: [d_sae, n_heads * d_head] -> [d_sae, n_heads, d_head]; model.W_O[layer]: [n_heads, d_head, d_model];
+    io, s: [batch] token ids; ln_final.hook_scale: [batch, seq, 1].
+    """
     ### BEGIN SOLUTION
     hook = attn_sae.cfg.metadata.hook_name
     with torch.no_grad():
@@ -1821,7 +1871,7 @@ _chk.assert_scalar_close(_gc, _clean, "ablated_logit_diff: clean logit differenc
 _chk.assert_scalar_close(_ga, _abl, "ablated_logit_diff: logit difference with the latents ablated", atol=1e-3)
 ### END HIDDEN TESTS
 
-# %% graded id=ex14_ioi_test4 points=2
+# %% graded id=ex14_ioi_test4 points=3
 ### BEGIN HIDDEN TESTS
 import sae_course.checks as _chk
 
@@ -1881,13 +1931,118 @@ _chk.assert_true(_drop_mine >= _drop_ref - 0.1 * abs(_drop_ref) - 1e-3,
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ## 1.14b Measure the mechanism before you tell it
+# > Difficulty: ●●○○○  Importance: ●●●●○
+#
+# The story above (and the one about GPT-2's name movers) is a claim about the model. Check it with two
+# measurements that need no SAE at all:
+#
+# * **ablations**: the logit difference when one component's output is replaced by zeros — the attention
+#   output `blocks.L.hook_attn_out` or the MLP output `blocks.L.hook_mlp_out` of one layer `L` at a time, at
+#   every position. A component the behaviour relies on makes the logit difference collapse;
+# * **attention mass**: at the last position, how much attention each layer's heads put on the IO name, the
+#   first S and the second S (`blocks.L.attn.hook_pattern` is `[batch, head, dest, src]`: take `dest = -1`,
+#   then the source positions `batch["io_pos"]`, `batch["s1_pos"]`, `batch["s2_pos"]`, one per prompt),
+#   averaged over heads and prompts.
+#
+# **Exercise.** `ioi_mechanism(model, batch, metric)` (a batch from `ioi_batch`, `metric` from
+# `ioi_metric_for`) returns a dict:
+# * `"clean"` (float): the metric on the clean run;
+# * `"attn_ablated"`, `"mlp_ablated"` (tensors `[n_layers]`): the metric with that layer's attention / MLP
+#   output zero-ablated;
+# * `"attn_mass"` (tensor `[n_layers, 3]`): columns IO, S1, S2, as above.
+
+# %% solution id=ex14b_mechanism
+def ioi_mechanism(model, batch: dict, metric) -> dict:
+    """{"clean": float, "attn_ablated": [n_layers], "mlp_ablated": [n_layers], "attn_mass": [n_layers, 3]}.
+
+    batch["tokens"]: [n, seq]; batch["io_pos"], ["s1_pos"], ["s2_pos"]: [n] source positions.
+    attn_mass[L] = pattern[:, :, -1, pos] at those positions (one per prompt), mean over heads and prompts.
+    """
+    ### BEGIN SOLUTION
+    toks = batch["tokens"]
+    rows = torch.arange(len(toks), device=toks.device)
+    zero = lambda act, hook: torch.zeros_like(act)  # noqa: E731
+    n_layers = model.cfg.n_layers
+    with torch.no_grad():
+        logits, cache = model.run_with_cache(toks, names_filter=lambda name: name.endswith("hook_pattern"))
+        attn_ablated = torch.tensor([metric(model.run_with_hooks(toks, fwd_hooks=[(f"blocks.{L}.hook_attn_out", zero)])).item()
+                                     for L in range(n_layers)])
+        mlp_ablated = torch.tensor([metric(model.run_with_hooks(toks, fwd_hooks=[(f"blocks.{L}.hook_mlp_out", zero)])).item()
+                                    for L in range(n_layers)])
+        mass = torch.zeros(n_layers, 3)
+        for L in range(n_layers):
+            last = cache[f"blocks.{L}.attn.hook_pattern"][:, :, -1]              # [batch, head, src]
+            for j, key in enumerate(["io_pos", "s1_pos", "s2_pos"]):
+                mass[L, j] = last[rows, :, batch[key]].mean().item()
+    return {"clean": metric(logits).item(), "attn_ablated": attn_ablated, "mlp_ablated": mlp_ablated, "attn_mass": mass}
+    ### END SOLUTION
+
+# %% code
+mechanism = ioi_mechanism(model, ioi, ioi_metric)
+print(f"clean logit difference {mechanism['clean']:.2f}")
+for _L in range(model.cfg.n_layers):
+    print(f"layer {_L:2d}: attention ablated {mechanism['attn_ablated'][_L].item():6.2f}   MLP ablated "
+          f"{mechanism['mlp_ablated'][_L].item():6.2f}   attention from the last position to IO / S1 / S2: "
+          + " / ".join(f"{v:.2f}" for v in mechanism["attn_mass"][_L].tolist()))
+# On the zoo, when this was written: every zero-ablation hurts (a 2-layer model has no spare parts), layer 0's
+# components most; of layer 1's, the MLP costs more of the logit difference than the attention; and layer-0
+# heads put several times more attention on S2 than on S1 or IO, while layer 1 barely looks at the names.
+# That supports the hypothesis of 1.14; check that your numbers say the same before you repeat it.
+
+# %% visible id=ex14b_mechanism_visible
+checks.assert_true(isinstance(mechanism, dict), "ioi_mechanism should return a dict")
+checks.assert_shape(mechanism["attn_ablated"], (model.cfg.n_layers,), "attn_ablated")
+checks.assert_shape(mechanism["mlp_ablated"], (model.cfg.n_layers,), "mlp_ablated")
+checks.assert_shape(mechanism["attn_mass"], (model.cfg.n_layers, 3), "attn_mass")
+checks.assert_true(bool((mechanism["attn_mass"] >= 0).all() and (mechanism["attn_mass"].sum(-1) <= 1 + 1e-4).all()),
+                   "attention mass is a probability: non-negative, at most 1 over the three names")
+with torch.no_grad():
+    checks.assert_scalar_close(mechanism["clean"], ioi_metric(model(ioi["tokens"])).item(), "the clean logit difference",
+                               atol=1e-3)
+print("ioi_mechanism: the visible checks pass")
+
+# %% graded id=ex14b_mechanism_test points=3
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_b = ioi_batch(8, template=9, seed=146)
+_met = ioi_metric_for(_b)
+_rows = torch.arange(len(_b["tokens"]), device=device)
+_tok0 = _b["tokens"].clone()
+with torch.no_grad():  # the reference, computed before any student code runs
+    _lg, _c = model.run_with_cache(_b["tokens"], names_filter=lambda n: n.endswith("hook_pattern"))
+    _exp_clean = _met(_lg).item()
+    _exp = {}
+    for _site, _key in [("attn_out", "attn_ablated"), ("mlp_out", "mlp_ablated")]:
+        _exp[_key] = torch.tensor([_met(model.run_with_hooks(_b["tokens"], fwd_hooks=[
+            (f"blocks.{_L}.hook_{_site}", lambda a, hook: torch.zeros_like(a))])).item() for _L in range(model.cfg.n_layers)])
+    _exp["attn_mass"] = torch.stack([torch.stack([_c[f"blocks.{_L}.attn.hook_pattern"][:, :, -1][_rows, :, _b[_k]].mean()
+                                                  for _k in ("io_pos", "s1_pos", "s2_pos")]) for _L in range(model.cfg.n_layers)]).cpu()
+_got = ioi_mechanism(model, {k: (v.clone() if torch.is_tensor(v) else v) for k, v in _b.items()}, _met)
+_chk.assert_true(len(model.acts_to_saes) == 0 and not any(h.fwd_hooks for h in model.hook_dict.values()),
+                 "ioi_mechanism left an SAE or a hook on the model")
+_chk.assert_scalar_close(_got["clean"], _exp_clean, "ioi_mechanism: the clean logit difference", atol=1e-3)
+_chk.assert_close(torch.as_tensor(_got["attn_ablated"]).detach().cpu().float(), _exp["attn_ablated"],
+                  "ioi_mechanism: the logit difference with one layer's attention output zero-ablated", atol=1e-3)
+_chk.assert_close(torch.as_tensor(_got["mlp_ablated"]).detach().cpu().float(), _exp["mlp_ablated"],
+                  "ioi_mechanism: the logit difference with one layer's MLP output zero-ablated", atol=1e-3)
+_chk.assert_close(torch.as_tensor(_got["attn_mass"]).detach().cpu().float(), _exp["attn_mass"],
+                  "ioi_mechanism: attention mass from the last position to IO / S1 / S2 (columns in that order)", atol=1e-4)
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## 1.15 (bonus) Latent geometry
 # > Difficulty: ●●○○○  Importance: ●●○○○
 #
 # Latents are directions, so we can compare them. Two latents of one SAE with very similar decoder
-# directions are often a *split* of one concept (e.g. "animal as subject" and "animal as object"), and a
-# latent can *absorb* a case of another (a "first name" latent that does not fire on "Mary" because a
-# "Mary" latent took over). Comparing decoder directions across two SAEs of the same site (different layers,
+# directions are near-*duplicates*, or pieces of one concept (e.g. "animal as subject" and "animal as
+# object"); *feature splitting* proper is what you see across SAEs of different widths, where one latent of
+# the narrow SAE becomes several of the wide one. A latent can also *absorb* a case of another (a "first
+# name" latent that does not fire on "Mary" because a "Mary" latent took over). Comparing decoder directions across two SAEs of the same site (different layers,
 # widths or training runs) shows which latents they share.
 #
 # * `nearest_latents(sae, latent, k)` → `(ids [k], cos [k])`: the `k` other latents whose decoder rows have the
@@ -1951,21 +2106,28 @@ _sb = StandardSAE(StandardSAEConfig(d_in=10, d_sae=45, metadata=SAEMetadata(hook
 with torch.no_grad():
     _sa.W_dec.mul_(torch.rand(30, 1) * 3 + 0.1)  # rows of different norms
     _sb.W_dec.mul_(torch.rand(45, 1) * 3 + 0.1)
-for _s, _l in [(_sa, 3), (_sa, 29), (sae, int(torch.randint(0, sae.cfg.d_sae, (1,))))]:
-    _w = torch.nn.functional.normalize(_s.W_dec.detach(), dim=-1)
-    _sim = _w @ _w[_l]
-    _sim[_l] = -2.0
-    _t = _sim.topk(4)
-    _gi, _gc = nearest_latents(_s, _l, k=4)
-    _chk.assert_true(torch.as_tensor(_gi).tolist() == _t.indices.tolist(), f"nearest_latents({_l}): ids")
-    _chk.assert_close(_gc, _t.values, f"nearest_latents({_l}): cosine similarities", atol=1e-5)
-_lats = [0, 7, 19, 7]
-_wa = torch.nn.functional.normalize(_sa.W_dec.detach()[_lats], dim=-1)
-_wb = torch.nn.functional.normalize(_sb.W_dec.detach(), dim=-1)
-_best = (_wa @ _wb.T).max(-1)
-_gi, _gc = best_matches(_sa, _sb, _lats)
-_chk.assert_true(torch.as_tensor(_gi).tolist() == _best.indices.tolist(), "best_matches: ids")
-_chk.assert_close(_gc, _best.values, "best_matches: cosine similarities", atol=1e-5)
+from sae_course import guards as _guards
+
+_snap = _guards.snapshot(_sa, _sb, sae)  # the weights and inputs, before any student call
+try:
+    for _s, _l in [(_sa, 3), (_sa, 29), (sae, int(torch.randint(0, sae.cfg.d_sae, (1,))))]:
+        _w = torch.nn.functional.normalize(_s.W_dec.detach(), dim=-1)
+        _sim = _w @ _w[_l]
+        _sim[_l] = -2.0
+        _t = _sim.topk(4)
+        _gi, _gc = nearest_latents(_s, _l, k=4)
+        _chk.assert_true(torch.as_tensor(_gi).tolist() == _t.indices.tolist(), f"nearest_latents({_l}): ids")
+        _chk.assert_close(_gc, _t.values, f"nearest_latents({_l}): cosine similarities", atol=1e-5)
+    _lats = [0, 7, 19, 7]
+    _wa = torch.nn.functional.normalize(_sa.W_dec.detach()[_lats], dim=-1)
+    _wb = torch.nn.functional.normalize(_sb.W_dec.detach(), dim=-1)
+    _best = (_wa @ _wb.T).max(-1)
+    _gi, _gc = best_matches(_sa, _sb, _lats)
+    _chk.assert_true(torch.as_tensor(_gi).tolist() == _best.indices.tolist(), "best_matches: ids")
+    _chk.assert_close(_gc, _best.values, "best_matches: cosine similarities", atol=1e-5)
+finally:
+    _changed = _guards.restore(_snap)  # put them back either way
+_chk.assert_true(not _changed, "nearest_latents / best_matches changed the SAE's decoder weights in place (normalise a copy, not W_dec itself)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
