@@ -53,6 +53,8 @@ SANDBOX_ONLY = pytest.mark.xfail(not SANDBOXED, strict=False,
 # kernels that import torch themselves, which takes longer than the infinite loops are worth.
 CELL_TIMEOUT = 6 if SANDBOXED else 30
 MAX_NOTEBOOK_MB = 8  # the pre-flight's size limit in the test course (default 100)
+# A notebook's total grading time, restarts included (GuardedExecute.max_total_seconds).
+MAX_TOTAL_SECONDS = 40 if SANDBOXED else 150
 
 ASSIGNMENT = '''\
 # %% [markdown]
@@ -135,6 +137,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = HERE
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook", "gradebook.db")
 c.Execute.timeout = {timeout}
+c.GuardedExecute.max_total_seconds = {total}
 # Serial (unsandboxed) path only: kernels under an address-space limit (see capped_kernel.py).
 c.Execute.kernel_name = "sae-hostile-capped"
 '''
@@ -312,7 +315,7 @@ def graded(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("hostile-course")
     (root / "nbgrader_config.py").write_text(
-        CONFIG.format(repo_config=str(REPO / "nbgrader_config.py"), timeout=CELL_TIMEOUT))
+        CONFIG.format(repo_config=str(REPO / "nbgrader_config.py"), timeout=CELL_TIMEOUT, total=MAX_TOTAL_SECONDS))
     for d in ("gradebook", "submitted", "autograded", "feedback", "release", "source" + os.sep + SECTION):
         (root / d).mkdir(parents=True, exist_ok=True)
     nbformat.write(script_to_notebook(ASSIGNMENT, SECTION), str(root / "source" / SECTION / f"{SECTION}.ipynb"))
@@ -444,8 +447,17 @@ def _small_feedback(graded, student):
         assert path.is_file() and path.stat().st_size < 3 * 2**20, f"{path} is {path.stat().st_size} bytes"
 
 
+def _bounded_time(graded, student):
+    """The notebook's grading stopped within its total time cap (restarts included)."""
+    if not SANDBOXED:
+        return  # stock nbgrader logs no time per notebook
+    m = re.search(rf"\[grade\] {SECTION}/{re.escape(student)}: graded in ([0-9.]+) s", graded["run"].stdout)
+    assert m, f"no timing for {student} in the log"
+    assert float(m.group(1)) < MAX_TOTAL_SECONDS + 25, f"{student} took {m.group(1)} s"
+
+
 CHECKS = {"no_pwned_files": _no_pwned_files, "canary_kept": _canary_kept, "no_connections": _no_connections,
-          "small_feedback": _small_feedback}
+          "small_feedback": _small_feedback, "bounded_time": _bounded_time}
 
 
 def test_probe_cells_never_reach_the_student(graded):

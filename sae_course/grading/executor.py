@@ -88,6 +88,20 @@ class Slot:
     def reset(self) -> None:
         self.dirs.wipe(self.box.uid, keep_in_tmp=self.box.tmp_mounts())
 
+    def prepare_workdir(self, files: dict[str, bytes]) -> None:
+        """Empty the slot's writable folders ($HOME, /tmp, the working copy) and put the submission's
+        files back: before each kernel of a notebook, so a restarted kernel starts as clean as the
+        first (no IPython startup files or modules left by the kernel before it)."""
+        self.reset()
+        for rel, data in files.items():
+            p = self.dirs.work / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(data)
+        if self.box.uid is not None:
+            for dirpath, dirnames, filenames in os.walk(self.dirs.work):
+                for n in dirnames + filenames:
+                    os.chown(os.path.join(dirpath, n), self.box.uid, self.box.uid)
+
     def kill_current(self) -> None:
         if self.template is not None and self.current_job is not None:
             self.template.kill(self.current_job)
@@ -254,12 +268,19 @@ class SandboxedExecute(GuardedExecute):
 
     notebook_timeout = Float(3600.0, help="seconds a whole notebook may run").tag(config=True)
 
-    def __init__(self, *, slot: Slot, limits: Limits, **kw):
+    def __init__(self, *, slot: Slot, limits: Limits, files: dict[str, bytes] | None = None, **kw):
         super().__init__(**kw)
         # Limits arrive through the config (see ``limits_config``): nbconvert re-runs the
         # traitlets constructor in ``preprocess``, which would undo plain assignments.
         self.slot = slot
         self.limits = limits
+        self.files = dict(files or {})
+
+    def _kernel_env(self):
+        return None  # the sandbox gives every kernel its own environment (sandbox.py)
+
+    def _restore_workdir(self, resources) -> None:
+        self.slot.prepare_workdir(self.files)
 
     def create_kernel_manager(self):
         self.km = WarmSandboxKernelManager(slot=self.slot, limits=self.limits, config=self.config)
@@ -448,22 +469,14 @@ def execute_job(job: GradingJob, slot: Slot, config, limits: Limits) -> JobResul
             slot.ensure_template().wait_ready()  # before the reset: the template starts in its folders
             slot.template_wait += time.monotonic() - t_wait
             for name, text in job.notebooks:
-                slot.reset()
-                for rel, data in job.files.items():
-                    p = slot.dirs.work / rel
-                    p.parent.mkdir(parents=True, exist_ok=True)
-                    p.write_bytes(data)
-                if slot.box.uid is not None:
-                    for dirpath, dirnames, filenames in os.walk(slot.dirs.work):
-                        for n in dirnames + filenames:
-                            os.chown(os.path.join(dirpath, n), slot.box.uid, slot.box.uid)
+                slot.prepare_workdir(job.files)
                 nb = nbformat.reads(text, as_version=4)
                 exporter = NotebookExporter(config=cfg)
                 ex = None
                 for path in job.pre_save:
                     cls = _import(path)
                     if issubclass(cls, Execute):
-                        ex = SandboxedExecute(parent=exporter, slot=slot, limits=limits)
+                        ex = SandboxedExecute(parent=exporter, slot=slot, limits=limits, files=job.files)
                         exporter.register_preprocessor(ex)
                     else:
                         exporter.register_preprocessor(cls)

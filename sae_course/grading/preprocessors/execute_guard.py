@@ -32,11 +32,18 @@ way ``execution_notes.py`` then tells the student what happened.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from nbgrader.preprocessors.execute import UnresponsiveKernelError
-from traitlets import Integer
+from traitlets import Float, Integer
 
 
 TRUNCATED = "\n... output truncated by the grader (more than {cap:,} characters) ...\n"
@@ -95,10 +102,64 @@ class GuardedExecute(Execute):
     max_notebook_output_chars = Integer(
         10_000_000, help="printed text and rich output kept per notebook (characters); what decides a grade "
                          "(errors, stderr, results, the integrity reports) is never dropped").tag(config=True)
+    max_total_seconds = Float(
+        0.0, help="seconds one notebook may take in all, restarts included (0: three times the cell timeout, "
+                  "at least 30 minutes); past it, the cells left are not run").tag(config=True)
+
+    # Every kernel of a notebook starts as clean as the first ----------------------------------------------
+    def _kernel_env(self) -> dict | None:
+        """The environment of a fresh (unsandboxed) kernel: a new, empty IPython profile folder (no
+        startup files or configs left by an earlier kernel) and no user site-packages (no .pth or
+        usercustomize). The sandboxed engine starts its kernels its own way (``executor.py``)."""
+        d = tempfile.mkdtemp(prefix="sae-ipython-")
+        self._sae_tmpdirs.append(d)
+        return {**os.environ, "IPYTHONDIR": d, "PYTHONNOUSERSITE": "1", "PYTHONSTARTUP": ""}
+
+    async def async_start_new_kernel(self, **kwargs):
+        env = self._kernel_env()
+        if env is not None:
+            kwargs.setdefault("env", env)
+        return await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+    def _workdir(self, resources) -> Path | None:
+        path = ((resources or {}).get("metadata") or {}).get("path")
+        return Path(path) if path else None
+
+    def _snapshot_workdir(self, resources) -> None:
+        d = self._workdir(resources)
+        self._sae_files = ({str(p.relative_to(d)) for p in d.rglob("*")} if d is not None and d.is_dir() else None)
+
+    def _restore_workdir(self, resources) -> None:
+        """Before a restart: remove what the student's code wrote into the notebook's folder (modules,
+        ``sitecustomize.py``, ``.pth`` files...), so none of it is there for the next kernel."""
+        d = self._workdir(resources)
+        if d is None or self._sae_files is None or not d.is_dir():
+            return
+        for p in sorted(d.rglob("*"), key=lambda q: -len(q.parts)):
+            if str(p.relative_to(d)) in self._sae_files:
+                continue
+            try:
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+            except OSError as e:
+                self.log.warning("could not remove %s before restarting the kernel: %s", p, e)
+
+    def _total_budget(self) -> float:
+        if self.max_total_seconds > 0:
+            return float(self.max_total_seconds)
+        return max(1800.0, 3.0 * float(self.timeout or 0))
 
     # Per-cell output accounting -----------------------------------------------------------------
     def preprocess_cell(self, cell, resources, index):
         self._sae_cell = index
+        if cell.cell_type == "code" and cell.source.strip() and self._out_of_time():
+            cell.outputs = [_error("NotebookTimeout", "not run: this notebook used up its total time limit "
+                                                      "(restarts included)")]
+            return cell, resources
         return super().preprocess_cell(cell, resources, index)
 
     def _note(self, outs, display_id, cell_index, text, name="stdout"):
@@ -148,10 +209,33 @@ class GuardedExecute(Execute):
 
     # Running the notebook, with restarts ---------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
+        self._sae_tmpdirs: list[str] = []
+        self._sae_started = time.monotonic()
+        self._sae_hung: set[int] = set()
+        self._snapshot_workdir(resources)
+        try:
+            return self._run_with_restarts(nb, resources, km)
+        finally:
+            for d in self._sae_tmpdirs:
+                shutil.rmtree(d, ignore_errors=True)
+
+    def _get_timeout(self, cell):
+        """A cell's time limit, never past the notebook's total budget (restarts included)."""
+        t = super()._get_timeout(cell)
+        left = max(1, int(self._sae_started + self._total_budget() - time.monotonic()) + 1)
+        return left if t is None else min(t, left)
+
+    def _out_of_time(self) -> bool:
+        return time.monotonic() >= self._sae_started + self._total_budget() - 1
+
+    def _run_with_restarts(self, nb, resources, km):
         skipped: dict[int, tuple[str, str]] = {}
         originals: dict[int, str] = {}
         aborted_at = None
+        finished = False
         for attempt in range(self.max_restarts + 1):
+            if attempt:
+                self._restore_workdir(resources)
             self._sae_truncated = set()
             for i, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
@@ -166,6 +250,7 @@ class GuardedExecute(Execute):
             self._sae_total = 0
             try:
                 nb, resources = super().preprocess(nb, resources, km)
+                finished = True
                 break
             except (DeadKernelError, CellTimeoutError, UnresponsiveKernelError) as e:
                 i = self._sae_cell
@@ -183,11 +268,16 @@ class GuardedExecute(Execute):
                 skipped[i] = (kind, why)
                 aborted_at = i
                 self.log.warning("cell %d: %s (attempt %d)", i, kind, attempt + 1)
-        else:
-            # Out of restarts: the cells after the last crash never ran.
+                if self._out_of_time():
+                    break  # no time left for another run of the notebook
+        if not finished:
+            # Out of restarts or out of time: the cells after the last crash never ran.
+            late = self._out_of_time()
+            why = ("not run: this notebook used up its total time limit (restarts included)" if late
+                   else "not run: the kernel died too many times in earlier cells")
             for cell in nb.cells[aborted_at + 1:]:
                 if cell.cell_type == "code":
-                    cell.outputs = [_error("NotRun", "not run: the kernel died too many times in earlier cells")]
+                    cell.outputs = [_error("CellNotRun" if late else "NotRun", why)]
         for i, (kind, why) in skipped.items():
             nb.cells[i].source = originals.get(i, nb.cells[i].source)
             nb.cells[i].outputs = [_error("KernelDied" if kind == "kernel_died" else "KernelHung", why)]

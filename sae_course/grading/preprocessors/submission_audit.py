@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
@@ -49,6 +50,7 @@ class SubmissionAudit(NbGraderPreprocessor):
             kernelspec = json.loads(source_nb.kernelspec) if source_nb.kernelspec else None
 
         self._audit_kernel(nb, kernelspec)
+        self._strip_importable_files(nb, resources)
         ids = [issues.grade_id(c) for c in nb.cells if issues.grade_id(c)]
         dupes = sorted(gid for gid, n in Counter(ids).items() if n > 1)
         if dupes:
@@ -103,6 +105,32 @@ class SubmissionAudit(NbGraderPreprocessor):
             pass
         return forms
 
+    def _strip_importable_files(self, nb, resources) -> None:
+        """Files handed in next to the notebook that Python or IPython would run or import are removed
+        from the copy being graded (never from ``submitted/``): the kernel runs in that folder, and a
+        ``torch.py``, ``sitecustomize.py``, ``.pth`` or ``ipython_kernel_config.py`` there would run
+        before or instead of the course's code. Data files stay."""
+        from nbgrader.coursedir import CourseDirectory
+
+        nbg = resources.get("nbgrader") or {}
+        try:
+            cd = CourseDirectory(config=self.config)
+            dest = Path(cd.format_path(cd.autograded_directory, nbg["student"], nbg["assignment"]))
+        except Exception:  # noqa: BLE001  (no course directory: nothing to strip)
+            return
+        removed = []
+        if dest.is_dir():
+            for p in sorted(dest.rglob("*")):
+                if p.is_file() and importable(p.name):
+                    removed.append(str(p.relative_to(dest)))
+                    p.unlink()
+        if removed:
+            shown = ", ".join(removed[:8]) + (f" and {len(removed) - 8} more" if len(removed) > 8 else "")
+            issues.add_issue(
+                nb, "extra_code_files",
+                f"the file(s) {shown} handed in next to your notebook were not used: code the grader runs must be "
+                "in the notebook itself (data files are kept)", removed)
+
     def _audit_kernel(self, nb, kernelspec) -> None:
         theirs = nb.metadata.get("kernelspec") or {}
         if not kernelspec or not isinstance(theirs, dict):
@@ -112,6 +140,16 @@ class SubmissionAudit(NbGraderPreprocessor):
                 nb, "kernel_changed",
                 f"your notebook asked for the kernel '{theirs.get('name')}'; it was graded with the "
                 f"course's kernel '{kernelspec.get('name')}'")
+
+
+CODE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyw", ".pth", ".so", ".pyd", ".ipy", ".egg-link")
+
+
+def importable(name: str) -> bool:
+    """Would Python or IPython import or run a file of this name from the kernel's folder?"""
+    low = name.lower()
+    return (low.endswith(CODE_SUFFIXES) or (low.startswith(("ipython_", "jupyter_")) and "config" in low)
+            or ".so." in low)
 
 
 def restore_flags(cell, grade: bool, solution: bool, task: bool, locked: bool, points) -> bool:
