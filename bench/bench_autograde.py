@@ -227,9 +227,14 @@ DOC_HEAD = """# Grading performance
 How fast the course grades a cohort, measured by `bench/bench_autograde.py`, which grades the
 same synthetic cohort twice in one run — with stock serial `nbgrader autograde` and with the
 course's parallel, sandboxed engine (`sae-course autograde`) — and checks that every grade is
-identical. Re-run it with `.venv/bin/python bench/bench_autograde.py` (options `--ci` for the
-small 10-submission run, `--n`, `--section`, `--workers`, `--course-pipeline`); it puts its results
-on top of this file and keeps the earlier runs below them.
+identical. Re-run it with the commands below (options: `--ci` for the small 10-submission run,
+`--n`, `--section`, `--workers`, `--course-pipeline`, `--no-write` to print only); a run that writes
+puts its results on top of this file and keeps the earlier runs below them.
+
+```bash
+.venv/bin/python bench/bench_autograde.py --n 1 --no-write   # a quick try: one notebook each way, prints the table
+.venv/bin/python bench/bench_autograde.py --ci               # long: 10 notebooks each way (minutes), then rewrites this page
+```
 
 """
 
@@ -275,18 +280,21 @@ DOC_TAIL = """
 
 ## GPUs
 
-No GPU was lent to the task that wrote this benchmark, so every number here is CPU-only. On a
+The runs recorded on this page had no GPU, so every number here is CPU-only. On a
 GPU runner the engine defaults to `--workers-per-gpu` (2) workers per visible GPU, pins each
 local slot to one GPU (`CUDA_VISIBLE_DEVICES`), binds `/dev/nvidia*` into the sandbox and
 skips the address-space limit (CUDA reserves huge virtual ranges); with `--ray`, each task
 asks Ray for `1/workers-per-gpu` of a GPU. To find the right number of workers per GPU, grade
 the same cohort with increasing `--workers-per-gpu` and keep the largest value that still
-raises throughput without running out of GPU memory:
+raises throughput without running out of GPU memory (and watch `nvidia-smi
+--query-gpu=memory.used,utilization.gpu --format=csv` in another shell while it runs):
 
-    for k in 1 2 3 4 6 8; do
-        python bench/bench_autograde.py --section 00_toy_models --n 40 --workers-per-gpu $k --no-write
-        nvidia-smi --query-gpu=memory.used,utilization.gpu --format=csv   # in another shell, while it runs
-    done
+```bash
+# needs: a GPU runner
+for k in 1 2 3 4 6 8; do
+    .venv/bin/python bench/bench_autograde.py --section 00_toy_models --n 40 --workers-per-gpu $k --no-write
+done
+```
 
 The throughput per GPU stops growing once the GPU is saturated (utilization near 100 %) or
 the kernels' GPU memory adds up to the card's; the warm template never initializes CUDA (a
