@@ -127,17 +127,40 @@ def test_summary_lists_exercises_points_lost_and_a_named_mistake(tmp_path):
 
 
 def test_signatures_ignore_numbers_and_disagreeing_matches_stay_silent():
-    a = mistakes.signature_of([("t", False, "CheckFailed: x (n=3): 5 of 12 values are wrong (off by 1% to 10%)")])
-    b = mistakes.signature_of([("t", False, "CheckFailed: x (n=7): 1 of 40 values are wrong (off by 1% to 10%)")])
+    a = mistakes.signature_of([("t", False, "CheckFailed: x (n=3): 3 of 12 values are wrong (off by 1% to 10%)")])
+    b = mistakes.signature_of([("t", False, "CheckFailed: x (n=7): 10 of 40 values are wrong (off by 1% to 10%)")])
     assert a == b
     k1 = mistakes.KnownMistake("ex", "m1", "Forgets the bias", a)
     k2 = mistakes.KnownMistake("ex", "m2", "Uses the wrong axis", a)
-    assert mistakes.match([k1], b) == k1
-    assert mistakes.match([k1, k2], b) is None  # two different mistakes look the same: no hint
+    k3 = mistakes.KnownMistake("ex", "m3", "Drops the ReLU", a)
+    assert mistakes.match([k1], b) == [k1]
+    assert mistakes.match([k1, k2], b) == [k1, k2]  # two candidates: the hint names both
+    assert mistakes.match([k1, k2, k3], b) == []  # three different mistakes look the same: no hint
     stub = mistakes.signature_of([("t", False, "NotImplementedError: ")])
-    assert mistakes.match([mistakes.KnownMistake("ex", "s", "stub", stub)], stub) is None
+    assert mistakes.match([mistakes.KnownMistake("ex", "s", "stub", stub)], stub) == []
     acc = mistakes.accuracy({"ex": [k1, k2]})
-    assert acc["held_in"] == {"silent": 2} and acc["held_out"] == {"wrong": 2}
+    assert acc["held_in"] == {"among_two": 2} and acc["held_out"] == {"wrong": 2}
+    acc = mistakes.accuracy({"ex": [k1, k2, k3]})
+    assert acc["held_in"] == {"silent": 3} and acc["held_out"] == {"wrong": 3}
+
+
+def test_dashboard_counts_named_mistakes_per_exercise(tmp_path):
+    nb = _graded_nb()
+    sig = mistakes.student_signature(nb, "ex03_loss")
+    sec = "00_demo"
+    for st in ("amy", "ben"):
+        d = tmp_path / "autograded" / st / sec
+        d.mkdir(parents=True)
+        nbformat.write(nb, str(d / f"{sec}.ipynb"))
+    (tmp_path / "authoring" / "mistakes" / sec).mkdir(parents=True)
+    (tmp_path / "authoring" / "mistakes" / sec / mistakes.SIGNATURES_FILE).write_text(json.dumps({"answers": {
+        "ex03_loss": {"graded": ["ex03_loss_test"], "mutants": [
+            {"name": "no_square", "description": "# Forgets to square the error.", "signature": [list(x) for x in sig]}]}}}))
+    rows = mistakes.named_mistake_counts(tmp_path)
+    assert rows == [{"section": sec, "exercise": "ex03_loss", "mistake": "forgets to square the error",
+                     "name": "no_square", "students": 2}]
+    card = mistakes.mistakes_card(tmp_path)
+    assert 'id="named-mistakes"' in card and "forgets to square the error" in card and ">2<" in card
 
 
 def test_mathjax_is_inlined_from_the_installed_package():

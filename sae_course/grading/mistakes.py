@@ -5,13 +5,15 @@ The data is the course's library of plausible mistakes, ``authoring/mistakes/<se
 mistake in place of the reference answer and records how each graded cell of that exercise ends; from that,
 ``python -m sae_course.devtools.mutants <section> --signatures`` writes
 ``authoring/mistakes/<section>/signatures.json``: per answer id, per mistake, its *signature*, the tuple of
-``(graded cell, passed?, normalised failure message)`` over the exercise's graded cells.
+``(graded cell, passed?, failure message)`` over the exercise's graded cells (messages stored as the checks wrote
+them, normalised when loaded).
 
 A student's exercise has a signature too, read from their autograded notebook. When a failing exercise's
 signature equals the signature of known mistakes that all carry the same description, the feedback names that
 mistake in one line (never the fix); when several different mistakes fail identically, it says nothing.
-Normalising the messages (numbers, sizes, counts become ``#``) makes signatures independent of the seed and of
-the profile's sizes.
+Normalising the messages (sizes, seeds and case numbers become ``#``; "37 of 40 values are wrong" becomes "most of
+the values"; the checks' coarse "off by 1% to 10%" bands stay) makes signatures independent of the profile's sizes
+while keeping what tells mistakes apart.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from pathlib import Path
 
 SIGNATURES_FILE = "signatures.json"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_NUM = re.compile(r"(?<![A-Za-z_])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\b(?:nan|inf)\b")
+_NUM = re.compile(r"(?<![A-Za-z_])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?!\d*\s*%)|\b(?:nan|inf)\b")
+_COUNT = re.compile(r"\b(\d+) of (\d+) (values|entries|elements)")
+
+
+def _share(m: re.Match) -> str:
+    n, total = int(m.group(1)), int(m.group(2))
+    share = "all" if n >= total else "most" if 2 * n >= total else "some" if 10 * n >= total else "a few"
+    return f"{share} of the {m.group(3)}"
 NOT_ATTEMPTED = "NotImplementedError"
 
 
@@ -35,7 +44,8 @@ def normalize(message: str) -> str:
         return "stderr"
     if m.startswith("timed out") or m.startswith("CellTimeoutError") or m == "timeout":
         return "timeout"
-    m = _NUM.sub("#", m)
+    m = _COUNT.sub(_share, m)  # "37 of 40 values are wrong" -> "most of the values": a trait of the mistake
+    m = _NUM.sub("#", m)  # sizes, seeds, cases; percentages (the "off by 1% to 10%" bands) stay
     return re.sub(r"\s+", " ", m)[:300]
 
 
@@ -109,7 +119,7 @@ def load_signatures(mistakes_dir: Path, section: str) -> dict[str, list[KnownMis
     out: dict[str, list[KnownMistake]] = {}
     for aid, entry in (data.get("answers") or {}).items():
         for m in entry.get("mutants", []):
-            sig = tuple((g, bool(ok), msg) for g, ok, msg in m.get("signature", []))
+            sig = tuple((g, bool(ok), "" if ok else normalize(msg)) for g, ok, msg in m.get("signature", []))
             out.setdefault(aid, []).append(KnownMistake(aid, m["name"], m.get("description", ""), sig))
     return out
 
@@ -120,11 +130,12 @@ def signatures_from_report(report) -> dict:
     for res in report.mutants:
         if res.is_stub or res.source_error or not res.graded:
             continue
-        sig = signature_of([(c.cell_id, c.ok, c.error) for c in res.graded])
-        if all(ok for _, ok, _ in sig):
+        if all(c.ok for c in res.graded):
             continue  # a mutant that passes everything has nothing to recognise
+        # the raw messages (normalised when loaded, so a better normalisation needs no new run)
+        sig = [[c.cell_id, bool(c.ok), "" if c.ok else c.error] for c in res.graded]
         entry = answers.setdefault(res.answer_id, {"graded": [c.cell_id for c in res.graded], "mutants": []})
-        entry["mutants"].append({"name": res.mutant, "description": res.description, "signature": [list(s) for s in sig]})
+        entry["mutants"].append({"name": res.mutant, "description": res.description, "signature": sig})
     return {"section": report.section, "profile": report.profile,
             "regenerate": f"python -m sae_course.devtools.mutants {report.section} --signatures",
             "answers": answers}
@@ -142,35 +153,47 @@ def write_signatures(report, mistakes_dir: Path) -> Path:
 
 
 def _clean(description: str) -> str:
-    d = description.strip().rstrip(".")
+    d = description.strip().lstrip("#").strip().rstrip(".")
     d = re.sub(r"^(mistake|bug)\s*:\s*", "", d, flags=re.I)
     return d[:1].lower() + d[1:] if d[:2] != d[:2].upper() else d
 
 
-def match(known: list[KnownMistake], signature: tuple) -> KnownMistake | None:
-    """The known mistake a failing signature names, or None (no match, or matches that disagree)."""
+MAX_NAMES = 2  # a hint names at most this many candidate mistakes; more would be noise
+
+
+def match(known: list[KnownMistake], signature: tuple, max_names: int = MAX_NAMES) -> list[KnownMistake]:
+    """The known mistakes a failing signature points to: one per distinct description, at most ``max_names``
+    of them ([] when nothing matches, when more would match, or when the exercise was simply not attempted)."""
     if not signature or all(ok for _, ok, _ in signature):
-        return None
+        return []
     if any(NOT_ATTEMPTED in msg for _, ok, msg in signature if not ok):
-        return None  # the stub: not a misconception
-    hits = [k for k in known if k.signature == signature]
-    if not hits or len({_clean(k.description) for k in hits}) != 1:
-        return None
-    return hits[0]
+        return []  # the stub: not a misconception
+    hits: dict[str, KnownMistake] = {}
+    for k in known:
+        if k.signature == signature:
+            hits.setdefault(_clean(k.description), k)
+    return list(hits.values()) if 0 < len(hits) <= max_names else []
 
 
-def hint_text(mistake: KnownMistake) -> str:
-    return (f"Your answer fails these tests exactly the way a common mistake does: {_clean(mistake.description)}. "
-            "Check that part of your code.")
+def label(hits: list[KnownMistake]) -> str:
+    return " — or — ".join(_clean(h.description) for h in hits)
 
 
-def match_notebook(nb, known: dict[str, list[KnownMistake]]) -> dict[str, KnownMistake]:
-    """Answer id -> the named mistake its graded cells show, for every exercise of ``nb`` that matches."""
+def hint_text(hits: list[KnownMistake]) -> str:
+    if len(hits) == 1:
+        return (f"your answer fails these tests exactly the way a common mistake does: {label(hits)}. "
+                "Check that part of your code.")
+    return (f"your answer fails these tests exactly the way one of these common mistakes does: {label(hits)}. "
+            "Check those parts of your code.")
+
+
+def match_notebook(nb, known: dict[str, list[KnownMistake]]) -> dict[str, list[KnownMistake]]:
+    """Answer id -> the named mistake(s) its graded cells show, for every exercise of ``nb`` that matches."""
     out = {}
     for aid in answer_ids(nb):
-        hit = match(known.get(aid, []), student_signature(nb, aid))
-        if hit:
-            out[aid] = hit
+        hits = match(known.get(aid, []), student_signature(nb, aid))
+        if hits:
+            out[aid] = hits
     return out
 
 
@@ -192,10 +215,10 @@ def named_mistake_counts(course_root: Path) -> list[dict]:
             nb = nbformat.read(str(path), as_version=4)
         except Exception:  # noqa: BLE001 - an unreadable notebook has no named mistakes
             continue
-        for aid, hit in match_notebook(nb, cache[section]).items():
-            key = (section, aid, _clean(hit.description))
+        for aid, hits in match_notebook(nb, cache[section]).items():
+            key = (section, aid, label(hits))
             counts[key] += 1
-            descriptions[key] = hit.name
+            descriptions[key] = ",".join(h.name for h in hits)
     return [{"section": s, "exercise": a, "mistake": d, "name": descriptions[(s, a, d)], "students": n}
             for (s, a, d), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1], -kv[1], kv[0][2]))]
 
@@ -207,25 +230,43 @@ def named_mistake_counts(course_root: Path) -> list[dict]:
 def accuracy(known: dict[str, list[KnownMistake]]) -> dict:
     """Held-in and leave-one-out figures over a section's known mistakes.
 
-    held-in: every mistake is in the library; for each one, does the matcher name it (``named``), stay silent
-    because another mistake fails identically (``silent``), or name another mistake (``wrong``)?
-    held-out (leave one out): the mistake is removed from the library, as for a student's new mistake; the right
-    answer is silence (``silent``), a hint names some other mistake (``wrong``).
+    held-in (every mistake in the library, as for a student who makes a known mistake): the hint names exactly
+    this mistake (``named``), names it among two candidates (``among_two``), stays silent (``silent``: more than
+    two different mistakes fail identically), or names only others (``wrong``);
+    held-out (leave one out: the mistake removed from the library, as for a mistake nobody wrote down): the right
+    answer is silence (``silent``); a hint that names other mistakes is ``wrong`` (``same_name``: it names a
+    duplicate with the same description, which is right).
     """
-    held_in = Counter()
-    held_out = Counter()
+    held_in, held_out = Counter(), Counter()
     for aid, ms in known.items():
         for i, m in enumerate(ms):
-            hit = match(ms, m.signature)
-            held_in["named" if hit and _clean(hit.description) == _clean(m.description)
-                    else ("wrong" if hit else "silent")] += 1
-            rest = ms[:i] + ms[i + 1:]
-            hit = match(rest, m.signature)
-            if hit is None:
-                held_out["silent"] += 1
-            elif _clean(hit.description) == _clean(m.description):
-                held_out["same_name"] += 1  # a duplicate of the same mistake: naming it is right
-            else:
-                held_out["wrong"] += 1
-    n = sum(held_in.values())
-    return {"mistakes": n, "held_in": dict(held_in), "held_out": dict(held_out)}
+            me = _clean(m.description)
+            names = [_clean(h.description) for h in match(ms, m.signature)]
+            held_in["named" if names == [me] else "among_two" if me in names else "wrong" if names else "silent"] += 1
+            names = [_clean(h.description) for h in match(ms[:i] + ms[i + 1:], m.signature)]
+            held_out["silent" if not names else "same_name" if me in names else "wrong"] += 1
+    return {"mistakes": sum(held_in.values()), "held_in": dict(held_in), "held_out": dict(held_out)}
+
+
+def mistakes_card(course_root: Path) -> str:
+    """The dashboard's "Named mistakes" card: per exercise, how many students made each known mistake."""
+    import html
+
+    try:
+        rows = named_mistake_counts(course_root)
+    except Exception as e:  # noqa: BLE001 - the dashboard must still be written
+        rows, note = [], f"could not read the autograded notebooks ({type(e).__name__})"
+    else:
+        note = ""
+    head = ('<section class="card" id="named-mistakes"><h2>Named mistakes</h2>'
+            '<p class="hint">Failing answers that fail exactly the way a known plausible mistake does '
+            '(<code>authoring/mistakes/&lt;section&gt;/signatures.json</code>); each student\'s feedback names it. '
+            'See docs/feedback.md.</p>')
+    if not rows:
+        return head + f'<p class="empty">{html.escape(note or "No named mistakes in the graded submissions.")}</p></section>'
+    body = "".join(
+        f'<tr data-exercise="{html.escape(r["exercise"])}" data-mistake="{html.escape(r["name"])}">'
+        f'<td>{html.escape(r["section"])}</td><td>{html.escape(r["exercise"])}</td>'
+        f'<td>{html.escape(r["mistake"])}</td><td class="num">{r["students"]}</td></tr>' for r in rows)
+    return (head + '<table id="mistake-table"><thead><tr><th>section</th><th>exercise</th><th>mistake</th>'
+            f'<th class="num">students</th></tr></thead><tbody>{body}</tbody></table></section>')

@@ -598,5 +598,9 @@ def write_report(db_url: str, out_dir: Path, course_root: Path,
             stale.unlink()
 
     index = out_dir / "index.html"
-    index.write_text(render_index(cohort, db_url, generated), encoding="utf-8")
+    page = render_index(cohort, db_url, generated)
+    from .mistakes import mistakes_card  # named mistakes per exercise (the feedback's hints), from autograded/
+
+    page = page.replace("</main>", mistakes_card(course_root) + "</main>", 1)
+    index.write_text(page, encoding="utf-8")
     return index

@@ -104,8 +104,8 @@ class FeedbackSummary(NbGraderPreprocessor):
             if got < pts or failing:
                 hint = None
                 if known.get(aid):
-                    hit = named.match(known[aid], named.student_signature(nb, aid))
-                    hint = named.hint_text(hit) if hit else None
+                    hits = named.match(known[aid], named.student_signature(nb, aid))
+                    hint = named.hint_text(hits) if hits else None
                 lost.append((pts - got, title, aid, failing, status, hint))
         total, mx = nbg.get("score"), nbg.get("max_score")
         late = float(nbg.get("late_penalty") or 0)
@@ -126,7 +126,7 @@ class FeedbackSummary(NbGraderPreprocessor):
                         shown = msg if msg != "stderr" else "the cell wrote to stderr (an error or warning), which scores 0"
                         lines.append(f"   - `{gid}`: {_code(shown) or 'failed'}")
                 if hint:
-                    lines.append(f"   - *Hint:* {_plain(hint)}")
+                    lines.append(f"   - **Hint:** {_plain(hint)}")
             lines.append("")
         elif rows:
             lines += ["Every graded test passed.", ""]
