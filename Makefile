@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # nbgrader calls `alembic` and `jupyter` by name: the venv's bin/ goes first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install system-deps demo test release autograde feedback report notebooks zoo clean-grades lab lab-instructor
+.PHONY: install system-deps demo test release autograde feedback report notebooks zoo clean-grades lab lab-instructor hub hub-proxy
 
 install: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -51,6 +51,17 @@ notebooks: install
 ## writes sae_course/zoo/weights/ and the model card docs/zoo.md.
 zoo: install
 	$(BIN)/python -m sae_course.zoo.build
+
+## The course hub (docs/hub.md): JupyterHub on http://127.0.0.1:8000/ with the exchange, formgrader and
+## autograding on submission; prints the URL and the demo accounts. HUB_ARGS: e.g. --port 0 --budget 5.
+hub: install hub-proxy
+	$(BIN)/python hub/start.py $(HUB_ARGS)
+## JupyterHub's proxy from npm, pinned by hub/package-lock.json, into hub/node_modules (needs Node.js + npm).
+hub-proxy:
+	@if [ -x hub/node_modules/.bin/configurable-http-proxy ]; then :; \
+	elif command -v npm >/dev/null; then npm ci --prefix hub --no-audit --no-fund --loglevel=error; \
+	else echo "make hub: configurable-http-proxy comes from npm, and Node.js/npm are not installed."; \
+	     echo "  Install them (Debian/Ubuntu: sudo apt-get install nodejs npm) and run make hub again."; exit 1; fi
 
 ## The student's JupyterLab (full profile): Assignment List and Validate, no instructor tools
 ## (config: etc/jupyter/student). LAB_ARGS: more options, e.g. --no-browser --port 8890.
