@@ -37,8 +37,8 @@
 # it loaded. Offline this is the course's own *zoo* model: two layers, `d_model` 128, a vocabulary of whole
 # words. It adds its positional embeddings only to the attention queries and keys ("shortformer"), so the
 # residual stream before block 0 holds nothing but the token embedding. The upstream SAE `sae_up` reads exactly
-# there (`blocks.0.hook_resid_pre`): its latents behave almost like token detectors, with about three of them
-# active per token. `sae_down` reads the residual stream after block 0 (`blocks.1.hook_resid_pre`), and the two
+# there (`blocks.0.hook_resid_pre`): its latents behave almost like token detectors, with one or two of them
+# active per token (the model card gives an L0 of about 1.7). `sae_down` reads the residual stream after block 0 (`blocks.1.hook_resid_pre`), and the two
 # transcoders replace the MLPs of blocks 0 and 1. With `SAE_COURSE_MODE=hub` the same code runs on GPT-2 small
 # (residual SAEs at layers 1 and 2, transcoders at layers 0 and 1); nothing below depends on which one is loaded.
 
@@ -1107,14 +1107,21 @@ for _name, _tc in [("tc_early", tc_early), ("tc_late", tc_late)]:
 #
 # The residual stream at any layer contains the current token's embedding $E[t]$, passed along unchanged by
 # the residual connections. A transcoder latent with encoder column $w = W_\text{enc}[:, i]$ reads the
-# residual stream through the layer norm `ln2` of its block. So the token's *direct* contribution to the
-# latent's pre-activation is
+# residual stream through the layer norm `ln2` of its block, which centres the vector (subtracts its mean over
+# `d_model`) and divides it by one scale that depends on the *whole* residual stream at that position, not on
+# the token's embedding alone. So the token's *direct* contribution to the latent's pre-activation is, up to
+# that shared scale,
 #
-# $$s_i(t) = \mathrm{ln2}(E[t]) \cdot W_\text{enc}[:, i],$$
+# $$s_i(t) = \big(E[t] - \mathrm{mean}(E[t])\big) \cdot W_\text{enc}[:, i],$$
 #
-# what the latent would see if the residual stream held nothing but the token's embedding. Computed for every
-# token of the vocabulary at once, $s_i$ is the latent's **de-embedding**: the tokens with the largest scores
-# are the ones that switch it on directly, with no attention in between.
+# the standard de-embedding $W_E W_\text{enc}$ with the layer norm folded in (Dunefsky et al. 2024), which
+# amounts to centring only. Computed for every token of the vocabulary at once, $s_i$ is the latent's
+# **de-embedding**: the tokens with the largest scores are the ones that switch it on directly, with no
+# attention in between.
+#
+# Do *not* apply `ln2` to each embedding on its own: that rescales every token's embedding to unit RMS, which
+# changes the *ranking* whenever embedding norms differ between tokens (and the runtime scale is set by the
+# whole residual stream, not by the embedding).
 #
 # How much this direct path matters depends on how large the embedding is next to everything else in the
 # residual stream. A layer-0 transcoder sees only the embedding plus one attention layer's output, so the direct
@@ -1122,18 +1129,21 @@ for _name, _tc in [("tc_early", tc_early), ("tc_late", tc_late)]:
 # measures it for the loaded model: in the zoo, block 0's attention writes vectors about ten times longer than
 # the token embeddings, so even at layer 0 the de-embedding is only a rough guide.
 #
-# Write `de_embedding_scores`. The block's layer norm is the module `model.blocks[L].ln2` (call it on
-# `model.W_E`, shape `[d_vocab, d_model]`); read `L` from the transcoder's hook name (the helper `layer_of`
-# from the setup cell does that). Leave out the encoder bias: it shifts every token's score equally.
+# Write `de_embedding_scores`: centre the rows of `model.W_E` (shape `[d_vocab, d_model]`, mean over the last
+# dimension) and multiply by the latent's encoder column `W_enc[:, latent]` (`[d_model]`). The zoo's layer
+# norms have no weights (`LNPre`), and GPT-2's are folded into the next layer, so there is nothing else to
+# apply. Leave out the encoder bias: it shifts every token's score equally.
 
 # %% solution id=ex05_de_embedding
 def de_embedding_scores(model, transcoder, latent: int) -> Tensor:
-    """[d_vocab]: ln2(W_E[t]) · W_enc[:, latent] for every token t, using the layer norm of the transcoder's block."""
+    """[d_vocab]: (W_E[t] - mean(W_E[t])) · W_enc[:, latent] for every token t (mean over d_model).
+
+    model.W_E: [d_vocab, d_model]; transcoder.W_enc: [d_model, d_sae]. No layer-norm scale, no encoder bias.
+    """
     ### BEGIN SOLUTION
-    layer = layer_of(transcoder.cfg.metadata.hook_name)
     with torch.no_grad():
-        normed = model.blocks[layer].ln2(model.W_E)
-        return normed @ transcoder.W_enc[:, latent]
+        centred = model.W_E - model.W_E.mean(-1, keepdim=True)
+        return centred @ transcoder.W_enc[:, latent]
     ### END SOLUTION
 
 # %% visible id=ex05_de_embedding_visible
@@ -1150,7 +1160,7 @@ try:
 finally:
     with torch.no_grad():
         model.W_E.copy_(_W_E)
-checks.assert_close(_s_shifted, _s, "de_embedding_scores after adding 0.5 to every embedding entry (the layer norm should remove it)",
+checks.assert_close(_s_shifted, _s, "de_embedding_scores after adding 0.5 to every embedding entry (the centring should remove it)",
                     atol=1e-4, rtol=1e-3)
 print("de_embedding_scores passes the visible checks.")
 
@@ -1162,12 +1172,8 @@ import sae_course.checks as _chk
 def _ref_deemb(model, tc, latent):
     layer = int(tc.cfg.metadata.hook_name.split(".")[1])
     with torch.no_grad():
-        E = model.W_E
-        Ec = E - E.mean(-1, keepdim=True)
-        normed = Ec / (Ec.pow(2).mean(-1, keepdim=True) + model.blocks[layer].ln2.eps).sqrt()
-        if hasattr(model.blocks[layer].ln2, "w"):
-            normed = normed * model.blocks[layer].ln2.w + model.blocks[layer].ln2.b
-        return normed @ tc.W_enc[:, latent]
+        E = model.W_E.detach().clone()
+        return (E - E.mean(-1, keepdim=True)) @ tc.W_enc[:, latent].detach()
 
 def _world(seed, dev):
     from sae_lens import HookedSAETransformer
@@ -1178,8 +1184,9 @@ def _world(seed, dev):
                                   act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
     m = HookedSAETransformer(cfg)
     g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():  # embeddings with a common offset, so that the centring matters
+    with torch.no_grad():  # embeddings with a common offset (the centring matters) and norms that differ by token
         m.W_E.add_(torch.randn(24, generator=g).to(dev))
+        m.W_E.mul_((torch.rand(40, 1, generator=g) * 2.7 + 0.3).to(dev))
     tc = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=30, device=str(dev), apply_b_dec_to_input=False,
                                      metadata=SAEMetadata(hook_name="blocks.1.ln2.hook_normalized",
                                                           hook_name_out="blocks.1.hook_mlp_out")))
@@ -1191,9 +1198,11 @@ def _world(seed, dev):
 _gen = torch.Generator().manual_seed(51)
 _cases = [_world(52, device), (model, tc_early), (model, tc_late)]
 for _m, _tc in _cases:
+    _WE0 = _m.W_E.detach().clone()
     for _lat in torch.randperm(_tc.cfg.d_sae, generator=_gen)[:3].tolist():
         _ref = _ref_deemb(_m, _tc, _lat)
         _got = de_embedding_scores(_m, _tc, _lat)
+        _chk.assert_true(torch.equal(_m.W_E.detach(), _WE0), "de_embedding_scores changed model.W_E (work on a copy)")
         _chk.assert_close(_got, _ref, f"de_embedding_scores (latent {_lat}, transcoder at {_tc.cfg.metadata.hook_name})",
                           atol=1e-5 + 5e-3 * _ref.abs().max().item(), rtol=1e-2)
 ### END HIDDEN TESTS
@@ -1220,9 +1229,11 @@ for _lat in _show:
 # their dot product. Doing this for every early latent at once **pulls the late latent's encoder vector back**
 # through the early decoder:
 #
-# $$p_i = W_\text{dec}^{\text{early}}\; W_\text{enc}^{\text{late}}[:, i] \in \mathbb{R}^{d_\text{sae, early}} .$$
+# $$p_i = \big(W_\text{dec}^{\text{early}} - \mathrm{mean}\big)\; W_\text{enc}^{\text{late}}[:, i] \in \mathbb{R}^{d_\text{sae, early}} ,$$
 #
-# That is the input-independent part. On a real token, early latent $j$ contributes in proportion to how active
+# with each decoder row centred (its mean over `d_model` subtracted), because the late layer norm removes that
+# mean before the encoder sees anything: an uncentred pullback would disagree with the contributions below for
+# a reason that has nothing to do with the circuit. That is the input-independent part. On a real token, early latent $j$ contributes in proportion to how active
 # it is, and the late layer norm changes the picture in two ways: it subtracts the mean over `d_model` (the
 # centring) and divides by the root-mean-square of the centred residual vector on this token
 # (`blocks.L.ln2.hook_scale`). It does nothing else: the zoo model's layer norms have no weights of their own
@@ -1237,10 +1248,14 @@ for _lat in _show:
 
 # %% solution id=ex06_pullback
 def pullback(tc_early, tc_late, latent: int) -> Tensor:
-    """[d_sae_early]: W_dec_early @ W_enc_late[:, latent], the late latent's encoder vector pulled back."""
+    """[d_sae_early]: centred(W_dec_early) @ W_enc_late[:, latent], the late latent's encoder vector pulled back.
+
+    W_dec_early: [d_sae_early, d_model], each row centred over d_model; W_enc_late: [d_model, d_sae_late].
+    """
     ### BEGIN SOLUTION
     with torch.no_grad():
-        return tc_early.W_dec @ tc_late.W_enc[:, latent]
+        centred = tc_early.W_dec - tc_early.W_dec.mean(-1, keepdim=True)
+        return centred @ tc_late.W_enc[:, latent]
     ### END SOLUTION
 
 
@@ -1312,16 +1327,23 @@ def _world(seed, dev):
 
 _gen = torch.Generator().manual_seed(61)
 _t = _zoo_tokens(2, 32, split="test", seed=13, model=model)[0].to(device)
-for _m, _tce, _tcl, _toks in [_world(62, device), (model, tc_early, tc_late, _t)]:
-    for _lat in torch.randperm(_tcl.cfg.d_sae, generator=_gen)[:2].tolist():
-        _ref = (_tce.W_dec @ _tcl.W_enc[:, _lat]).detach()
-        _chk.assert_close(pullback(_tce, _tcl, _lat), _ref, f"pullback (late latent {_lat})",
-                          atol=1e-5 + 1e-4 * _ref.abs().max().item(), rtol=1e-4)
-        for _pos in (5, 11):
-            _ref = _ref_contrib(_m, _tce, _tcl, _toks, _pos, _lat)
-            _got = pullback_contributions(_m, _tce, _tcl, _toks, _pos, _lat)
-            _chk.assert_close(_got, _ref, f"pullback_contributions (late latent {_lat}, pos {_pos})",
-                              atol=1e-6 + 1e-3 * _ref.abs().max().item(), rtol=1e-3)
+from sae_course import guards as _guards
+
+_snap = _guards.snapshot(model, tc_early, tc_late)  # the weights and inputs, before any student call
+try:
+    for _m, _tce, _tcl, _toks in [_world(62, device), (model, tc_early, tc_late, _t)]:
+        for _lat in torch.randperm(_tcl.cfg.d_sae, generator=_gen)[:2].tolist():
+            _ref = ((_tce.W_dec - _tce.W_dec.mean(-1, keepdim=True)) @ _tcl.W_enc[:, _lat]).detach()
+            _chk.assert_close(pullback(_tce, _tcl, _lat), _ref, f"pullback (late latent {_lat})",
+                              atol=1e-5 + 1e-4 * _ref.abs().max().item(), rtol=1e-4)
+            for _pos in (5, 11):
+                _ref = _ref_contrib(_m, _tce, _tcl, _toks, _pos, _lat)
+                _got = pullback_contributions(_m, _tce, _tcl, _toks, _pos, _lat)
+                _chk.assert_close(_got, _ref, f"pullback_contributions (late latent {_lat}, pos {_pos})",
+                                  atol=1e-6 + 1e-3 * _ref.abs().max().item(), rtol=1e-3)
+finally:
+    _changed = _guards.restore(_snap)  # put them back either way
+_chk.assert_true(not _changed, "pullback / pullback_contributions changed a transcoder's or the model's weights in place (centre a copy of W_dec)")
 ### END HIDDEN TESTS
 
 # %% [markdown]

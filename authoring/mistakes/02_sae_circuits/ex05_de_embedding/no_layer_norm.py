@@ -1,4 +1,4 @@
-# Skips the layer norm: multiplies the raw embeddings by the encoder.
+# Skips the centring: multiplies the raw embeddings by the encoder.
 def de_embedding_scores(model, transcoder, latent):
     layer = layer_of(transcoder.cfg.metadata.hook_name)
     with torch.no_grad():
