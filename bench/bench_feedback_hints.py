@@ -30,12 +30,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", type=Path, default=ROOT)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--max-names", type=int, default=None,
+                    help=f"candidates a hint may name (default {mistakes.MAX_NAMES}, what the feedback does)")
     a = ap.parse_args(argv)
     folder = a.root / "authoring" / "mistakes"
     rows, total_in, total_out, n = [], Counter(), Counter(), 0
     for path in sorted(folder.glob(f"*/{mistakes.SIGNATURES_FILE}")):
         section = path.parent.name
-        acc = mistakes.accuracy(mistakes.load_signatures(folder, section))
+        acc = mistakes.accuracy(mistakes.load_signatures(folder, section), a.max_names)
         rows.append({"section": section, **acc})
         total_in.update(acc["held_in"])
         total_out.update(acc["held_out"])
@@ -51,11 +53,13 @@ def main(argv=None) -> int:
     def pct(c: Counter, k: str, m: int) -> str:
         return f"{100 * c.get(k, 0) / m:.0f}%" if m else "-"
 
-    print(f"{'section':<18} {'mistakes':>8}  {'held in: named':>15} {'silent':>7} {'wrong':>6}"
+    print(f"hints name at most {a.max_names or mistakes.MAX_NAMES} mistake(s)")
+    print(f"{'section':<18} {'mistakes':>8}  {'held in: named':>15} {'among two':>10} {'silent':>7} {'wrong':>6}"
           f"  {'held out: silent':>17} {'false hint':>11}")
     for r in rows + [{"section": "all", "mistakes": n, "held_in": total_in, "held_out": total_out}]:
         m, hi, ho = r["mistakes"], Counter(r["held_in"]), Counter(r["held_out"])
-        print(f"{r['section']:<18} {m:>8}  {pct(hi, 'named', m):>15} {pct(hi, 'silent', m):>7} {pct(hi, 'wrong', m):>6}"
+        print(f"{r['section']:<18} {m:>8}  {pct(hi, 'named', m):>15} {pct(hi, 'among_two', m):>10} "
+              f"{pct(hi, 'silent', m):>7} {pct(hi, 'wrong', m):>6}"
               f"  {pct(ho, 'silent', m):>17} {pct(ho, 'wrong', m):>11}")
     return 0
 

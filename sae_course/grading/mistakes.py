@@ -158,12 +158,15 @@ def _clean(description: str) -> str:
     return d[:1].lower() + d[1:] if d[:2] != d[:2].upper() else d
 
 
-MAX_NAMES = 2  # a hint names at most this many candidate mistakes; more would be noise
+# A hint names at most this many candidate mistakes. 1: on the mutant library a second name helps a student who
+# made a known mistake but doubles the false hints for unknown ones (bench/bench_feedback_hints.py, docs/feedback.md).
+MAX_NAMES = 1
 
 
-def match(known: list[KnownMistake], signature: tuple, max_names: int = MAX_NAMES) -> list[KnownMistake]:
+def match(known: list[KnownMistake], signature: tuple, max_names: int | None = None) -> list[KnownMistake]:
     """The known mistakes a failing signature points to: one per distinct description, at most ``max_names``
     of them ([] when nothing matches, when more would match, or when the exercise was simply not attempted)."""
+    max_names = MAX_NAMES if max_names is None else max_names
     if not signature or all(ok for _, ok, _ in signature):
         return []
     if any(NOT_ATTEMPTED in msg for _, ok, msg in signature if not ok):
@@ -227,7 +230,7 @@ def named_mistake_counts(course_root: Path) -> list[dict]:
 # How good are the hints? (on the mutant library itself)
 
 
-def accuracy(known: dict[str, list[KnownMistake]]) -> dict:
+def accuracy(known: dict[str, list[KnownMistake]], max_names: int | None = None) -> dict:
     """Held-in and leave-one-out figures over a section's known mistakes.
 
     held-in (every mistake in the library, as for a student who makes a known mistake): the hint names exactly
@@ -237,13 +240,14 @@ def accuracy(known: dict[str, list[KnownMistake]]) -> dict:
     answer is silence (``silent``); a hint that names other mistakes is ``wrong`` (``same_name``: it names a
     duplicate with the same description, which is right).
     """
+    max_names = MAX_NAMES if max_names is None else max_names
     held_in, held_out = Counter(), Counter()
     for aid, ms in known.items():
         for i, m in enumerate(ms):
             me = _clean(m.description)
-            names = [_clean(h.description) for h in match(ms, m.signature)]
+            names = [_clean(h.description) for h in match(ms, m.signature, max_names)]
             held_in["named" if names == [me] else "among_two" if me in names else "wrong" if names else "silent"] += 1
-            names = [_clean(h.description) for h in match(ms[:i] + ms[i + 1:], m.signature)]
+            names = [_clean(h.description) for h in match(ms[:i] + ms[i + 1:], m.signature, max_names)]
             held_out["silent" if not names else "same_name" if me in names else "wrong"] += 1
     return {"mistakes": sum(held_in.values()), "held_in": dict(held_in), "held_out": dict(held_out)}
 
