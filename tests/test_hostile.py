@@ -54,7 +54,7 @@ SANDBOX_ONLY = pytest.mark.xfail(not SANDBOXED, strict=False,
 CELL_TIMEOUT = 6 if SANDBOXED else 30
 MAX_NOTEBOOK_MB = 8  # the pre-flight's size limit in the test course (default 100)
 # A notebook's total grading time, restarts included (GuardedExecute.max_total_seconds).
-MAX_TOTAL_SECONDS = 40 if SANDBOXED else 150
+MAX_TOTAL_SECONDS = 45 if SANDBOXED else 150
 
 ASSIGNMENT = '''\
 # %% [markdown]
@@ -277,7 +277,7 @@ def engine_flags() -> list[str]:
     if ENGINE == "serial":
         return ["--serial"]
     return ["--workers", "2", "--preload", "torch,numpy,sae_course.checks", "--mem-limit-mb", "1024",
-            "--max-procs", "128", "--notebook-timeout", "30"]
+            "--max-procs", "128", "--notebook-timeout", "45"]
 
 
 def read_scores(root: Path) -> dict[str, tuple]:

@@ -148,6 +148,30 @@ class GuardedExecute(Execute):
             except OSError as e:
                 self.log.warning("could not remove %s before restarting the kernel: %s", p, e)
 
+    interrupt_grace = Float(
+        5.0, help="seconds a cell has to stop after the interrupt at its time limit; past them it counts as hung "
+                  "and the kernel is replaced at once (instead of after the next cell's timeout)").tag(config=True)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """At a cell's time limit: interrupt, and if the cell does not stop within ``interrupt_grace``
+        seconds (signals ignored, a loop in C, ``except KeyboardInterrupt: pass``), give up on this
+        kernel now. Stock nbclient would send the next cell to the busy kernel and wait for that
+        one's whole timeout too, so a function that ignores interrupts cost two timeouts per call."""
+        if not self.interrupt_on_timeout or not self.error_on_timeout:
+            return await super()._async_handle_timeout(timeout, cell)
+        from queue import Empty
+
+        from jupyter_core.utils import ensure_async
+
+        self.log.error("Timeout waiting for execute reply (%is); interrupting the kernel", timeout)
+        await ensure_async(self.km.interrupt_kernel())
+        try:
+            await ensure_async(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
+        except Empty:
+            raise CellTimeoutError.error_from_timeout_and_cell(
+                "Cell execution timed out and ignored the interrupt", timeout, cell) from None
+        return {"content": {**self.error_on_timeout, "status": "error"}}
+
     def _total_budget(self) -> float:
         if self.max_total_seconds > 0:
             return float(self.max_total_seconds)

@@ -73,6 +73,42 @@ DEFAULT_TARGETS = {
 # Builtins the kernel itself swaps on every execution (stdin forwarding).
 UNSTABLE_BUILTINS = ["input", "raw_input", "getpass"]
 
+# How the probes fingerprint *what* a function is (not where it lives in memory), so that the
+# grader can compute the same fingerprints in its own process, where no student code ever ran:
+# a Python function by its module, name, bytecode, constants, names and closure; a C function by
+# its module and name; a class by its module, name and MRO; a module by its name.
+CODE_FP = r'''
+def __sae_code_fp(o, _seen=None):
+    import hashlib, types
+    def h(*parts):
+        return hashlib.sha1(repr(parts).encode()).hexdigest()[:12]
+    def code(c):
+        return h(c.co_code, tuple(code(k) if isinstance(k, types.CodeType) else repr(k) for k in c.co_consts),
+                 c.co_names, c.co_varnames, c.co_freevars)
+    def plain(v):
+        return type(v) in (int, float, str, bool, bytes, type(None))
+    try:
+        if isinstance(o, types.MethodType):
+            return h("method", __sae_code_fp(o.__func__))
+        if isinstance(o, types.FunctionType):
+            cells = tuple(__sae_code_fp(c.cell_contents) if callable(c.cell_contents) else type(c.cell_contents).__name__
+                          for c in (o.__closure__ or ()))
+            return h("function", o.__module__, o.__qualname__, code(o.__code__),
+                     tuple(repr(d) if plain(d) else type(d).__name__ for d in (o.__defaults__ or ())), cells)
+        if isinstance(o, types.ModuleType):
+            return h("module", o.__name__)
+        if isinstance(o, type):
+            return h("type", o.__module__, o.__qualname__, tuple(k.__module__ + "." + k.__qualname__ for k in o.__mro__))
+        if isinstance(o, (types.BuiltinFunctionType, types.BuiltinMethodType)):
+            return h("builtin", getattr(o, "__module__", None), o.__qualname__, type(getattr(o, "__self__", None)).__name__)
+        if isinstance(o, (types.WrapperDescriptorType, types.MethodDescriptorType, types.MethodWrapperType,
+                          types.ClassMethodDescriptorType, types.GetSetDescriptorType, types.MemberDescriptorType)):
+            return h(type(o).__name__, o.__objclass__.__qualname__, o.__name__)
+        return h("object", type(o).__module__, type(o).__qualname__)
+    except Exception as e:  # (an object that breaks on inspection is itself a finding)
+        return h("broken", type(e).__name__)
+'''
+
 PROBE = r'''# (grader) integrity probe
 def __sae_integrity_probe():
     import sys as S
@@ -167,7 +203,23 @@ def __sae_integrity_probe():
     g = globals()
     for n in names:
         out["name " + n] = fp(g[n]) if n in g else "-"
-    report = {"seq": seq, "nonce": nonce, "fp": out}
+    __CODE_FP__
+    code = {}
+    for path, attrs in targets.items():
+        mod, _, cls = path.partition(":")
+        m = S.modules.get(mod)
+        obj = (getattr(m, cls, None) if cls else m) if m is not None else None
+        if obj is None or attrs == "*" and mod == "builtins":
+            continue
+        keys = [k for k in vars(obj) if not k.startswith("_")] if attrs == "*" else attrs
+        for k in keys:
+            v = static(obj, k) if cls else vars(obj).get(k)
+            if v is not None:
+                code[path + "." + k] = __sae_code_fp(v)
+    for n in names:
+        if n in g:
+            code["name " + n] = __sae_code_fp(g[n])
+    report = {"seq": seq, "nonce": nonce, "fp": out, "code": code}
     from IPython.display import publish_display_data
     publish_display_data({"__MIME__": report})
 __sae_integrity_probe()
@@ -189,7 +241,73 @@ def _targets(spec: dict) -> dict:
 
 def probe_source(seq: int, nonce: str, names: list[str], preload: list[str], targets: dict) -> str:
     args = json.dumps([seq, nonce, sorted(names), preload, _targets(targets), UNSTABLE_BUILTINS])
-    return PROBE.replace("__ARGS__", args).replace("__MIME__", MIME)
+    fp_src = "\n    ".join(CODE_FP.strip().splitlines())
+    return PROBE.replace("__ARGS__", args).replace("__MIME__", MIME).replace("__CODE_FP__", fp_src)
+
+
+def _code_fp():
+    ns: dict = {}
+    exec(CODE_FP, ns)  # noqa: S102  (the grader's own constant source, the same the probes run)
+    return ns["__sae_code_fp"]
+
+
+_BASELINES: dict = {}
+
+
+def baseline(targets: dict, names: dict[str, str]) -> dict[str, str]:
+    """The code fingerprints the probes must report, computed in the grader's own process.
+
+    ``names``: name -> where a course cell imported it from (``sae_course.checks.assert_close``);
+    names the course's cells define themselves (``def``) have no baseline here. A probe's report
+    that differs from this (even the first, before any student cell) means something other than
+    the course's own code sits where the tests look: code that ran before the first probe
+    (a startup file, a module planted next to the notebook) or a swap no later probe would see.
+    """
+    import importlib
+    import sys
+
+    key = (json.dumps(targets, sort_keys=True), json.dumps(names, sort_keys=True))
+    if key in _BASELINES:
+        return _BASELINES[key]
+    cfp = _code_fp()
+    out: dict[str, str] = {}
+    for path, attrs in _targets(targets).items():
+        mod, _, cls = path.partition(":")
+        if attrs == "*" and mod == "builtins":
+            continue
+        try:
+            m = importlib.import_module(mod)
+        except Exception:  # noqa: BLE001  (a module the grader cannot import: no baseline)
+            continue
+        obj = getattr(m, cls, None) if cls else m
+        if obj is None:
+            continue
+        keys = [k for k in vars(obj) if not k.startswith("_")] if attrs == "*" else attrs
+        for k in keys:
+            if cls:
+                v = next((vars(c)[k] for c in obj.__mro__ if k in vars(c)), None)
+            else:
+                v = vars(obj).get(k)
+            if v is not None:
+                out[path + "." + k] = cfp(v)
+    for n, origin in names.items():
+        if origin == "def" or not origin:
+            continue
+        parts = origin.split(".")
+        for i in range(len(parts), 0, -1):  # the longest prefix that is a module, then attributes
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except Exception:  # noqa: BLE001
+                continue
+            try:
+                for a in parts[i:]:
+                    obj = getattr(obj, a)
+            except AttributeError:
+                break
+            out["name " + n] = cfp(obj)
+            break
+    _BASELINES[key] = out
+    return out
 
 
 def _all_bindings(src: str) -> set[str]:
@@ -201,6 +319,12 @@ def _all_bindings(src: str) -> set[str]:
     except SyntaxError:
         return set()
     return {n for st in _top_level_statements(tree) for n, _ in _bound_names(st)}
+
+
+def _name_bound_before(plan: dict, seq: int, name: str) -> bool:
+    """Did the course's cells bind ``name`` before probe ``seq`` (so it must match its baseline)?"""
+    probes = plan.get("probes") or []
+    return seq < len(probes) and name in probes[seq].get("names", [])
 
 
 def _pretty(key: str) -> str:
@@ -253,7 +377,8 @@ class IntegrityInject(NbGraderPreprocessor):
             cell = nbformat.v4.new_code_cell(probe_source(j, nonce, all_names, preload, DEFAULT_TARGETS))
             cell.metadata[META] = nonce
             new_cells.append(cell)
-            probes.append({"seq": j, "before": b})
+            probes.append({"seq": j, "before": b,
+                           "names": sorted(provides[b]) if b < len(provides) else sorted(names_so_far)})
         new_cells.extend(orig[bounds[-1]:])
         nb.cells = new_cells
 
@@ -269,8 +394,13 @@ class IntegrityInject(NbGraderPreprocessor):
                                   and orig[i].cell_type == "code"],
                 "course_cells": [issues.cell_label(orig[i]) for i in inside if course[i]],
             })
+        try:
+            base = baseline(DEFAULT_TARGETS, {n: o for n, o in names_so_far.items()})
+        except Exception as e:  # noqa: BLE001  (no baseline: the probes still compare with each other)
+            self.log.warning("integrity baseline: %s", e)
+            base = {}
         st["integrity"] = {"nonce": nonce, "probes": probes, "intervals": intervals,
-                           "labels": [issues.cell_label(c) for c in orig]}
+                           "labels": [issues.cell_label(c) for c in orig], "baseline": base}
         return nb, resources
 
 
@@ -285,6 +415,7 @@ class IntegrityVerify(NbGraderPreprocessor):
         nonce = plan["nonce"]
 
         reports: dict[int, dict] = {}
+        codes: dict[int, dict] = {}
         broken: list[int] = []
         kept = []
         seq = 0
@@ -311,6 +442,7 @@ class IntegrityVerify(NbGraderPreprocessor):
                     report = r
             if report is not None:
                 reports[seq] = report["fp"]
+                codes[seq] = report.get("code") or {}
             elif ran:
                 broken.append(seq)
             seq += 1
@@ -345,6 +477,17 @@ class IntegrityVerify(NbGraderPreprocessor):
             if diff:
                 shown = ", ".join(diff[:6]) + (f" and {len(diff) - 6} more" if len(diff) > 6 else "")
                 changes.append(f"{shown} changed {where(a, b)}")
+        base = plan.get("baseline") or {}
+        reported_off: set[str] = set()
+        for s_ in sorted(codes):
+            # Names a course cell binds are checked from the probe after that cell on.
+            off = [k for k, v in base.items() if k in codes[s_] and codes[s_][k] != v and k not in reported_off
+                   and not (k.startswith("name ") and not _name_bound_before(plan, s_, k[5:]))]
+            if off:
+                reported_off.update(off)
+                after = labels[bounds[s_] - 1] if bounds[s_] > 0 else "the start of the notebook"
+                shown = ", ".join(_pretty(k) for k in off[:6]) + (f" and {len(off) - 6} more" if len(off) > 6 else "")
+                changes.append(f"{shown} differed from the course's own code at the grader's check after {after}")
         st["integrity_changes"] = changes
         if changes:
             issues.add_issue(
