@@ -1,0 +1,6 @@
+# Right logits, every direction the wrong way round (ablating a supernode that helps a logit raises it).
+PREDICTIONS = {
+    "L0@,_9": ("S", "down"),
+    "L0@END": ("IO", "up"),
+    "L1@END": ("S", "up"),
+}
