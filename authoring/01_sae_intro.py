@@ -32,6 +32,7 @@
 # | 1.5 | dashboard: top and quantile examples | | 1.13 | attention SAEs: which source positions |
 # | 1.6 | a local latent dashboard | | 1.14 | IOI with attention SAEs |
 # | 1.7 | an auto-interpretation prompt | | 1.14b | IOI: measuring the mechanism |
+# | | | | 1.14c | IOI: ablation vs attribution at the repeated name |
 # | | | | 1.15 | (bonus) latent geometry |
 # | 1.8 | finding latents by contrast | | | |
 
@@ -2032,6 +2033,157 @@ _chk.assert_close(torch.as_tensor(_got["mlp_ablated"]).detach().cpu().float(), _
                   "ioi_mechanism: the logit difference with one layer's MLP output zero-ablated", atol=1e-3)
 _chk.assert_close(torch.as_tensor(_got["attn_mass"]).detach().cpu().float(), _exp["attn_mass"],
                   "ioi_mechanism: attention mass from the last position to IO / S1 / S2 (columns in that order)", atol=1e-4)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.14c Latents that read the repeated name: ablation against attribution patching
+# > Difficulty: ●●●○○  Importance: ●●●●○
+#
+# The repeated name (the second S) is where the model learns which name came back. Take the attention-SAE
+# latents that are active **at that position** and measure, for each, what happens to the logit difference
+# when it is switched off **there only** (every other position untouched, the SAE attached with its error
+# term). That takes one forward pass per latent. Attribution patching estimates all of them from one forward
+# and one backward pass: zeroing latent `i` at the S2 position changes the metric by about
+# `-f_i · ∂metric/∂f_i` (first order). Where the two agree, the cheap estimate can replace the ablations; where
+# a latent sits far from the diagonal, the metric is not linear in it (a large activation, a saturated softmax
+# downstream) and only the ablation can be trusted.
+#
+# **Exercise.** `s2_effects(model, attn_sae, batch, metric, latents)` → `(ablation [n], estimate [n])`:
+# * `ablation[j]`: metric with `latents[j]` zeroed at `batch["s2_pos"]` (one position per prompt) minus the
+#   clean metric, both with the SAE attached with its error term;
+# * `estimate[j]`: `-(f · grad)` of that latent at the S2 position, summed over prompts (the metric is a
+#   mean over prompts, so this is in the same units), from one run with the SAE and its error term.
+#
+# Then `agreement(ablation, estimate)`: the Pearson correlation of the two (a float in [-1, 1]).
+
+# %% solution id=ex14c_s2_effects
+def s2_effects(model, attn_sae, batch: dict, metric, latents):
+    """(ablation [n], estimate [n]) for the latents at the S2 position (see the text).
+
+    batch["tokens"]: [n_prompts, seq]; batch["s2_pos"]: [n_prompts]; latents: [n] ids of attn_sae's latents.
+    Activations at f"{hook_z}.hook_sae_acts_post": [n_prompts, seq, d_sae].
+    """
+    ### BEGIN SOLUTION
+    toks = batch["tokens"]
+    rows = torch.arange(len(toks), device=toks.device)
+    s2 = batch["s2_pos"]
+    lats = torch.as_tensor(latents, dtype=torch.long).tolist()
+    hook = f"{attn_sae.cfg.metadata.hook_name}.hook_sae_acts_post"
+    store = {}
+
+    def keep(act, hook):
+        act = act.detach().requires_grad_(True)
+        store["acts"] = act
+        return act
+
+    model.add_sae(attn_sae, use_error_term=True)
+    try:
+        with torch.enable_grad():
+            logits = model.run_with_hooks(toks, fwd_hooks=[(hook, keep)])
+            clean = metric(logits)
+            grad, = torch.autograd.grad(clean, store["acts"])
+        f_s2, g_s2 = store["acts"][rows, s2].detach(), grad[rows, s2]           # [n_prompts, d_sae]
+        estimate = -(f_s2 * g_s2).sum(0)[lats]
+        ablation = []
+        with torch.no_grad():
+            for lat in lats:
+                def zero_at_s2(act, hook, lat=lat):
+                    act = act.clone()
+                    act[rows, s2, lat] = 0.0
+                    return act
+                ablation.append(metric(model.run_with_hooks(toks, fwd_hooks=[(hook, zero_at_s2)])).item() - clean.item())
+    finally:
+        model.reset_saes()
+    return torch.tensor(ablation), estimate.detach().cpu()
+    ### END SOLUTION
+
+
+def agreement(ablation, estimate) -> float:
+    """Pearson correlation of two [n] tensors."""
+    ### BEGIN SOLUTION
+    a, b = torch.as_tensor(ablation).double(), torch.as_tensor(estimate).double()
+    a, b = a - a.mean(), b - b.mean()
+    return float((a * b).sum() / (a.norm() * b.norm()))
+    ### END SOLUTION
+
+# %% code
+with torch.no_grad():
+    _zh = attn_sae.cfg.metadata.hook_name
+    _f = attn_sae.encode(model.run_with_cache(ioi["tokens"], names_filter=_zh)[1][_zh])
+s2_latents = _f[torch.arange(len(ioi["tokens"]), device=device), ioi["s2_pos"]].mean(0).topk(12).indices
+s2_abl, s2_est = s2_effects(model, attn_sae, ioi, ioi_metric, s2_latents)
+print(f"agreement of ablation and attribution patching at S2: {agreement(s2_abl, s2_est):.3f}")
+_fig = go.Figure(go.Scatter(x=s2_est.tolist(), y=s2_abl.tolist(), mode="markers+text",
+                            text=[str(i) for i in s2_latents.tolist()], textposition="top center"))
+_lim = [min(s2_est.min().item(), s2_abl.min().item()), max(s2_est.max().item(), s2_abl.max().item())]
+_fig.add_trace(go.Scatter(x=_lim, y=_lim, mode="lines", name="y = x", line=dict(dash="dot")))
+_fig.update_layout(title="latents at the repeated name: ablation vs attribution patching", showlegend=False,
+                   xaxis_title="estimate -f·grad", yaxis_title="ablation effect on the logit difference")
+_fig.show()
+
+# %% visible id=ex14c_s2_effects_visible
+checks.assert_shape(s2_abl, (12,), "s2_effects: ablation")
+checks.assert_shape(s2_est, (12,), "s2_effects: estimate")
+checks.assert_true(len(model.acts_to_saes) == 0, "s2_effects left an SAE attached: call model.reset_saes()")
+checks.assert_scalar_close(agreement(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0, 4.0, 6.5])), 0.99862, "agreement of a near-linear pair",
+                           atol=1e-3)
+print("s2_effects / agreement: the visible checks pass")
+
+# %% graded id=ex14c_s2_effects_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_b = ioi_batch(8, template=10, seed=147)
+_met = ioi_metric_for(_b)
+_zh = attn_sae.cfg.metadata.hook_name
+_rows = torch.arange(len(_b["tokens"]), device=device)
+with torch.no_grad():  # the reference, computed before any student code runs
+    _z = model.run_with_cache(_b["tokens"], names_filter=_zh)[1][_zh]
+    _f0 = attn_sae.encode(_z)
+    _err = _z - attn_sae.decode(_f0)
+_lats = _f0[_rows, _b["s2_pos"]].mean(0).topk(6).indices
+
+
+def _run(fmod):
+    return _met(model.run_with_hooks(_b["tokens"], fwd_hooks=[(_zh, lambda a, hook: attn_sae.decode(fmod) + _err)]))
+
+
+with torch.no_grad():
+    _clean = _run(_f0).item()
+    _abl = []
+    for _l in _lats.tolist():
+        _fz = _f0.clone()
+        _fz[_rows, _b["s2_pos"], _l] = 0.0
+        _abl.append(_run(_fz).item() - _clean)
+_abl = torch.tensor(_abl)
+with torch.enable_grad():
+    _fg = _f0.clone().requires_grad_(True)
+    _gr, = torch.autograd.grad(_run(_fg), _fg)
+_est = -(_f0[_rows, _b["s2_pos"]] * _gr[_rows, _b["s2_pos"]]).sum(0)[_lats].detach().cpu()
+_bin = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in _b.items()}
+_ga, _ge = s2_effects(model, attn_sae, _bin, _met, _lats.clone())
+_chk.assert_true(len(model.acts_to_saes) == 0, "s2_effects left an SAE attached")
+_ga = torch.as_tensor(_ga).detach().cpu().float()
+_ge = torch.as_tensor(_ge).detach().cpu().float()
+_chk.assert_close(_ga, _abl.float(), "s2_effects: the ablation effects at the S2 position", atol=2e-3, rtol=1e-3)
+_chk.assert_close(_ge, _est.float(), "s2_effects: the attribution-patching estimates at the S2 position", atol=2e-3, rtol=1e-3)
+### END HIDDEN TESTS
+
+# %% graded id=ex14c_s2_effects_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+_g = torch.Generator().manual_seed(148)
+for _n in (5, 9, 30):
+    _x = torch.randn(_n, generator=_g)
+    _y = 0.7 * _x + 0.5 * torch.randn(_n, generator=_g) + 3.0
+    _xc, _yc = _x.double() - _x.double().mean(), _y.double() - _y.double().mean()
+    _exp = float((_xc * _yc).sum() / (_xc.norm() * _yc.norm()))
+    _chk.assert_scalar_close(agreement(_x.clone(), _y.clone()), _exp, f"agreement on {_n} random pairs", atol=1e-5)
+    _chk.assert_scalar_close(agreement(_x.clone(), -_y.clone()), -_exp, "agreement of an anti-correlated pair", atol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
