@@ -257,7 +257,7 @@ def test_student_loop_in_the_browser():
                 page.wait_for_selector("#username_input", timeout=60_000)
                 _login(page, hub.url, "instructor")
                 page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-                page.locator(".lm-Menu-itemLabel", has_text="Formgrader").click()
+                page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader (local)", exact=True).click()
                 frame = page.frame_locator("iframe").first
                 frame.locator("text=Manage Assignments").first.wait_for(timeout=120_000)
                 page.goto(hub.url + f"/user/instructor/formgrader/manage_submissions/{SECTION}")
@@ -276,3 +276,254 @@ def test_student_loop_in_the_browser():
         (ARTIFACTS / "hub.log").write_text(hub.text())
         print("hub timings:", {k: round(v, 1) for k, v in timings.items()})
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# The autograder service, without a browser (the tiny synthetic course: no torch, cold kernels)
+# ------------------------------------------------------------------------------------------------
+
+def _service(course_root: Path, state: Path, **kw):
+    from autograde_service import Autograder
+    from hub_settings import Settings
+
+    s = Settings(course=course_root, state=state, budget=kw.pop("budget", 3), poll_s=0.2,
+                 window_s=kw.pop("window_s", 3600.0), sandbox=bool(shutil.which("bwrap")), workers=2)
+    return Autograder(s, ["tiny"], engine_options={"cold": True})
+
+
+def _student_submit(course, exchange: Path, home: Path, student: str, answers: dict | None, raw: str | None = None):
+    """What the Assignment List's Submit button runs: ``nbgrader submit`` as that student."""
+    import tiny_course as tc
+
+    work = home / student / "tiny"
+    work.mkdir(parents=True, exist_ok=True)
+    if raw is not None:
+        (work / "tiny.ipynb").write_text(raw)
+    else:
+        nb = nbformat.read(str(course.notebook("tiny", "release")), as_version=4)
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in (answers or {}):
+                cell.source = answers[gid]
+        nbformat.write(nb, str(work / "tiny.ipynb"))
+    shutil.copy(course.release / "tiny" / "data.txt", work / "data.txt")
+    exe = Path(sys.executable).parent / "nbgrader"
+    subprocess.run([str(exe), "submit", "tiny", f"--Exchange.root={exchange}", "--course=sae-course",
+                    f"--student={student}"], cwd=home / student, check=True, capture_output=True, text=True,
+                   env=dict(os.environ, HOME=str(home / student)))
+    del tc
+
+
+@pytest.fixture()
+def tiny_hub(tmp_path_factory):
+    import tiny_course as tc
+
+    tmp = Path(tempfile.mkdtemp(prefix="hub-svc-"))
+    course = tc.make_course(tmp / "course")
+    state = tmp / "state"
+    exchange = state / "exchange"
+    exchange.mkdir(parents=True)
+    course.nbgrader("release_assignment", "tiny", "--force", f"--Exchange.root={exchange}", "--course=sae-course")
+    yield course, state, exchange, tmp / "homes"
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _released(exchange: Path) -> list[Path]:
+    d = exchange / "sae-course" / "feedback"
+    return sorted(d.glob("*.html")) if d.is_dir() else []
+
+
+def _ledger(exchange: Path) -> list[dict]:
+    p = exchange / "sae-course" / "autograder" / "ledger.jsonl"
+    return [json.loads(l) for l in p.read_text().splitlines()] if p.is_file() else []
+
+
+def test_service_grades_simultaneous_submissions_once_and_survives_restarts_and_bad_input(tiny_hub):
+    import tiny_course as tc
+    from nbgrader.api import Gradebook
+
+    course, state, exchange, homes = tiny_hub
+    # two students submit at the same moment: one pass grades both
+    _student_submit(course, exchange, homes, "alice", tc.GOOD)
+    _student_submit(course, exchange, homes, "bob", tc.COHORT["bob"])
+    done = _service(course.root, state).step()
+    assert sorted(p.student for p in done) == ["alice", "bob"]
+    with Gradebook(course.db_url, course_id="sae-course") as gb:
+        a, b = gb.find_submission("tiny", "alice"), gb.find_submission("tiny", "bob")
+        assert a.score > b.score > 0
+    pages = _released(exchange)
+    assert len(pages) == 2
+    for page in pages:
+        text = page.read_text()
+        assert "Score" in text and "sae-hub-left" in text
+        assert "add(-1, 1)" not in text, "a hidden test is in the released feedback"
+    stamp = {st: (course.autograded / st / "tiny" / "tiny.ipynb").stat().st_mtime_ns for st in ("alice", "bob")}
+
+    # a restart (a new service process) grades nothing twice
+    assert _service(course.root, state).step() == []
+    assert len([e for e in _ledger(exchange) if e["kind"] == "graded"]) == 2
+
+    # a crash after grading, before the release was recorded: the restart releases, does not regrade
+    ledger = exchange / "sae-course" / "autograder" / "ledger.jsonl"
+    lines = ledger.read_text().splitlines()
+    ledger.write_text("\n".join(l for l in lines if '"bob"' not in l) + "\n")
+    for p in _released(exchange):
+        p.unlink()
+    done = _service(course.root, state).step()
+    assert [p.student for p in done] == ["bob"]
+    assert (course.autograded / "bob" / "tiny" / "tiny.ipynb").stat().st_mtime_ns == stamp["bob"]
+    assert len(_released(exchange)) == 1
+
+    # a malformed notebook gets a grade and feedback that says why; the service keeps serving
+    _student_submit(course, exchange, homes, "carol", None, raw="{ this is not a notebook")
+    _student_submit(course, exchange, homes, "dave", tc.GOOD)
+    svc = _service(course.root, state)
+    done = svc.step()
+    assert sorted(p.student for p in done) == ["carol", "dave"]
+    carol_fb = (course.feedback / "carol" / "tiny" / "tiny.html").read_text()
+    assert "Score: 0" in carol_fb or "0.0 / " in carol_fb
+    with Gradebook(course.db_url, course_id="sae-course") as gb:
+        assert gb.find_submission("tiny", "carol").score == 0
+        assert gb.find_submission("tiny", "dave").score == gb.find_submission("tiny", "alice").score
+
+
+def test_budget_defers_grading_and_says_when(tiny_hub):
+    import tiny_course as tc
+    from nbgrader.api import Gradebook
+
+    course, state, exchange, homes = tiny_hub
+    _student_submit(course, exchange, homes, "alice", tc.COHORT["bob"])
+    assert [p.student for p in _service(course.root, state, budget=1).step()] == ["alice"]
+    with Gradebook(course.db_url, course_id="sae-course") as gb:
+        first = gb.find_submission("tiny", "alice").score
+    time.sleep(1.1)  # nbgrader's submission timestamps must differ
+    _student_submit(course, exchange, homes, "alice", tc.GOOD)
+    svc = _service(course.root, state, budget=1)
+    assert svc.step() == []  # over budget: collected, not graded
+    deferred = [e for e in _ledger(exchange) if e["kind"] == "deferred"]
+    assert len(deferred) == 1 and deferred[0]["next_at"] > time.time() + 3000
+    notice = (course.feedback / "alice" / "tiny" / "tiny.html").read_text()
+    assert "sae-hub-next" in notice and "latest submission" in notice
+    assert any("sae-hub-next" in p.read_text() for p in _released(exchange)), "the notice goes through the exchange"
+    assert svc.step() == []  # told once, still waiting
+    assert len([e for e in _ledger(exchange) if e["kind"] == "deferred"]) == 1
+    # the window has passed (a service configured with a short window): the latest submission is graded
+    time.sleep(1.0)
+    done = _service(course.root, state, budget=1, window_s=0.5).step()
+    assert [p.student for p in done] == ["alice"]
+    with Gradebook(course.db_url, course_id="sae-course") as gb:
+        assert gb.find_submission("tiny", "alice").score > first  # the later, better submission counts
+
+
+# ------------------------------------------------------------------------------------------------
+# Beyond one machine: configuration loaded and validated (no cluster)
+# ------------------------------------------------------------------------------------------------
+
+Z2JH_TOP_LEVEL = {"hub", "proxy", "singleuser", "scheduling", "prePuller", "ingress", "cull", "debug", "rbac",
+                  "imagePullSecret", "imagePullSecrets", "custom", "global", "fullnameOverride", "nameOverride"}
+KUBESPAWNER_OVERRIDES = {"extra_resource_limits", "extra_resource_guarantees", "node_selector", "tolerations",
+                         "environment", "image", "cpu_limit", "mem_limit", "cpu_guarantee", "mem_guarantee"}
+
+
+def _exec_config(source: str, env: dict | None = None):
+    """Run a JupyterHub config snippet against a stub ``c`` (traitlets Config); returns c."""
+    from traitlets.config import Config
+
+    c = Config()
+    loaded = []
+    ns = {"get_config": lambda: c, "c": c, "load_subconfig": loaded.append}
+    old = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        exec(compile(source, "<config>", "exec"), ns)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    c._loaded = loaded
+    c._ns = ns
+    return c
+
+
+def test_zero_to_jupyterhub_values():
+    import yaml
+
+    v = yaml.safe_load((HUB / "k8s" / "values.yaml").read_text())
+    assert set(v) <= Z2JH_TOP_LEVEL, set(v) - Z2JH_TOP_LEVEL
+    # the exchange: one shared volume, the same path in the hub (autograder) and in every user pod
+    hub_claims = {m["name"]: m["mountPath"] for m in v["hub"]["extraVolumeMounts"]}
+    user_claims = {m["name"]: m["mountPath"] for m in v["singleuser"]["storage"]["extraVolumeMounts"]}
+    assert hub_claims["exchange"] == user_claims["exchange"] == "/srv/nbgrader/exchange"
+    vols = {x["name"]: x for x in v["hub"]["extraVolumes"] + v["singleuser"]["storage"]["extraVolumes"]}
+    assert vols["exchange"]["persistentVolumeClaim"]["claimName"] == "sae-nbgrader-exchange"
+    assert v["hub"]["extraEnv"]["SAE_HUB_STATE"] + "/exchange" == hub_claims["exchange"]
+    # the autograder runs as a hub-managed service with the repository's script
+    cmd = v["hub"]["services"]["autograder"]["command"]
+    assert cmd[-1].endswith("hub/autograde_service.py") and (HUB / "autograde_service.py").is_file()
+    # KubeSpawner profiles: a GPU one on the GPU node pool
+    gpu = next(p for p in v["singleuser"]["profileList"] if p["slug"] == "gpu")["kubespawner_override"]
+    assert set(gpu) <= KUBESPAWNER_OVERRIDES
+    assert gpu["extra_resource_limits"]["nvidia.com/gpu"] == "1"
+    assert any(t["key"] == "nvidia.com/gpu" for t in gpu["tolerations"])
+    # the extraConfig snippets run (stub c) and write each user's nbgrader config with the shared exchange
+    c = _exec_config(v["hub"]["extraConfig"]["00-exchange"])
+    hook = " ".join(c.KubeSpawner.lifecycle_hooks["postStart"]["exec"]["command"])
+    assert "/srv/nbgrader/exchange" in hook and "student_id" in hook
+    c = _exec_config(v["hub"]["extraConfig"]["10-lti"])
+    assert c._loaded == ["/srv/course/hub/lti/lti13_config.py"]
+    # grading on Ray: the service's address is the KubeRay head's client port, GPU workers on the pool
+    ray = yaml.safe_load((HUB / "k8s" / "raycluster.yaml").read_text())
+    assert ray["kind"] == "RayCluster" and ray["apiVersion"].startswith("ray.io/")
+    head = ray["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]
+    port = int(v["hub"]["extraEnv"]["SAE_HUB_RAY"].rsplit(":", 1)[1])
+    assert port in {p["containerPort"] for p in head["ports"] if p["name"] == "client"}
+    assert v["hub"]["extraEnv"]["SAE_HUB_RAY"].startswith(f"ray://{ray['metadata']['name']}-head-svc")
+    worker = ray["spec"]["workerGroupSpecs"][0]["template"]["spec"]
+    assert worker["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert worker["nodeSelector"] == gpu["node_selector"]
+    pinned = re.search(r"^ray==([\d.]+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+    assert ray["spec"]["rayVersion"] == pinned, "the cluster must run the pinned Ray"
+
+
+def test_service_uses_ray_when_configured(tmp_path, monkeypatch):
+    from autograde_service import Autograder
+    from hub_settings import Settings
+
+    course = copy_course(tmp_path / "course", [])
+    monkeypatch.setenv("SAE_HUB_RAY", "ray://sae-ray-head-svc:10001")
+    svc = Autograder(Settings(course=course, state=tmp_path / "state"), ["tiny"])
+    from sae_course.grading.parallel import EngineOptions
+
+    assert EngineOptions.from_options(svc.engine_options).ray == "ray://sae-ray-head-svc:10001"
+
+
+def test_lti13_config_maps_launches_onto_nbgrader_students(tmp_path):
+    import tiny_course as tc
+    from nbgrader.api import Gradebook
+
+    course = tc.make_course(tmp_path / "course")
+    c = _exec_config((HUB / "lti" / "lti13_config.py").read_text(),
+                     env={"SAE_LTI_ISSUER": "https://lms.example.edu", "SAE_LTI_CLIENT_ID": "125900000000000081"})
+    assert c.JupyterHub.authenticator_class == "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    assert c.LTI13Authenticator.issuer == "https://lms.example.edu"
+    assert c.LTI13Authenticator.client_id == ["125900000000000081"]
+    assert c.LTI13Authenticator.username_key == "sub" and c.Authenticator.enable_auth_state
+    hook = c.Authenticator.post_auth_hook
+    claims = {"sub": "a1b2c3", "given_name": "Ada", "family_name": "Lovelace", "email": "ada@example.edu",
+              "https://purl.imsglobal.org/spec/lti/claim/roles":
+                  ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]}
+    old = dict(os.environ)
+    os.environ["SAE_HUB_COURSE"] = str(course.root)
+    os.environ.pop("SAE_COURSE_DB_URL", None)
+    try:
+        out = hook(None, None, {"name": "a1b2c3", "auth_state": claims})
+        teacher = dict(claims, sub="t9", **{"https://purl.imsglobal.org/spec/lti/claim/roles":
+                                            ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]})
+        hook(None, None, {"name": "t9", "auth_state": teacher})
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    assert out["name"] == "a1b2c3"
+    with Gradebook(course.db_url, course_id="sae-course") as gb:
+        st = gb.find_student("a1b2c3")
+        assert (st.first_name, st.last_name, st.email, st.lms_user_id) == ("Ada", "Lovelace", "ada@example.edu", "a1b2c3")
+        assert "t9" not in {s.id for s in gb.students}, "instructors are not enrolled as students"
