@@ -499,3 +499,40 @@ def test_roster_errors(empty_db, tmp_path, text, message):
 def test_roster_missing_file(tmp_path):
     with pytest.raises(RosterError, match="no such roster file"):
         import_roster("sqlite:///" + str(tmp_path / "g.db"), tmp_path / "nope.csv")
+
+
+def test_late_penalty_is_the_same_score_everywhere(course, tmp_path):
+    """With a late penalty configured, grades.csv, the exports, the score table and the dashboard
+    all show nbgrader's score (raw score minus the penalty), read by one gradebook reader."""
+    from sae_course.grading.autograde import collect_scores, score_table, write_grades_csv
+
+    root = tmp_path / "late-course"
+    shutil.copytree(course.root, root)
+    with (root / "nbgrader_config.py").open("a") as f:
+        f.write('c.LateSubmissionPlugin.penalty_method = "zero"\n')
+    _nbgrader(root, "autograde", "00_toy", "--force", "--student=bob")
+    db_url = "sqlite:///" + str(root / "gradebook" / "gradebook.db")
+    with _gradebook(db_url) as gb:
+        sub = gb.find_submission("00_toy", "bob")
+        raw, penalty = float(sub.score), float(sub.late_submission_penalty)
+    assert raw > 0 and penalty == raw, "bob is late: the 'zero' method takes his whole score"
+    want = max(0.0, raw - penalty)
+
+    scores = {(s.student, s.section): s for s in collect_scores(None, db_url)}
+    assert scores[("bob", "00_toy")].score == want
+    grades = write_grades_csv(list(scores.values()), root / "reports" / "grades.csv")
+    rows = {(r["student"], r["section"]): r for r in csv.DictReader(grades.open())}
+    assert float(rows[("bob", "00_toy")]["score"]) == want
+    table = score_table(list(scores.values()))
+    bob_line = next(ln for ln in table.splitlines() if ln.startswith("bob "))
+    assert f"{want:g}/" in bob_line and f"{raw:g}/" not in bob_line.replace(f"{want:g}/", "", 1)
+    export_dir = root / "reports" / "exports"
+    export_csvs(db_url, export_dir, course_id=COURSE_ID)
+    exported = [r for p in export_dir.glob("*.csv") for r in csv.DictReader(p.open())
+                if r.get("student_id") == "bob" and r.get("section") == "00_toy" and "exercise" not in r]
+    assert exported and all(float(r["score"]) == want for r in exported), exported
+    index = write_report(db_url, root / "reports", root, course_id=COURSE_ID)
+    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', index.read_text(), re.S)
+    assert json.loads(m.group(1))["scores"]["bob"]["00_toy"] == want
+    # The untouched alice and carol keep their scores.
+    assert scores[("alice", "00_toy")].score == 5.0

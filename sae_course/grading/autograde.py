@@ -97,21 +97,23 @@ def generate_feedback(course: Course, sections: list[str] | None = None, log=pri
 
 
 def collect_scores(course: Course, db_url: str | None = None) -> list[Score]:
-    """Score of every student on every section, from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    """Score of every student on every section, from the gradebook.
 
+    Read through ``exports.load_cohort``, the one gradebook reader every output uses (grades.csv,
+    the exports, the score table, the dashboard), with nbgrader's late-penalty rule:
+    ``score = max(0, raw score - late_submission_penalty)``.
+    """
+    from .exports import load_cohort
+
+    cohort = load_cohort(db_url or course.db_url, COURSE_ID)
     out = []
-    with Gradebook(db_url or course.db_url, course_id=COURSE_ID) as gb:
-        assignments = sorted(a.name for a in gb.assignments)
-        for student in sorted(s.id for s in gb.students):
-            for name in assignments:
-                max_score = gb.find_assignment(name).max_score
-                try:
-                    sub = gb.find_submission(name, student)
-                except MissingEntry:
-                    out.append(Score(student, name, None, max_score))
-                    continue
-                out.append(Score(student, name, float(sub.score), float(max_score), bool(sub.needs_manual_grade)))
+    for st in cohort.students:
+        for sec in cohort.sections:
+            r = cohort.result(st.id, sec.name)
+            if r is None:
+                out.append(Score(st.id, sec.name, None, sec.max_score))
+            else:
+                out.append(Score(st.id, sec.name, r.score, r.max_score, r.needs_manual))
     return out
 
 

@@ -110,6 +110,7 @@ class SectionResult:
     duedate: dt.datetime | None  # including the student's extension, if any
     seconds_late: float
     exercises: dict[str, ExerciseResult] = field(default_factory=dict)
+    needs_manual: bool = False
 
     @property
     def score(self) -> float:
@@ -271,6 +272,7 @@ def load_cohort(db_url: str, course_id: str = "sae-course") -> Cohort:
                     duedate=sub.duedate,
                     seconds_late=float(sub.total_seconds_late or 0.0),
                     exercises=exercises,
+                    needs_manual=bool(sub.needs_manual_grade),
                 )
 
     message = None
