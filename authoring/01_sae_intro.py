@@ -25,16 +25,15 @@
 #
 # | # | topic | | # | topic |
 # |---|---|---|---|---|
-# | 1.1 | loading SAEs, their config | | 1.9 | direct logit attribution of latents |
-# | 1.2 | running SAEs in the model, the error term | | 1.10 | attribution by gradients vs ablation |
-# | 1.3 | dashboard: activation histogram | | 1.11 | steering with a latent |
-# | 1.4 | dashboard: logit effects | | 1.12 | attention SAEs: which heads |
-# | 1.5 | dashboard: top and quantile examples | | 1.13 | attention SAEs: which source positions |
+# | 1.1 | loading SAEs, their config | | 1.10 | attribution by gradients vs ablation |
+# | 1.2 | running SAEs in the model, the error term | | 1.11 | steering with a latent |
+# | 1.3 | dashboard: activation histogram | | 1.12 | attention SAEs: which heads |
+# | 1.4 | dashboard: logit effects | | 1.13 | attention SAEs: which source positions |
+# | 1.5 | dashboard: top and quantile examples | | 1.13b | DFA over a dataset: top examples |
 # | 1.6 | a local latent dashboard | | 1.14 | IOI with attention SAEs |
 # | 1.7 | an auto-interpretation prompt | | 1.14b | IOI: measuring the mechanism |
-# | | | | 1.14c | IOI: ablation vs attribution at the repeated name |
-# | | | | 1.15 | (bonus) latent geometry |
-# | 1.8 | finding latents by contrast | | | |
+# | 1.8 | finding latents by contrast | | 1.14c | IOI: ablation vs attribution at the repeated name |
+# | 1.9 | direct logit attribution of latents | | 1.15 | (bonus) latent geometry |
 
 # %% setup id=setup
 import html
@@ -1602,6 +1601,118 @@ _w = _rs.W_enc[:, 5].detach().reshape(model.cfg.n_heads, model.cfg.d_head)
 _ref = torch.einsum("bshd,hd,bhs->bhs", _c[_vh], _w, _c[_ph][:, :, -1])
 _chk.assert_close(dfa_by_source(model, _rs, ATTN_LAYER, _b, 5, dest=-1), _ref, "dfa_by_source (a random SAE, latent 5)",
                   atol=1e-5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 1.13b DFA over a dataset: where a latent's top examples read from
+# > Difficulty: ●●●○○  Importance: ●●●○○
+#
+# One prompt says little. A latent's *top examples* over a whole dataset, each shown with the DFA of every source
+# token, say what the latent reads: the token itself, the previous token, an earlier copy of the current token
+# (induction), a name... This is the attention-SAE part of a dashboard.
+#
+# **Exercise.** `latent_top_dfa(model, attn_sae, layer, tokens, latent, k)` → a dict:
+# * `"values"` `[k]`: the latent's `k` largest activations over all `(prompt, position)` of `tokens`, position 0
+#   (BOS) left out, largest first;
+# * `"where"` `[k, 2]` (long): `(prompt, position)` of each;
+# * `"dfa"` `[k, seq]`: for each example, the DFA of every source position at that destination, summed over
+#   heads (as in 1.13; sources after the destination are 0, attention is causal).
+#
+# Compute the cache once (`hook_z`, `hook_v`, `hook_pattern` of `layer`), not once per example.
+
+# %% solution id=ex13b_top_dfa
+def latent_top_dfa(model, attn_sae, layer: int, tokens, latent: int, k: int = 8) -> dict:
+    """{"values": [k], "where": [k, 2] (prompt, dest), "dfa": [k, seq]} for the latent's top examples in tokens.
+
+    tokens: [batch, seq]; hook_z: [batch, seq, n_heads, d_head] (attn_sae.encode takes it as it is);
+    hook_v: [batch, src, n_heads, d_head]; hook_pattern: [batch, n_heads, dest, src].
+    """
+    ### BEGIN SOLUTION
+    z_hook = attn_sae.cfg.metadata.hook_name
+    v_hook, p_hook = f"blocks.{layer}.attn.hook_v", f"blocks.{layer}.attn.hook_pattern"
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=[z_hook, v_hook, p_hook])
+        acts = attn_sae.encode(cache[z_hook])[..., latent].clone()     # [batch, seq]
+        acts[:, 0] = -float("inf")
+        top = acts.flatten().topk(k)
+        where = torch.stack([top.indices // acts.shape[1], top.indices % acts.shape[1]], -1)
+        w = attn_sae.W_enc[:, latent].reshape(model.cfg.n_heads, model.cfg.d_head)
+        dfa = torch.stack([
+            einops.einsum(cache[v_hook][b], w, cache[p_hook][b, :, d], "s h e, h e, h s -> s")
+            for b, d in where.tolist()
+        ])
+    return {"values": top.values, "where": where, "dfa": dfa}
+    ### END SOLUTION
+
+# %% code
+def show_top_dfa(model, tokens, res, max_rows: int = 8):
+    """Each top example as a row of tokens shaded by its DFA (red: pushes the latent up, blue: down), the
+    destination token boxed."""
+    rows = []
+    for j, ((b, d), v) in enumerate(zip(res["where"].tolist(), res["values"].tolist())):
+        if j >= max_rows:
+            break
+        strs = model.to_str_tokens(tokens[b, :d + 1])
+        dfa = res["dfa"][j][:d + 1]
+        scale = dfa.abs().max().clamp(min=1e-6).item()
+        cells = []
+        for t, x in zip(strs, dfa.tolist()):
+            a = min(1.0, abs(x) / scale)
+            colour = f"rgba(220,50,50,{a:.2f})" if x > 0 else f"rgba(50,90,220,{a:.2f})"
+            cells.append(f'<span title="{x:+.3f}" style="background:{colour};padding:1px 2px">{html.escape(t)}</span>')
+        cells[-1] = f'<span style="border:2px solid black">{cells[-1]}</span>'
+        rows.append(f"<div style='font-family:monospace;margin:2px 0'><b>{v:.2f}</b> &nbsp; {' '.join(cells[-24:])}</div>")
+    display(HTML("".join(rows)))
+
+
+with torch.no_grad():
+    _zh = attn_sae.cfg.metadata.hook_name
+    _dens = (attn_sae.encode(model.run_with_cache(tokens[:16], names_filter=_zh)[1][_zh]) > 0).float().mean((0, 1))
+_dfa_latent = int(torch.where((_dens > 0.01) & (_dens < 0.2), _dens, torch.zeros_like(_dens)).argmax())
+top_dfa = latent_top_dfa(model, attn_sae, ATTN_LAYER, tokens, _dfa_latent, k=8)
+print(f"attention-SAE latent {_dfa_latent} (layer {ATTN_LAYER}): its top examples, shaded by the DFA of each source token")
+show_top_dfa(model, tokens, top_dfa)
+
+# %% visible id=ex13b_top_dfa_visible
+checks.assert_shape(top_dfa["values"], (8,), "latent_top_dfa: values")
+checks.assert_shape(top_dfa["where"], (8, 2), "latent_top_dfa: where")
+checks.assert_shape(top_dfa["dfa"], (8, tokens.shape[1]), "latent_top_dfa: dfa")
+checks.assert_true(bool((top_dfa["where"][:, 1] >= 1).all()), "latent_top_dfa: position 0 (BOS) is left out")
+checks.assert_true(bool((top_dfa["values"][:-1] >= top_dfa["values"][1:]).all()), "latent_top_dfa: largest first")
+print("latent_top_dfa: the visible checks pass")
+
+# %% graded id=ex13b_top_dfa_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+model.reset_saes()  # undo anything an earlier answer may have left on the model
+model.reset_hooks()
+
+_toks = ioi_batch(6, template=2, seed=138)["tokens"]
+_toks = torch.cat([_toks, _toks[:, 1:]], 1)[:, :min(model.cfg.n_ctx, 2 * _toks.shape[1] - 1)]  # names repeated later
+_zh = attn_sae.cfg.metadata.hook_name
+_vh, _ph = f"blocks.{ATTN_LAYER}.attn.hook_v", f"blocks.{ATTN_LAYER}.attn.hook_pattern"
+_exp = []
+with torch.no_grad():  # the references, computed before any student code runs
+    _, _c = model.run_with_cache(_toks, names_filter=[_zh, _vh, _ph])
+    _F = attn_sae.encode(_c[_zh])
+    _F[:, 0] = -1.0
+    _often = (_F > 0).sum((0, 1)) >= 8  # latents that fire at 8 positions or more (no ties among the top 5)
+    for _lat in torch.where(_often, _F.amax((0, 1)), torch.full_like(_F[0, 0], -2.0)).topk(2).indices.tolist():
+        _a = _F[..., _lat]
+        _t = _a.flatten().topk(5)
+        _wh = torch.stack([_t.indices // _a.shape[1], _t.indices % _a.shape[1]], -1)
+        _w = attn_sae.W_enc[:, _lat].reshape(model.cfg.n_heads, model.cfg.d_head)
+        _d = torch.stack([torch.einsum("she,he,hs->s", _c[_vh][b], _w, _c[_ph][b, :, d]) for b, d in _wh.tolist()])
+        _exp.append((_lat, _t.values.cpu(), _wh.cpu(), _d.cpu()))
+for _lat, _v, _wh, _d in _exp:
+    _got = latent_top_dfa(model, attn_sae, ATTN_LAYER, _toks.clone(), _lat, k=5)
+    _chk.assert_close(torch.as_tensor(_got["values"]).detach().cpu().float(), _v.float(),
+                      f"latent_top_dfa: the top activations of latent {_lat}", atol=1e-4)
+    _chk.assert_true(torch.as_tensor(_got["where"]).detach().cpu().long().tolist() == _wh.tolist(),
+                     f"latent_top_dfa: the (prompt, position) of the top examples of latent {_lat}")
+    _chk.assert_close(torch.as_tensor(_got["dfa"]).detach().cpu().float(), _d.float(),
+                      f"latent_top_dfa: the DFA by source position of the top examples of latent {_lat}", atol=1e-4)
 ### END HIDDEN TESTS
 
 # %% [markdown]
