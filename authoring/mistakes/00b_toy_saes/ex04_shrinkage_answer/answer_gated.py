@@ -1,0 +1,3 @@
+# Mistake: names the Gated SAE.
+most_shrinkage = None   # your answer: "L1", "TopK", "Gated" or "JumpReLU"
+most_shrinkage = "Gated"

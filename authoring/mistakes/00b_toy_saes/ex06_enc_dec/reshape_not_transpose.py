@@ -1,0 +1,6 @@
+# Mistake: reshapes the decoder to (n_inst, d_in, d_sae) instead of transposing it.
+def encoder_decoder_cosine(W_enc: Tensor, W_dec: Tensor, eps: float = 1e-8) -> Tensor:
+    """W_enc: (n_inst, d_in, d_sae); W_dec: (n_inst, d_sae, d_in) -> (n_inst, d_sae) cosine of column j with row j."""
+    enc = W_enc / W_enc.norm(dim=1, keepdim=True).clamp_min(eps)
+    dec = W_dec / W_dec.norm(dim=-1, keepdim=True).clamp_min(eps)
+    return (enc * dec.reshape(enc.shape)).sum(1)
