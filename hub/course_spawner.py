@@ -12,9 +12,8 @@ On top of it this spawner:
   servers share one Unix user, so nbgrader cannot take the student's name from the OS);
 - starts the instructor in the course root (formgrader reads the course's nbgrader_config.py
   from there) and students in their home;
-- gives students a Jupyter config folder that switches off the instructor tools (formgrader,
-  create assignment, course list) — ``etc/jupyter/student`` when the course ships one, else
-  ``hub/etc/student``.
+- gives students the course's student Jupyter config (``etc/jupyter/student``, the one ``make lab``
+  uses): formgrader, Create Assignment and Course List switched off.
 """
 
 from __future__ import annotations
@@ -41,11 +40,11 @@ def nbgrader_user_config(exchange: str, course_id: str, student_id: str | None) 
 
 
 def student_config_dir(course_root: Path) -> Path:
-    for d in (course_root / "etc" / "jupyter" / "student", HUB_DIR.parents[0] / "etc" / "jupyter" / "student",
-              HUB_DIR / "etc" / "student"):
+    """The students' Jupyter config (etc/jupyter/student, shared with `make lab`): instructor tools off."""
+    for d in (course_root / "etc" / "jupyter" / "student", HUB_DIR.parent / "etc" / "jupyter" / "student"):
         if d.is_dir():
             return d
-    return HUB_DIR / "etc" / "student"
+    raise FileNotFoundError("etc/jupyter/student is missing: students would see the instructor's tools")
 
 
 class CourseSpawner(SimpleLocalProcessSpawner):

@@ -246,7 +246,8 @@ def test_student_loop_in_the_browser():
                 m = re.search(r"Score:\s*([\d.]+)\s*/\s*([\d.]+)", text)
                 assert m, f"no score in the feedback page: {text[:1500]}"
                 got, out_of = float(m.group(1)), float(m.group(2))
-                assert 0 < got < out_of, f"one right answer should score above 0 and below full marks: {got}/{out_of}"
+                assert 0 < got < out_of, (f"one right answer should score above 0 and below full marks: {got}/{out_of}; "
+                                          f"the feedback says: {text[:1500]}")
                 html_text = fb.content()
                 for line in _hidden_test_lines(hub.course, SECTION):
                     assert line.strip() not in html_text, f"a hidden test line is in the feedback: {line.strip()!r}"
