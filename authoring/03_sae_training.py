@@ -128,7 +128,7 @@ print(f"train tokens {tuple(TRAIN_TOKENS.shape)}, eval tokens {tuple(EVAL_TOKENS
 # |---|---|---|---|---|
 # | `"standard"` | `StandardTrainingSAEConfig` | ReLU | `l1_coefficient`: weight of the L1 penalty Σᵢ fᵢ‖W_dec,ᵢ‖ | `l1_warm_up_steps` |
 # | `"gated"` | `GatedTrainingSAEConfig` | a gate decides *which* latents fire, a separate path *how much* | `l1_coefficient` (on the gate) | `l1_warm_up_steps` |
-# | `"jumprelu"` | `JumpReLUTrainingSAEConfig` | ReLU with a learned threshold per latent | `l0_coefficient`: weight of a (straight-through) L0 penalty | `l0_warm_up_steps` |
+# | `"jumprelu"` | `JumpReLUTrainingSAEConfig` | JumpReLU, `f = x·H(x − θ)` with a learned threshold θ per latent: zero below θ, then the pre-activation itself (it jumps from 0 to θ; it is *not* the shifted `ReLU(x − θ)`, which would shrink) | `l0_coefficient`: weight of a (straight-through) L0 penalty | `l0_warm_up_steps` |
 # | `"topk"` | `TopKTrainingSAEConfig` | keep the `k` largest pre-activations | `k` (an int): L0 is exactly k | none |
 #
 # Two more fields matter for every architecture:
@@ -240,8 +240,10 @@ _chk.assert_true(_raised, "make_sae_config with an unknown architecture should r
 #   as the name suggests), and it must hold at least one training batch. We ask for two batches:
 #   `n_batches_in_buffer = ceil(2 × train_batch_size_tokens / context_size)`.
 # * The learning rate `lr` with a linear warm-up over `lr_warm_up_steps = round(warm_up_frac × steps)` steps,
-#   constant after that (`lr_scheduler_name="constant"`), and a linear decay to 0 over the last
-#   `lr_decay_steps = steps // 5` steps (decaying at the end usually buys a little reconstruction).
+#   constant after that (`lr_scheduler_name="constant"`), and a linear decay over the last
+#   `lr_decay_steps = steps // 5` steps (decaying at the end usually buys a little reconstruction). The decay
+#   ends at `lr_end`, not at 0: when `lr_end` is left unset SAELens sets it to `lr / 10`. Write it explicitly,
+#   `lr_end = lr / 10`, so that the config says what the run does.
 # * `feature_sampling_window` and `dead_feature_window`: SAELens counts a latent as *dead* when it has not
 #   fired for `dead_feature_window` steps, and restarts its firing-frequency statistics every
 #   `feature_sampling_window` steps. Our runs are short, so both are a quarter of the run:
@@ -263,7 +265,11 @@ _chk.assert_true(_raised, "make_sae_config with an unknown architecture should r
 def make_runner_config(sae_cfg, hook_name: str, training_tokens: int, batch_tokens: int = 1024,
                        context_size: int = 128, store_batch_prompts: int = 16, lr: float = 1e-3,
                        warm_up_frac: float = 0.05, seed: int = 0):
-    """A LanguageModelSAERunnerConfig that trains ``sae_cfg`` on the activations at ``hook_name``."""
+    """A LanguageModelSAERunnerConfig that trains ``sae_cfg`` on the activations at ``hook_name``.
+
+    steps = training_tokens // batch_tokens; every warm-up, decay and window below counts steps, not tokens;
+    the learning rate decays to lr_end = lr / 10.
+    """
     ### BEGIN SOLUTION
     steps = training_tokens // batch_tokens
     return LanguageModelSAERunnerConfig(
@@ -279,6 +285,7 @@ def make_runner_config(sae_cfg, hook_name: str, training_tokens: int, batch_toke
         lr_scheduler_name="constant",
         lr_warm_up_steps=round(warm_up_frac * steps),
         lr_decay_steps=steps // 5,
+        lr_end=lr / 10,
         feature_sampling_window=max(1, steps // 4),
         dead_feature_window=max(1, steps // 4),
         n_batches_for_norm_estimate=min(20, steps),
@@ -314,7 +321,7 @@ print(f"trained in {demo.seconds:.1f}s; final L0 {demo.final('l0'):.1f}, explain
 plots.training_curves({"demo": demo.history}, title="A first SAE: standard (L1), 4x expansion").show()
 print("make_runner_config: the visible checks pass")
 
-# %% graded id=ex02_runner_config_test points=2
+# %% graded id=ex02_runner_config_test points=1
 ### BEGIN HIDDEN TESTS
 import math as _math
 
@@ -347,6 +354,8 @@ for _trial in range(4):
         _chk.assert_true(getattr(_c, _k) == _v, f"make_runner_config: {_k} is wrong (case {_trial}: "
                          f"{_tt} tokens, batch {_bt}, context {_ctx}, warm_up_frac {_wf:.3f})")
     _chk.assert_scalar_close(_c.lr, _lr, "make_runner_config: lr")
+    _chk.assert_true(_c.lr_end is not None and abs(float(_c.lr_end) - _lr / 10) <= 1e-9 + 1e-6 * _lr,
+                     "make_runner_config: lr_end, where the final decay ends, is wrong (see the text: not 0)")
     _chk.assert_true(_c.sae is _sc or _c.sae == _sc, "make_runner_config: cfg.sae should be the sae_cfg you were given")
     _chk.assert_true(_c.logger.log_to_wandb == _tr.wandb_enabled(),
                      "make_runner_config: W&B logging should follow training.wandb_enabled() (use training.offline_kwargs())")
@@ -456,7 +465,11 @@ for _shape in [(50, 7), (3, 11, 16), (400, 32)]:
     _x = torch.randn(*_shape, generator=_g) * (torch.rand(_d, generator=_g) * 3) + torch.randn(_d, generator=_g) * 4
     _xh = _x + 0.6 * torch.randn(*_shape, generator=_g) - 0.3
     _f = torch.relu(torch.randn(*_shape[:-1], 3 * _d, generator=_g) - 1.0)
-    _got, _exp = reconstruction_metrics(_x, _f, _xh), _ref_recon(_x, _f, _xh)
+    _exp = _ref_recon(_x, _f, _xh)  # the reference first, then the student's code on copies
+    _ins = [_x.clone(), _f.clone(), _xh.clone()]
+    _got = reconstruction_metrics(*_ins)
+    _chk.assert_true(all(torch.equal(_a, _b) for _a, _b in zip(_ins, [_x, _f, _xh])),
+                     "reconstruction_metrics changed its input tensors in place (centre or reshape a copy)")
     for _k in ("l0", "mse", "explained_variance"):
         _chk.assert_scalar_close(_got[_k], _exp[_k], f"reconstruction_metrics: {_k} for inputs of shape {_shape}",
                                  atol=1e-5, rtol=1e-4)
@@ -508,7 +521,11 @@ for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
 # %% solution id=ex04_ce_recovered
 @torch.no_grad()
 def ce_loss_recovered(model, sae, tokens) -> dict:
-    """Mean next-token CE of the clean, spliced and zero-ablated model, and the fraction recovered."""
+    """Mean next-token CE of the clean, spliced and zero-ablated model, and the fraction recovered.
+
+    tokens: [batch, seq]; the SAE's hook activations may be [batch, seq, d_in] or, for hook_z,
+    [batch, seq, n_heads, d_head] (the SAE's encode/decode take them as they are).
+    """
     ### BEGIN SOLUTION
     hook = sae.cfg.metadata.hook_name
 
@@ -660,14 +677,17 @@ for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
 # (see `help(training.train_sae)`). Four regimes to recognise:
 #
 # * **dead latents**: `dead_frac` climbs and stays high. The sparsity penalty (or a large learning rate with
-#   no warm-up) pushed many encoder biases so negative that those latents never fire again — and a latent
-#   that never fires gets no gradient from the reconstruction, so it cannot come back by itself. Remedies:
+#   no warm-up) pushed many encoder biases so negative that those latents stop firing — and a latent that
+#   never fires gets no gradient of its own, so it rarely comes back by itself (only when `b_dec` and the
+#   other latents' training happen to move its pre-activation above zero again). Remedies:
 #   a warm-up, a smaller coefficient or lr, resampling, TopK's auxiliary loss.
 # * **too sparse**: L0 collapses to one or two latents per token and explained variance stays low. The
 #   penalty costs more than reconstruction is worth. Remedy: lower the coefficient (or raise k).
 # * **shrinkage**: the L1 penalty punishes the *size* of every active latent, so the SAE learns to
-#   under-shoot: reconstructions are systematically shorter than the inputs (`l2_ratio` well below 1) even
-#   when the right latents fire. Gated, JumpReLU and TopK SAEs were designed to remove this bias.
+#   under-shoot: reconstructions are systematically shorter than the inputs even when the right latents fire.
+#   `l2_ratio` well below 1 is only a *proxy* for this: it also drops when the SAE simply fails to reconstruct
+#   some directions. The accepted measure is the relative reconstruction bias γ = argmin_γ E‖x̂/γ − x‖²
+#   (Rajamanoharan et al. 2024; Wright & Sharkey 2024), below 1 when the SAE shrinks. Gated, JumpReLU and TopK SAEs were designed to remove this bias.
 # * **healthy**: the loss flattens, L0 settles at a moderate value, few latents die, reconstructions keep
 #   their length.
 #
@@ -685,7 +705,11 @@ for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
 
 # %% solution id=ex06_diagnose
 def diagnose_run(history: dict) -> str:
-    """One of "dead_latents", "too_sparse", "shrinkage", "healthy" for a logged run (a dict of lists)."""
+    """One of "dead_latents", "too_sparse", "shrinkage", "healthy" for a logged run (a dict of lists).
+
+    history["l0"], ["explained_variance"], ["dead_frac"], ["l2_ratio"]: lists of floats of one length, in
+    logging order; only the last max(1, len // 4) points count.
+    """
     ### BEGIN SOLUTION
     n = max(1, len(history["l0"]) // 4)
 
@@ -743,7 +767,7 @@ except training.AllLatentsDead as e:
     print("\n" + str(e))
 print("diagnose_run: the visible checks pass")
 
-# %% graded id=ex06_diagnose_test points=2
+# %% graded id=ex06_diagnose_test points=1
 ### BEGIN HIDDEN TESTS
 import math as _math
 
@@ -979,7 +1003,10 @@ for _trial in range(30):
 #
 # Different sites of a transformer hold different kinds of information, and an SAE's settings have to suit
 # each (the published examples: a residual-stream SAE on Gemma-2B, an attention-output SAE on a 2-layer
-# attention-only model, MLP-output SAEs on TinyStories-1L and OthelloGPT). Here you train one SAE at each of
+# attention-only model, an MLP-output SAE on TinyStories-1L (`blocks.0.hook_mlp_out`), and on OthelloGPT an SAE
+# on the MLP's *hidden* activations, `blocks.5.mlp.hook_post`, trained with `seqpos_slice=(5, -5)`: the first and
+# last five moves of a game are atypical — few legal moves at the start, a nearly full board at the end — and
+# would otherwise take latents away from the middle game). Here you train one SAE at each of
 # three sites of layer `LAYER` of the course model:
 #
 # * `"resid"` — `blocks.L.hook_resid_pre`: everything the earlier layers wrote, one vector of `d_model`;
@@ -999,6 +1026,9 @@ for _trial in range(30):
 # | CE loss recovered | ≥ 0.75 |
 # | L0 | ≤ d_in / 4 (a dense SAE is no use) |
 # | dead latents (never fire on the eval tokens) | ≤ 30% |
+#
+# The runs are short: a ranking of architectures measured here (or in 3.4) would not necessarily survive a
+# longer run, so treat what wins here as a property of this budget, not of the architectures.
 #
 # Use what you have learned: the curves (3.3) and the frontier (3.4). The cell after the exercise trains
 # your three SAEs and shows their metrics, so you can iterate. A few settings that are known to be hard:
@@ -1072,7 +1102,7 @@ for _site in HOOKS:
                        f"case_study_settings({_site!r}) should return exactly the five keys")
 print("case_study_settings: the visible checks pass")
 
-# %% graded id=ex08_case_studies_test points=1
+# %% graded id=ex08_case_studies_test points=2
 ### BEGIN HIDDEN TESTS
 import math as _math
 
@@ -1101,7 +1131,7 @@ def _case_check(site):
         sae=sc, model_name=INFO["model_name"], hook_name=hook, training_tokens=CASE_TOKENS,
         train_batch_size_tokens=BATCH_TOKENS, context_size=CONTEXT, store_batch_size_prompts=16,
         n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=float(s["lr"]), lr_scheduler_name="constant",
-        lr_warm_up_steps=round(float(s["warm_up_frac"]) * n), lr_decay_steps=n // 5,
+        lr_warm_up_steps=round(float(s["warm_up_frac"]) * n), lr_decay_steps=n // 5, lr_end=float(s["lr"]) / 10,
         feature_sampling_window=max(1, n // 4), dead_feature_window=max(1, n // 4),
         n_batches_for_norm_estimate=min(20, n), device=str(device), seed=0, **_tr.offline_kwargs())
     res = _tr.train_sae(cfg, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True)
@@ -1133,7 +1163,7 @@ def _case_check(site):
 _case_check("resid")
 ### END HIDDEN TESTS
 
-# %% graded id=ex08_case_studies_test2 points=1
+# %% graded id=ex08_case_studies_test2 points=2
 ### BEGIN HIDDEN TESTS
 _case_check("attn_z")
 ### END HIDDEN TESTS
