@@ -19,6 +19,7 @@
 # | seeing superposition | 0.5a 2-D plots · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature |
 # | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs · checkpoint 0.A what the pairs did |
 | a privileged basis | 0.8 the neuron model · 0.9 measuring polysemanticity |
+| a phase diagram | 0.10 classifying a feature's phase · checkpoint 0.B reading the diagram |
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
 # `raise NotImplementedError()`). Each answer is followed by a visible test (run it: it checks shapes and a small
@@ -27,8 +28,9 @@
 # (it only changes sizes, never what is checked).
 #
 # **Run time.** Measured on the course's 2-core CPU machine: the whole notebook with its solutions under the CI
-# profile used 48 s of kernel CPU time (207 s wall clock, on a machine heavily loaded by other jobs). The full
-# profile (5× the training steps, 2× the batch) has not been measured; expect a few minutes on a laptop CPU.
+# profile used about 60 s of kernel CPU time (414 s wall clock, on a machine heavily loaded by other jobs). The full
+# profile (4–7× the training steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not
+# been measured; expect several minutes on a laptop CPU.
 #
 # Notation used throughout: `n_inst` independent copies ("instances") of a model are trained side by side in one
 # batched tensor, `n_features` is the number of true features, `d_hidden` the width of the bottleneck.
@@ -708,20 +710,22 @@ _chk.assert_close(dimensions_per_feature(_W), 3 / (_W ** 2).sum(dim=(1, 2)), "di
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# How does the geometry change with sparsity? Below, a model with 30 features in 6 dimensions is trained at eight
-# sparsity levels. The line shows `dimensions_per_feature` per instance, the dots the dimensionality $D_i$ of each
+# How does the geometry change with sparsity? Below, a model with many features in a small bottleneck (200 features
+# in 20 dimensions in the full profile; 30 in 6 under `SAE_COURSE_PROFILE=ci`) is trained at several sparsity levels. The line shows `dimensions_per_feature` per instance, the dots the dimensionality $D_i$ of each
 # feature. As features get sparser the line falls (more features share the space), and the dots tend to sit on a
 # few values that correspond to clean geometric arrangements. The values Anthropic's toy-models paper found
 # "sticky" are $1$ (a dimension to itself), $3/4$ (a tetrahedron: 4 features in 3 dimensions), $2/3$ (a triangle:
 # 3 in 2), $1/2$ (an antipodal pair), $2/5$ (a pentagon: 5 in 2) and $3/8$ (a square antiprism: 8 in 3). A short
 # run at this size shows only some of them; the dots between the plateaus are features still moving or sitting in
-# less regular arrangements.
+# less regular arrangements. The dotted lines mark the sticky values: look for dots piling up on them.
 
 # %% code
 torch.manual_seed(3)
-n_inst_dim = 8
-feature_probability_dim = 30 ** -torch.linspace(0, 1, n_inst_dim)
-model_dim = ToyModel(n_inst=n_inst_dim, n_features=30, d_hidden=6, feature_probability=feature_probability_dim)
+n_inst_dim = sized(full=12, ci=8)
+n_feat_dim, d_hidden_dim = sized(full=200, ci=30), sized(full=20, ci=6)
+feature_probability_dim = (n_feat_dim / d_hidden_dim * 10) ** -torch.linspace(0, 1, n_inst_dim)
+model_dim = ToyModel(n_inst=n_inst_dim, n_features=n_feat_dim, d_hidden=d_hidden_dim,
+                     feature_probability=feature_probability_dim)
 _ = train_toy_model(model_dim, steps=sized(full=10_000, ci=2_000), batch_size=sized(full=1024, ci=512), lr=5e-3,
                     lr_schedule=cosine_decay_lr)
 dims = feature_dimensionality(model_dim.W.detach()).cpu()
@@ -730,6 +734,8 @@ fig = go.Figure(go.Scatter(x=(1 / feature_probability_dim).tolist(), y=dimension
 xs = (1 / feature_probability_dim).unsqueeze(1).expand_as(dims)
 fig.add_trace(go.Scatter(x=xs.flatten().tolist(), y=dims.flatten().tolist(), mode="markers", opacity=0.4,
                          name="dimensionality D_i"))
+for sticky in (1, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8):
+    fig.add_hline(y=sticky, line_dash="dot", line_color="grey", opacity=0.6)
 fig.update_layout(title="Dimensionality per feature vs 1 / feature probability", xaxis_type="log",
                   xaxis_title="1 / p", yaxis_title="dimensions", height=400)
 fig.show()
@@ -1097,6 +1103,142 @@ print("fraction of polysemantic neurons per instance:", fraction_polysemantic(mo
 # neurons still mix two features.) As features get sparser, many more features are kept and each neuron carries
 # several of them — **polysemanticity** appears even though a privileged basis is available, for the same reason
 # as in `ToyModel`: sparse features rarely collide, so sharing a neuron is cheap.
+
+# %% [markdown]
+# ## Part 5 — A phase diagram
+#
+# Which features get superposed? The toy-models paper answers with a phase diagram for the smallest interesting
+# case: **two features, one hidden dimension**. Feature 0 has importance 1, feature 1 a *relative importance* $r$;
+# both are present with probability $p$. Depending on $(r, p)$, feature 1 ends up in one of three phases:
+#
+# * **not represented** ($\|W_1\| \approx 0$): the single dimension goes to feature 0;
+# * **dedicated**: feature 1 has the dimension to itself and feature 0 is dropped;
+# * **superposed**: both share the dimension, as an antipodal pair.
+#
+# ### Exercise 0.10 — classifying a feature's phase
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# Write `classify_features(W, norm_threshold, interference_threshold)` returning, for every instance and feature, 0
+# (not represented: $\|W_i\| <$ `norm_threshold`), 1 (dedicated: represented, and the interference
+# $\sum_{j \ne i} (\hat W_i \cdot W_j)^2 <$ `interference_threshold`) or 2 (superposed: represented, and the
+# interference is at least the threshold). $\hat W_i = W_i / \max(\|W_i\|, \varepsilon)$; the sum leaves out $j = i$.
+
+# %% solution id=ex10_phase
+def classify_features(W: Tensor, norm_threshold: float = 0.5, interference_threshold: float = 0.25,
+                      eps: float = 1e-8) -> Tensor:
+    """W: (n_inst, d_hidden, n_features) -> (n_inst, n_features) long: 0 not represented, 1 dedicated, 2 superposed."""
+    ### BEGIN SOLUTION
+    norms = W.norm(dim=1)                                   # (inst, feat)
+    W_hat = W / norms.clamp_min(eps).unsqueeze(1)
+    overlaps = einops.einsum(W_hat, W, "inst hid fi, inst hid fj -> inst fi fj") ** 2
+    interference = overlaps.sum(-1) - torch.diagonal(overlaps, dim1=-2, dim2=-1)
+    dedicated = interference < interference_threshold
+    return torch.where(norms < norm_threshold, 0, torch.where(dedicated, 1, 2)).long()
+    ### END SOLUTION
+
+# %% visible id=ex10_phase_visible
+# One hidden dimension: (a) feature 1 dropped, (b) feature 1 alone, (c) an antipodal pair.
+_W = torch.tensor([[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, -1.0]]])
+checks.assert_true(classify_features(_W).tolist() == [[1, 0], [0, 1], [2, 2]],
+                   "classify_features on three hand-made one-dimensional instances")
+print("classify_features passes the visible checks.")
+
+# %% graded id=ex10_phase_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _ref_classify(W, nt, it, eps=1e-8):
+    n = W.norm(dim=1)
+    Wh = W / n.clamp_min(eps).unsqueeze(1)
+    ov = torch.einsum("ihf,ihg->ifg", Wh, W) ** 2
+    inter = ov.sum(-1) - torch.diagonal(ov, dim1=-2, dim2=-1)
+    return torch.where(n < nt, 0, torch.where(inter < it, 1, 2))
+
+_g = torch.Generator().manual_seed(1010)
+for _n_inst, _d_hid, _n_feat, _nt, _it in [(40, 1, 2, 0.5, 0.25), (30, 3, 6, 0.4, 0.1), (20, 2, 5, 0.6, 0.3)]:
+    _W = torch.randn(_n_inst, _d_hid, _n_feat, generator=_g) * (torch.rand(_n_inst, 1, _n_feat, generator=_g) * 1.6)
+    _W[0] = 0.0
+    _W = _W.to(device)
+    _out = classify_features(_W, norm_threshold=_nt, interference_threshold=_it)
+    _what = (f"classify_features (n_inst={_n_inst}, d_hidden={_d_hid}, n_features={_n_feat}, norm_threshold={_nt}, "
+             f"interference_threshold={_it})")
+    _chk.assert_shape(_out, (_n_inst, _n_feat), _what)
+    _ref = _ref_classify(_W, _nt, _it)
+    _bad = int((_out.long().cpu() != _ref.cpu()).sum())
+    _chk.assert_true(_bad == 0, f"{_what}: {_bad} of {_ref.numel()} features get the wrong phase")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now sweep: a 6 × 6 grid of $(r, p)$, one instance per cell, all trained at once.
+
+# %% code
+torch.manual_seed(10)
+n_grid = 6
+rel_importance = 10 ** torch.linspace(-1, 1, n_grid)
+phase_prob = 10 ** -torch.linspace(0, 2, n_grid)
+_R, _P = torch.meshgrid(rel_importance, phase_prob, indexing="ij")     # rows: importance, columns: probability
+model_phase = ToyModel(n_inst=n_grid * n_grid, n_features=2, d_hidden=1,
+                       feature_probability=_P.flatten()[:, None].expand(-1, 2),
+                       importance=torch.stack([torch.ones(n_grid * n_grid), _R.flatten()], dim=-1))
+_ = train_toy_model(model_phase, steps=sized(full=8_000, ci=2_000), batch_size=sized(full=1024, ci=512), lr=1e-2,
+                    lr_schedule=cosine_decay_lr)
+phase = classify_features(model_phase.W.detach())[:, 1].view(n_grid, n_grid).cpu()
+fig = go.Figure(go.Heatmap(z=phase.numpy(), x=[f"{p:.3f}" for p in phase_prob.tolist()],
+                           y=[f"{r:.2f}" for r in rel_importance.tolist()], zmin=0, zmax=2,
+                           colorscale=[[0, "lightgrey"], [0.5, "steelblue"], [1, "crimson"]],
+                           colorbar=dict(tickvals=[0, 1, 2], ticktext=["not represented", "dedicated", "superposed"])))
+fig.update_layout(title="Phase of feature 1 (2 features, 1 dimension)", xaxis_title="feature probability p",
+                  yaxis_title="relative importance r", height=420, width=560)
+fig.show()
+
+# %% [markdown]
+# ### Checkpoint 0.B — reading the phase diagram
+# > Difficulty: ●○○○○ · Importance: ●●○○○
+#
+# Set `phase_dense_unimportant` to the phase (0, 1 or 2) of feature 1 in the cell with **dense** features ($p = 1$)
+# and the **lowest** relative importance ($r = 0.1$), and `phase_sparse_important` to its phase in the cell with the
+# **sparsest** features ($p = 0.01$) and the **highest** importance ($r = 10$). The hidden test reads them off
+# `model_phase`.
+
+# %% solution id=ex10_phase_answer
+phase_dense_unimportant = None   # your answer: 0, 1 or 2
+phase_sparse_important = None    # your answer: 0, 1 or 2
+### BEGIN SOLUTION
+phase_dense_unimportant = 0
+phase_sparse_important = 2
+### END SOLUTION
+
+# %% visible id=ex10_phase_answer_visible
+checks.assert_true(phase_dense_unimportant in (0, 1, 2) and phase_sparse_important in (0, 1, 2),
+                   "each answer should be 0, 1 or 2")
+print("Answers recorded; the graded test checks them.")
+
+# %% graded id=ex10_phase_answer_test points=1
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _phase_of(W):
+    n = W.norm(dim=0)
+    if float(n[1]) < 0.5:
+        return 0
+    inter = float((W[:, 1] / n[1] @ W[:, 0]) ** 2)
+    return 1 if inter < 0.25 else 2
+
+_Wp = model_phase.W.detach().cpu().view(n_grid, n_grid, 1, 2)
+_chk.assert_true(phase_dense_unimportant == _phase_of(_Wp[0, 0]),
+                 "phase_dense_unimportant: that is not the phase of feature 1 in the dense, least-important cell")
+_chk.assert_true(phase_sparse_important == _phase_of(_Wp[-1, -1]),
+                 "phase_sparse_important: that is not the phase of feature 1 in the sparsest, most-important cell")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# With dense features, superposition never pays: the two features would interfere on every example, so the dimension
+# goes to whichever feature matters more — feature 1 is dropped when $r < 1$ and gets the dimension to itself (feature
+# 0 dropped) when $r > 1$. With sparse features, collisions are rare and the ReLU with a negative bias filters the
+# little interference there is, so both features share the dimension as an antipodal pair whenever neither is much
+# less important than the other. The boundary between the phases is sharp — the paper calls it a phase change.
 
 # %% [markdown]
 # ## Summary
