@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool
+from traitlets import Bool, List
 
 from .. import mistakes as named
 from . import issues
@@ -61,6 +61,10 @@ def exercise_titles(nb) -> dict[str, str]:
 
 class FeedbackSummary(NbGraderPreprocessor):
     """Puts the per-exercise summary (and named-mistake hints) at the top of the feedback."""
+
+    # nbconvert's HTMLExporter configures this for every NbConvertBase; declared here so traitlets accepts it quietly.
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                                  "image/jpeg", "text/plain"]).tag(config=True)
 
     hints = Bool(True, help="name known mistakes (authoring/mistakes/<section>/signatures.json)").tag(config=True)
 

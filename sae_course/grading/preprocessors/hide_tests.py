@@ -18,7 +18,7 @@ import re
 
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool
+from traitlets import Bool, List
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 CELL_FRAME = re.compile(r"^(?:Cell In ?\[(\d+)\]|Input In ?\[(\d+)\])")
@@ -69,6 +69,10 @@ def describe(cell) -> str:
 
 class HideHiddenTests(NbGraderPreprocessor):
     """Replaces hidden tests by descriptions and cuts tracebacks to the student's code."""
+
+    # nbconvert's HTMLExporter configures this for every NbConvertBase; declared here so traitlets accepts it quietly.
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                                  "image/jpeg", "text/plain"]).tag(config=True)
 
     drop_library_frames = Bool(True, help="also drop traceback frames in library files (checks, torch, ...)").tag(config=True)
 

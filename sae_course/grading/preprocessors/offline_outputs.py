@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import List
 
 REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>\s*</script\s*>", re.I)
 WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -23,6 +24,10 @@ def strip_remote_scripts(text: str) -> str:
 
 class OfflineOutputs(NbGraderPreprocessor):
     """Removes network scripts and Jupyter-only widget views from the notebook before it becomes HTML."""
+
+    # nbconvert's HTMLExporter configures this for every NbConvertBase; declared here so traitlets accepts it quietly.
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                                  "image/jpeg", "text/plain"]).tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown" and "<script" in cell.source:
