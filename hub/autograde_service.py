@@ -88,6 +88,59 @@ class Ledger:
             os.fsync(f.fileno())
 
 
+class WarmWorkers:
+    """Keeps the engine's local workers, and their warm templates (torch & co. imported once), from
+    one pass to the next, so a submission does not wait for the imports again.
+
+    ``autograde_parallel`` builds a ``LocalBackend`` per call and closes it at the end; while this is
+    installed, it gets the same backend each time (sized for the most workers it may need) and its
+    close is deferred to ``shutdown``. ``SAE_HUB_WARM=0`` turns it off (a fresh backend per pass).
+    """
+
+    def __init__(self, log=log):
+        self.backend = None
+        self.key = None
+        self._close = None
+        self._orig = None
+        self.log = log
+
+    def install(self) -> None:
+        from sae_course.grading import parallel
+
+        if self._orig is not None:
+            return
+        self._orig = orig = parallel.LocalBackend
+
+        def local_backend(workers, scratch, opts, config, log=print):
+            key = (opts.sandbox, tuple(opts.preload), str(scratch))
+            want = max(workers, opts.resolved_workers())
+            if self.backend is not None and (self.key != key or len(self.backend.all) < workers):
+                self.shutdown_backend()
+            if self.backend is None:
+                self.backend = orig(want, scratch, opts, config, log)
+                self._close, self.key = self.backend.close, key
+                self.backend.close = lambda: None
+            self.backend.config, self.backend.limits = config, opts.limits
+            return self.backend
+
+        parallel.LocalBackend = local_backend
+
+    def shutdown_backend(self) -> None:
+        if self._close is not None:
+            try:
+                self._close()
+            finally:
+                self.backend, self._close, self.key = None, None, None
+
+    def shutdown(self) -> None:
+        self.shutdown_backend()
+        if self._orig is not None:
+            from sae_course.grading import parallel
+
+            parallel.LocalBackend = self._orig
+            self._orig = None
+
+
 class Autograder:
     def __init__(self, s: Settings, sections: list[str] | None = None, engine_options: dict | None = None):
         from sae_course.grading.course import Course
@@ -106,6 +159,23 @@ class Autograder:
         cfg.ExchangeCollect.check_owner = False  # every hub user is this one Unix user (docs/hub.md)
         self.config = cfg
         self._api = None
+        self.warm = None
+        if os.environ.get("SAE_HUB_WARM", "1") not in ("0", "false", "no") and not self.engine_options.get("ray"):
+            import tempfile
+
+            self.engine_options.setdefault("scratch", tempfile.mkdtemp(prefix="sae-hub-grade-"))
+            self.warm = WarmWorkers()
+            self.warm.install()
+
+    def close(self) -> None:
+        if self.warm is not None:
+            self.warm.shutdown()
+            self.warm = None
+        scratch = self.engine_options.get("scratch")
+        if scratch and Path(scratch).name.startswith("sae-hub-grade-"):
+            from sae_course.grading.sandbox import _force_rmtree
+
+            _force_rmtree(Path(scratch))
 
     # nbgrader's own API, in this process ---------------------------------------------------------
     @property
@@ -352,9 +422,13 @@ def main() -> None:
     s = Settings.from_env()
     sections = [x for x in os.environ.get("SAE_HUB_SECTIONS", "").split(",") if x] or None
     os.environ.setdefault("SAE_COURSE_ROOT", str(s.course))
+    svc = Autograder(s, sections)
     try:
-        Autograder(s, sections).serve()
+        svc.serve()
     except KeyboardInterrupt:
+        log("stopping")
+    finally:
+        svc.close()
         log("stopped")
 
 

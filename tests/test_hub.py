@@ -292,6 +292,15 @@ def _service(course_root: Path, state: Path, **kw):
     return Autograder(s, ["tiny"], engine_options={"cold": True})
 
 
+def _step(course_root: Path, state: Path, **kw):
+    """One pass of a fresh service process (a restart each time), stopped afterwards."""
+    svc = _service(course_root, state, **kw)
+    try:
+        return svc.step()
+    finally:
+        svc.close()
+
+
 def _student_submit(course, exchange: Path, home: Path, student: str, answers: dict | None, raw: str | None = None):
     """What the Assignment List's Submit button runs: ``nbgrader submit`` as that student."""
     import tiny_course as tc
@@ -347,7 +356,7 @@ def test_service_grades_simultaneous_submissions_once_and_survives_restarts_and_
     # two students submit at the same moment: one pass grades both
     _student_submit(course, exchange, homes, "alice", tc.GOOD)
     _student_submit(course, exchange, homes, "bob", tc.COHORT["bob"])
-    done = _service(course.root, state).step()
+    done = _step(course.root, state)
     assert sorted(p.student for p in done) == ["alice", "bob"]
     with Gradebook(course.db_url, course_id="sae-course") as gb:
         a, b = gb.find_submission("tiny", "alice"), gb.find_submission("tiny", "bob")
@@ -361,7 +370,7 @@ def test_service_grades_simultaneous_submissions_once_and_survives_restarts_and_
     stamp = {st: (course.autograded / st / "tiny" / "tiny.ipynb").stat().st_mtime_ns for st in ("alice", "bob")}
 
     # a restart (a new service process) grades nothing twice
-    assert _service(course.root, state).step() == []
+    assert _step(course.root, state) == []
     assert len([e for e in _ledger(exchange) if e["kind"] == "graded"]) == 2
 
     # a crash after grading, before the release was recorded: the restart releases, does not regrade
@@ -370,7 +379,7 @@ def test_service_grades_simultaneous_submissions_once_and_survives_restarts_and_
     ledger.write_text("\n".join(l for l in lines if '"bob"' not in l) + "\n")
     for p in _released(exchange):
         p.unlink()
-    done = _service(course.root, state).step()
+    done = _step(course.root, state)
     assert [p.student for p in done] == ["bob"]
     assert (course.autograded / "bob" / "tiny" / "tiny.ipynb").stat().st_mtime_ns == stamp["bob"]
     assert len(_released(exchange)) == 1
@@ -378,8 +387,7 @@ def test_service_grades_simultaneous_submissions_once_and_survives_restarts_and_
     # a malformed notebook gets a grade and feedback that says why; the service keeps serving
     _student_submit(course, exchange, homes, "carol", None, raw="{ this is not a notebook")
     _student_submit(course, exchange, homes, "dave", tc.GOOD)
-    svc = _service(course.root, state)
-    done = svc.step()
+    done = _step(course.root, state)
     assert sorted(p.student for p in done) == ["carol", "dave"]
     carol_fb = (course.feedback / "carol" / "tiny" / "tiny.html").read_text()
     assert "Score: 0" in carol_fb or "0.0 / " in carol_fb
@@ -394,23 +402,24 @@ def test_budget_defers_grading_and_says_when(tiny_hub):
 
     course, state, exchange, homes = tiny_hub
     _student_submit(course, exchange, homes, "alice", tc.COHORT["bob"])
-    assert [p.student for p in _service(course.root, state, budget=1).step()] == ["alice"]
+    assert [p.student for p in _step(course.root, state, budget=1)] == ["alice"]
     with Gradebook(course.db_url, course_id="sae-course") as gb:
         first = gb.find_submission("tiny", "alice").score
     time.sleep(1.1)  # nbgrader's submission timestamps must differ
     _student_submit(course, exchange, homes, "alice", tc.GOOD)
     svc = _service(course.root, state, budget=1)
     assert svc.step() == []  # over budget: collected, not graded
+    svc.close()
     deferred = [e for e in _ledger(exchange) if e["kind"] == "deferred"]
     assert len(deferred) == 1 and deferred[0]["next_at"] > time.time() + 3000
     notice = (course.feedback / "alice" / "tiny" / "tiny.html").read_text()
     assert "sae-hub-next" in notice and "latest submission" in notice
     assert any("sae-hub-next" in p.read_text() for p in _released(exchange)), "the notice goes through the exchange"
-    assert svc.step() == []  # told once, still waiting
+    assert _step(course.root, state, budget=1) == []  # told once, still waiting
     assert len([e for e in _ledger(exchange) if e["kind"] == "deferred"]) == 1
     # the window has passed (a service configured with a short window): the latest submission is graded
     time.sleep(1.0)
-    done = _service(course.root, state, budget=1, window_s=0.5).step()
+    done = _step(course.root, state, budget=1, window_s=0.5)
     assert [p.student for p in done] == ["alice"]
     with Gradebook(course.db_url, course_id="sae-course") as gb:
         assert gb.find_submission("tiny", "alice").score > first  # the later, better submission counts
