@@ -335,6 +335,8 @@ JSON.stringify({
   raw: (Array.from(document.querySelectorAll('.text_cell_render')).map(e => e.innerText).join(' ')
         .match(/\\$[^$\\n]{1,60}\\$/g) || []).slice(0, 5),
   summary: !!Array.from(document.querySelectorAll('h2')).find(h => h.textContent.includes('Your results at a glance')),
+  plots: document.querySelectorAll('.plotly-graph-div').length,
+  drawn: document.querySelectorAll('.plotly-graph-div svg.main-svg').length,
 })
 """
 
@@ -364,6 +366,7 @@ def test_feedback_renders_math_offline(browser, demo):
     assert state["summary"], "the summary is not at the top of the feedback"
     assert state["math"] > 0, f"no rendered math in {page.name}: {state}"
     assert state["raw"] == [], f"LaTeX left untypeset: {state['raw']}"
+    assert state["drawn"] >= state["plots"], f"plots not drawn offline: {state}"  # plotly.js is embedded
     remote = [u for u in requests if not u.startswith(("file:", "data:", "blob:", "about:"))]
     assert remote == [], f"the feedback tried the network: {remote}"
     assert errors == [], errors
