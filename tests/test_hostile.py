@@ -138,6 +138,7 @@ c.CourseDirectory.root = HERE
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook", "gradebook.db")
 c.Execute.timeout = {timeout}
 c.GuardedExecute.max_total_seconds = {total}
+c.GuardedExecute.interrupt_grace = 4
 # Serial (unsandboxed) path only: kernels under an address-space limit (see capped_kernel.py).
 c.Execute.kernel_name = "sae-hostile-capped"
 '''

@@ -38,14 +38,14 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
-from nbformat import NotebookNode
 from traitlets import Float, Instance, Unicode
 
 from nbgrader.preprocessors import Execute
 from nbgrader.preprocessors.execute import UnresponsiveKernelError
 
 from .preprocessors import issues
-from .preprocessors.execute_guard import GuardedExecute
+from .preprocessors.execute_guard import (CELL_NOT_RUN, KERNEL_DIED, KERNEL_HUNG, NOTEBOOK_TIMEOUT, GuardedExecute,
+                                          error_output)
 from .sandbox import Limits, Sandbox, SlotDirs
 from .warm_kernel import DEFAULT_PRELOAD, TemplateError, WarmTemplate
 
@@ -257,12 +257,6 @@ class WarmSandboxKernelManager(AsyncKernelManager):
 # nbgrader's Execute, made robust to hostile notebooks
 # ------------------------------------------------------------------------------------------
 
-def _error_output(ename: str, evalue: str) -> NotebookNode:
-    from nbformat.v4 import new_output
-
-    return new_output("error", ename=ename, evalue=evalue, traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
-
-
 class SandboxedExecute(GuardedExecute):
     """nbgrader's ``Execute`` (as ``GuardedExecute``) on a warm sandboxed kernel, with a notebook deadline."""
 
@@ -308,7 +302,7 @@ class SandboxedExecute(GuardedExecute):
             self.slot.current_job = None
         for cell in nb.cells:
             for out in cell.get("outputs", []):
-                if out.get("output_type") == "error" and out.get("ename") in ("KernelDied", "KernelHung"):
+                if out.get("output_type") == "error" and out.get("ename") in (KERNEL_DIED, KERNEL_HUNG):
                     self.messages.append(f"{issues.cell_label(cell)}: {out['ename']}")
         if self._sae_truncated:
             self.messages.append("output truncated")
@@ -351,12 +345,12 @@ class SandboxedExecute(GuardedExecute):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
         if self._dead:
-            cell.outputs = [_error_output("CellNotRun", f"not run: {self._dead}")]
+            cell.outputs = [error_output(CELL_NOT_RUN, f"not run: {self._dead}")]
             return cell, resources
         if time.monotonic() >= self._deadline:
             self._dead = f"the notebook ran past its {self.notebook_timeout:g} s limit"
             self.messages.append(self._dead)
-            cell.outputs = [_error_output("NotebookTimeout", self._dead)]
+            cell.outputs = [error_output(NOTEBOOK_TIMEOUT, self._dead)]
             return cell, resources
         t0 = time.monotonic()
         try:
@@ -370,8 +364,8 @@ class SandboxedExecute(GuardedExecute):
                 raise
             self._dead = f"the notebook ran past its {self.notebook_timeout:g} s limit"
             self.messages.append(f"cell {index}: ignored the interrupt at the notebook's time limit")
-            cell.outputs = list(cell.get("outputs", [])) + [_error_output(
-                "KernelHung", "this cell ran past the time limit and ignored the interrupt; the kernel was stopped")]
+            cell.outputs = list(cell.get("outputs", [])) + [error_output(
+                KERNEL_HUNG, "this cell ran past the time limit and ignored the interrupt; the kernel was stopped")]
             return cell, resources
         except DeadKernelError:
             if not self._dead:
@@ -380,7 +374,7 @@ class SandboxedExecute(GuardedExecute):
                 self._sae_death = _death_reason(code)
                 raise  # GuardedExecute: a fresh kernel, this cell skipped
             self.messages.append(f"cell {index}: {self._dead}")
-            cell.outputs = list(cell.get("outputs", [])) + [_error_output("NotebookTimeout", self._dead)]
+            cell.outputs = list(cell.get("outputs", [])) + [error_output(NOTEBOOK_TIMEOUT, self._dead)]
             return cell, resources
         finally:
             self.cell_seconds += time.monotonic() - t0

@@ -54,8 +54,22 @@ MAX_ERROR_CHARS = 20_000  # of an error's message and of its traceback (the erro
 MAX_REPORT_CHARS = 2_000_000  # an integrity probe's report is a few tens of kB
 
 
-def _error(ename: str, evalue: str):
-    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+# The grader's one vocabulary for cells it did not let finish (execution_notes.py explains each to
+# the student; integrity_check.py ignores probes that carry one).
+KERNEL_DIED = "KernelDied"  # the kernel died in this cell; it was skipped on a fresh kernel
+KERNEL_HUNG = "KernelHung"  # the cell ignored the interrupt; the kernel was replaced, the cell skipped
+NOT_RUN = "NotRun"  # out of restarts: the cells after the last crash never ran
+CELL_NOT_RUN = "CellNotRun"  # never ran: the kernel had died or the notebook was out of time
+NOTEBOOK_TIMEOUT = "NotebookTimeout"  # the notebook's time limit ended here
+UNFINISHED = frozenset({KERNEL_DIED, KERNEL_HUNG, NOT_RUN, CELL_NOT_RUN, NOTEBOOK_TIMEOUT})
+
+
+def error_output(ename: str, evalue: str):
+    """The one way the grader writes an error into a cell (nbgrader scores a graded cell with one 0)."""
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
+
+
+_error = error_output
 
 
 def _size(msg) -> int:
@@ -149,7 +163,7 @@ class GuardedExecute(Execute):
                 self.log.warning("could not remove %s before restarting the kernel: %s", p, e)
 
     interrupt_grace = Float(
-        5.0, help="seconds a cell has to stop after the interrupt at its time limit; past them it counts as hung "
+        10.0, help="seconds a cell has to stop after the interrupt at its time limit; past them it counts as hung "
                   "and the kernel is replaced at once (instead of after the next cell's timeout)").tag(config=True)
 
     async def _async_handle_timeout(self, timeout, cell=None):
@@ -165,12 +179,22 @@ class GuardedExecute(Execute):
 
         self.log.error("Timeout waiting for execute reply (%is); interrupting the kernel", timeout)
         await ensure_async(self.km.interrupt_kernel())
-        try:
-            await ensure_async(self.kc.shell_channel.get_msg(timeout=self.interrupt_grace))
-        except Empty:
-            raise CellTimeoutError.error_from_timeout_and_cell(
-                "Cell execution timed out and ignored the interrupt", timeout, cell) from None
-        return {"content": {**self.error_on_timeout, "status": "error"}}
+        # A kernel still sending this cell's output (a flood being flushed) is not hung: its grace
+        # restarts with each output, up to one more cell timeout in all.
+        now = time.monotonic()
+        deadline, hard = now + self.interrupt_grace, now + max(self.interrupt_grace, float(timeout or 0))
+        seen = self._sae_msgs
+        while True:
+            try:
+                await ensure_async(self.kc.shell_channel.get_msg(timeout=1.0))
+                return {"content": {**self.error_on_timeout, "status": "error"}}
+            except Empty:
+                now = time.monotonic()
+                if self._sae_msgs != seen:
+                    seen, deadline = self._sae_msgs, min(hard, now + self.interrupt_grace)
+                if now >= deadline:
+                    raise CellTimeoutError.error_from_timeout_and_cell(
+                        "Cell execution timed out and ignored the interrupt", timeout, cell) from None
 
     def _total_budget(self) -> float:
         if self.max_total_seconds > 0:
@@ -181,7 +205,7 @@ class GuardedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         self._sae_cell = index
         if cell.cell_type == "code" and cell.source.strip() and self._out_of_time():
-            cell.outputs = [_error("NotebookTimeout", "not run: this notebook used up its total time limit "
+            cell.outputs = [_error(NOTEBOOK_TIMEOUT, "not run: this notebook used up its total time limit "
                                                       "(restarts included)")]
             return cell, resources
         return super().preprocess_cell(cell, resources, index)
@@ -192,6 +216,7 @@ class GuardedExecute(Execute):
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep what decides a grade, cap the rest per cell and per notebook."""
+        self._sae_msgs = getattr(self, "_sae_msgs", 0) + 1
         kind = msg.get("msg_type")
         content = msg.get("content", {})
         if kind == "error":
@@ -234,6 +259,7 @@ class GuardedExecute(Execute):
     # Running the notebook, with restarts ---------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
         self._sae_tmpdirs: list[str] = []
+        self._sae_msgs = 0
         self._sae_started = time.monotonic()
         self._sae_hung: set[int] = set()
         self._snapshot_workdir(resources)
@@ -301,8 +327,8 @@ class GuardedExecute(Execute):
                    else "not run: the kernel died too many times in earlier cells")
             for cell in nb.cells[aborted_at + 1:]:
                 if cell.cell_type == "code":
-                    cell.outputs = [_error("CellNotRun" if late else "NotRun", why)]
+                    cell.outputs = [_error(CELL_NOT_RUN if late else NOT_RUN, why)]
         for i, (kind, why) in skipped.items():
             nb.cells[i].source = originals.get(i, nb.cells[i].source)
-            nb.cells[i].outputs = [_error("KernelDied" if kind == "kernel_died" else "KernelHung", why)]
+            nb.cells[i].outputs = [_error(KERNEL_DIED if kind == "kernel_died" else KERNEL_HUNG, why)]
         return nb, resources

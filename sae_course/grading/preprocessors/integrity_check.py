@@ -43,13 +43,14 @@ from traitlets import List, Unicode
 
 from . import cells as cellroles
 from . import issues
+from .execute_guard import UNFINISHED
 from .tamper_scan import _bound_names, _cell_bindings, _to_python, _top_level_statements
 
 MIME = "application/vnd.sae-course.integrity+json"
 META = "sae_injected"
 # Error names the execution engines give cells they did not run (the kernel had died, or the
 # notebook ran out of time): GuardedExecute, the parallel engine's SandboxedExecute.
-NOT_RUN = {"KernelDied", "KernelHung", "NotRun", "CellNotRun", "NotebookTimeout"}
+NOT_RUN = UNFINISHED
 
 # What the probes fingerprint. "*" = every public global of the module.
 DEFAULT_TARGETS = {
