@@ -39,8 +39,8 @@
 #
 # **Time.** CI profile (`SAE_COURSE_PROFILE=ci`): the whole notebook with solutions ran in 112 s wall-clock, 17 s of
 # kernel CPU time, on the course's shared 2-core machine while it was heavily loaded (load average about 15); the
-# adjacency matrix is the longest step. The full profile only enlarges the corpus slice for the top examples and the
-# IOI prompt list, and costs about the same.
+# adjacency matrix is the longest step. The full profile (a larger corpus slice for the top examples, more IOI
+# prompts) ran in 122 s wall-clock, 19 s of kernel CPU time, under the same load.
 #
 # **Which model.** Offline, the course's *zoo* model: two layers, `d_model` 128, one token per word, with a
 # transcoder at each of its two MLPs. It does indirect-object identification (IOI): after *"When Mary and John
