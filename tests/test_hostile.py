@@ -582,3 +582,60 @@ def test_tamper_scan_lets_ordinary_code_through(code):
     from sae_course.grading.preprocessors.tamper_scan import scan_cells
 
     assert not scan_cells([("setup", SETUP, True), ("answer", code, False)])
+
+
+# ------------------------------------------------------------------------------------------------
+# The verdict rule on its own (no kernel): class 1, partial credit smuggled through outputs
+# ------------------------------------------------------------------------------------------------
+
+def _graded_cell(source: str, outputs: list):
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell(source, metadata={"nbgrader": {"grade": True, "solution": False, "locked": True,
+                                                        "points": 2, "grade_id": "t"}})
+    cell.outputs = outputs
+    return cell
+
+
+VERDICT_CASES = [
+    # (graded cell source, outputs, nbgrader's grade after ApplyVerdicts' rule)
+    ("assert_close(f(x), y)", [("result", "2.0"), ("error", "")], 0),  # a result published before the error
+    ("assert_close(f(x), y)", [("result", "0.5")], 2.0),  # published by student code: not the test's
+    ("_score", [("result", "1.5"), ("stderr", "w")], 0),  # stderr anywhere: 0
+    ("_score", [("result", "0.1"), ("result", "1.5")], 1.5),  # only the test's own, last result
+    ("_score", [("result", "1.5")], 1.5),  # the test's own partial credit stays
+    ("x = f()\n_a + 0.5 * _b", [("stdout", "hi"), ("result", "1")], 1.0),
+]
+
+
+@pytest.mark.parametrize("source,outs,expected", VERDICT_CASES)
+def test_verdict_reads_only_the_tests_own_result(source, outs, expected):
+    from nbformat.v4 import new_output
+    from nbgrader import utils
+
+    from sae_course.grading.preprocessors.verdicts import settle_outputs
+
+    made = []
+    for kind, text in outs:
+        if kind == "result":
+            made.append(new_output("execute_result", data={"text/plain": text}, execution_count=1))
+        elif kind == "error":
+            made.append(new_output("error", ename="AssertionError", evalue="wrong", traceback=[]))
+        else:
+            made.append(new_output("stream", name=kind, text=text))
+    cell = _graded_cell(source, made)
+    settle_outputs(cell)
+    assert utils.determine_grade(cell)[0] == expected
+
+
+def test_tampered_flags_are_restored_from_the_gradebook():
+    from nbformat.v4 import new_code_cell
+
+    from sae_course.grading.preprocessors.submission_audit import restore_flags
+
+    cell = new_code_cell("assert f() == 1", metadata={"nbgrader": {
+        "grade": False, "solution": True, "locked": False, "grade_id": "t", "schema_version": 3}})
+    assert restore_flags(cell, grade=True, solution=False, task=False, locked=True, points=2.0)
+    assert cell.metadata.nbgrader == {"grade": True, "solution": False, "locked": True, "grade_id": "t",
+                                      "schema_version": 3, "points": 2.0}
+    assert not restore_flags(cell, grade=True, solution=False, task=False, locked=True, points=2.0)
