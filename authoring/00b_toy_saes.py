@@ -391,6 +391,26 @@ for _t, _frac, _h in _calls:
     _chk.assert_close(_h, _batches[_t], f"the batch h passed to resample_fn at step {_t}")
     _chk.assert_close(_frac, torch.stack(_fracs[_t - _every:_t]).mean(0),
                       f"frac_active passed to resample_fn at step {_t} (over the previous {_every} steps' batches)")
+
+# A short run with a real learning rate on fixed batches must match an inline Adam loop step for step: one optimiser
+# (with its running moments) for the whole run, zero_grad at every step, all parameters.
+_sae = _RefSAE(2, 3, 6, 0.3, _g)
+_sae_ref = _RefSAE(2, 3, 6, 0.3, _g)
+with torch.no_grad():
+    for _p, _q in zip(_sae_ref.parameters(), _sae.parameters()):
+        _p.copy_(_q)
+_batches = [torch.randn(_bs, 2, 3, generator=_g).to(device) for _ in range(6)]
+_it = iter(_batches)
+train_sae(_sae, lambda b: next(_it), steps=6, batch_size=_bs, lr=1e-2, progress=False)
+_opt = torch.optim.Adam(_sae_ref.parameters(), lr=1e-2)
+for _h in _batches:
+    _loss = _sae_ref(_h)[1]
+    _opt.zero_grad()
+    _loss.backward()
+    _opt.step()
+for (_n, _p), _q in zip(_sae.named_parameters(), _sae_ref.parameters()):
+    _chk.assert_close(_p, _q.detach(), f"SAE parameter {_n} after 6 steps at lr=1e-2 on fixed batches (compared step "
+                      "by step with one Adam optimiser for the whole run)", atol=1e-5)
 ### END HIDDEN TESTS
 
 # %% graded id=ex02_train_sae_test2 points=2
