@@ -253,6 +253,8 @@ def _code_fp():
 
 
 _BASELINES: dict = {}
+# Modules whose names the course's cells import are compared with the grader's own copy.
+BASELINE_ORIGINS = frozenset({"torch", "numpy", "math", "operator"})  # and sae_course.checks
 
 
 def baseline(targets: dict, names: dict[str, str]) -> dict[str, str]:
@@ -292,7 +294,10 @@ def baseline(targets: dict, names: dict[str, str]) -> dict[str, str]:
             if v is not None:
                 out[path + "." + k] = cfp(v)
     for n, origin in names.items():
-        if origin == "def" or not origin:
+        # Only names the verdicts rest on: other libraries can differ between a kernel and the
+        # grader's process without any tampering (``tqdm.auto`` picks its notebook class in IPython).
+        if origin == "def" or not origin or not (origin.split(".")[0] in BASELINE_ORIGINS
+                                                 or origin.startswith("sae_course.checks")):
             continue
         parts = origin.split(".")
         for i in range(len(parts), 0, -1):  # the longest prefix that is a module, then attributes
