@@ -149,9 +149,23 @@ def _login(page, base: str, user: str) -> None:
     page.wait_for_selector(".lm-MenuBar-itemLabel >> text=Nbgrader", timeout=120_000)
 
 
+def _menu(page, menu: str, item: str) -> None:
+    """Open a menu bar menu and click an item; retried while JupyterLab is still settling."""
+    for attempt in range(5):
+        page.locator(".lm-MenuBar-itemLabel", has_text=menu).click()
+        entry = page.locator(".lm-Menu-itemLabel").get_by_text(item, exact=True)
+        try:
+            entry.wait_for(state="visible", timeout=10_000)
+            entry.click(timeout=10_000)
+            return
+        except Exception:  # noqa: BLE001 - the menu closed under us: open it again
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(1000)
+    raise AssertionError(f"could not open {menu} -> {item}")
+
+
 def _open_assignment_list(page) -> None:
-    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-    page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+    _menu(page, "Nbgrader", "Assignment List")
     page.wait_for_selector("#released_assignments_list", timeout=60_000)
 
 
@@ -260,8 +274,7 @@ def test_student_loop_in_the_browser():
                 page.goto(hub.url + "/hub/logout")
                 page.wait_for_selector("#username_input", timeout=60_000)
                 _login(page, hub.url, "instructor")
-                page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-                page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader (local)", exact=True).click()
+                _menu(page, "Nbgrader", "Formgrader (local)")
                 frame = page.frame_locator("iframe").first
                 frame.locator("text=Manage Assignments").first.wait_for(timeout=120_000)
                 page.goto(hub.url + f"/user/instructor/formgrader/manage_submissions/{SECTION}")
