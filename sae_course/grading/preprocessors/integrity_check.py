@@ -42,7 +42,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Unicode
 
 from . import cells as cellroles
-from . import issues
+from . import issues, pyparse
 from .execute_guard import UNFINISHED
 from .tamper_scan import _bound_names, _cell_bindings, _to_python, _top_level_statements
 
@@ -321,7 +321,7 @@ def _all_bindings(src: str) -> set[str]:
     import ast
 
     try:
-        tree = ast.parse(_to_python(src))
+        tree = pyparse.parse(_to_python(src))
     except SyntaxError:
         return set()
     return {n for st in _top_level_statements(tree) for n, _ in _bound_names(st)}

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from . import cells as cellroles
-from . import issues
+from . import issues, pyparse
 
 PROTECTED_MODULES = frozenset({
     "torch", "numpy", "sae_course", "builtins", "sys", "math", "cmath", "operator", "numbers",
@@ -227,7 +227,7 @@ def _cell_bindings_uncached(src: str) -> dict[str, str]:
     """Names a (locked) cell imports or defines at top level: name → origin ('def' for definitions)."""
     out: dict[str, str] = {}
     try:
-        tree = ast.parse(_to_python(src))
+        tree = pyparse.parse(_to_python(src))
     except SyntaxError:
         return out
     for st in _top_level_statements(tree):
@@ -392,7 +392,7 @@ def scan_cells(notebook_cells: list[tuple[str, str, bool]]) -> list[Finding]:
             continue
         text = _to_python(src)
         try:
-            tree = ast.parse(text)
+            tree = pyparse.parse(text)
         except SyntaxError:
             continue  # it fails when it runs; nothing to scan
         parsed.append((k, label, text, tree))

@@ -31,7 +31,7 @@ from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from . import issues
+from . import issues, pyparse
 
 ENAME = "GradingIntegrityError"
 
@@ -43,7 +43,7 @@ _PLAIN_NODES = (ast.Expression, ast.Name, ast.Load, ast.Constant, ast.BinOp, ast
 def test_gives_partial_credit(source: str) -> bool:
     """True if a graded cell's (course) source ends with an expression evaluated without calls."""
     try:
-        body = ast.parse(source).body
+        body = pyparse.parse(source).body
     except SyntaxError:
         return False
     if not body or not isinstance(body[-1], ast.Expr):
