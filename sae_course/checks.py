@@ -40,6 +40,7 @@ _no_torch_function = torch._C.DisableTorchFunctionSubclass
 _stack = torch.stack
 _PLAIN_NUMBERS = (bool, int, float)
 _PLAIN_SEQUENCES = (list, tuple)
+_DICT_KEYS, _DICT_VALUES = type({}.keys()), type({}.values())
 
 
 class CheckFailed(AssertionError):
@@ -213,7 +214,7 @@ def _plain(x):
 def _as_list(x, what: str):
     """A list from a plain collection (a set, list, tuple, dict keys or a 1-d tensor)."""
     t = type(x)
-    if t in (set, frozenset, list, tuple):
+    if t in (set, frozenset, list, tuple, range, _DICT_KEYS, _DICT_VALUES):  # builtin views: no student method runs
         return list(x)
     if t is dict:
         return list(dict.keys(x))
