@@ -273,6 +273,8 @@ def test_student_loop_in_the_browser():
                 # --- the instructor -------------------------------------------------------------
                 page.goto(hub.url + "/hub/logout")
                 page.wait_for_selector("#username_input", timeout=60_000)
+                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                page.set_default_timeout(60_000)
                 _login(page, hub.url, "instructor")
                 _menu(page, "Nbgrader", "Formgrader (local)")
                 frame = page.frame_locator("iframe").first
