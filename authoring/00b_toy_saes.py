@@ -348,7 +348,7 @@ class _RefSAE(_nn.Module):
 
     @property
     def W_dec_normalized(self):
-        return self.W_dec / self.W_dec.norm(dim=-1, keepdim=True)
+        return self.W_dec / self.W_dec.norm(p=2, dim=-1, keepdim=True)
 
     def forward(self, h):
         z = torch.relu(torch.einsum("bid,ids->bis", h - self.b_dec, self.W_enc) + self.b_enc)
@@ -433,7 +433,7 @@ class _RefSAE(_nn.Module):
 
     @property
     def W_dec_normalized(self):
-        return self.W_dec / self.W_dec.norm(dim=-1, keepdim=True)
+        return self.W_dec / self.W_dec.norm(p=2, dim=-1, keepdim=True)
 
     def forward(self, h):
         z = torch.relu(torch.einsum("bid,ids->bis", h - self.b_dec, self.W_enc) + self.b_enc)
@@ -719,7 +719,7 @@ class _RefSAE(_nn.Module):
 
     @property
     def W_dec_normalized(self):
-        return self.W_dec / self.W_dec.norm(dim=-1, keepdim=True)
+        return self.W_dec / self.W_dec.norm(p=2, dim=-1, keepdim=True)
 
     def forward(self, h):
         z = torch.relu(torch.einsum("bid,ids->bis", h - self.b_dec, self.W_enc) + self.b_enc)

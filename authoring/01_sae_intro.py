@@ -792,7 +792,7 @@ def _r_activation_histogram(acts, n_bins=40):
     pos = acts.flatten().float()
     pos = pos[pos > 0]
     if pos.numel() == 0:
-        return {"density": 0.0, "counts": torch.zeros(n_bins), "edges": torch.linspace(0, 1, n_bins + 1)}
+        return {"counts": torch.zeros(n_bins), "density": 0.0, "edges": torch.linspace(0, 1, n_bins + 1)}
     return {"density": pos.numel() / acts.numel(), "counts": torch.histc(pos, bins=n_bins, min=0, max=pos.max().item()),
             "edges": torch.linspace(0, pos.max().item(), n_bins + 1)}
 
@@ -1011,8 +1011,9 @@ def _ref_prompt(d, n_ex, n_lg):
     ex = d["top_examples"][:n_ex]
     vmax = max(e["value"] for e in ex)
     lines = [f"We are studying latent {d['latent']} of a sparse autoencoder trained on {d['hook_name']}.",
-             "Below are text excerpts where the latent fires. In each excerpt the token where it fires is marked "
-             "<<like this>>, and its activation, scaled so that the strongest excerpt is 10, follows in brackets.", ""]
+             "Below are text excerpts where the latent fires. "
+             "In each excerpt the token where it fires is marked <<like this>>, and its activation, "
+             "scaled so that the strongest excerpt is 10, follows in brackets.", ""]
     for i, e in enumerate(ex, 1):
         t = list(e["str_tokens"])
         t[e["target"]] = "<<" + t[e["target"]] + ">>"
@@ -1322,7 +1323,7 @@ model.reset_hooks()
 _b = ioi_batch(6, template=1, seed=101)
 _met = ioi_metric_for(_b)
 _h = sae.cfg.metadata.hook_name
-with torch.enable_grad():
+with torch.set_grad_enabled(True):
     _, _c = model.run_with_cache(_b["tokens"], names_filter=_h)
     _x = _c[_h].detach()
     _f = sae.encode(_x).detach().requires_grad_(True)
@@ -1937,7 +1938,7 @@ def _r_dfa_by_source(model, attn_sae, layer, tokens, latent, dest=-1):
     vh, ph = f"blocks.{layer}.attn.hook_v", f"blocks.{layer}.attn.hook_pattern"
     with torch.no_grad():
         _, c = model.run_with_cache(tokens, names_filter=[vh, ph])
-        w = attn_sae.W_enc[:, latent].reshape(model.cfg.n_heads, model.cfg.d_head)
+        w = attn_sae.W_enc[:, latent].reshape(model.cfg.n_heads, -1)
         return torch.einsum("bshd,hd,bhs->bhs", c[vh], w, c[ph][:, :, dest])
 
 
@@ -1992,8 +1993,8 @@ model.reset_hooks()
 
 
 def _ref_last_attr(b, met):
-    zh = attn_sae.cfg.metadata.hook_name
-    with torch.enable_grad():
+    zh = getattr(attn_sae.cfg.metadata, "hook_name")
+    with torch.set_grad_enabled(True):
         _, c = model.run_with_cache(b["tokens"], names_filter=zh)
         z = c[zh].detach()
         f = attn_sae.encode(z).detach().requires_grad_(True)
@@ -2026,7 +2027,7 @@ def _ablated(lats):
         act[..., torch.as_tensor(lats, dtype=torch.long)] = 0.0
         return act
 
-    model.add_sae(attn_sae, use_error_term=True)
+    model.add_sae(sae=attn_sae, use_error_term=True)
     try:
         with torch.no_grad():
             return _met2(model.run_with_hooks(_b2["tokens"], fwd_hooks=[(_hook, fn)])).item()
@@ -2270,7 +2271,7 @@ with torch.no_grad():
         _fz[_rows, _b["s2_pos"], _l] = 0.0
         _abl.append(_run(_fz).item() - _clean)
 _abl = torch.tensor(_abl)
-with torch.enable_grad():
+with torch.set_grad_enabled(True):
     _fg = _f0.clone().requires_grad_(True)
     _gr, = torch.autograd.grad(_run(_fg), _fg)
 _est = -(_f0[_rows, _b["s2_pos"]] * _gr[_rows, _b["s2_pos"]]).sum(0)[_lats].detach().cpu()

@@ -623,7 +623,7 @@ import sae_course.checks as _chk
 from sae_course.zoo import zoo_tokens as _zoo_tokens
 
 def _ref_l2logit(model, sae, tokens, pos, lats, tids):
-    h = sae.cfg.metadata.hook_name
+    h = getattr(sae.cfg.metadata, "hook_name")
     t = tokens.reshape(1, -1)
     with torch.no_grad():
         _, c = model.run_with_cache(t, names_filter=h)

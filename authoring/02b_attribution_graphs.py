@@ -669,8 +669,8 @@ import sae_course.checks as _chk
 
 def _ref_norm(A):
     W = A.double().abs()
-    s = W.sum(1, keepdim=True)
-    return torch.where(s > 0, W / s.clamp(min=1e-300), torch.zeros_like(W))
+    s = W.sum(dim=1, keepdim=True)
+    return torch.where(s > 0, W / s.clamp(min=1e-300), W.new_zeros(W.shape))
 
 
 def _ref_inf(A, w):

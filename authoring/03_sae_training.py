@@ -451,7 +451,7 @@ import sae_course.checks as _chk
 
 
 def _ref_recon(x, f, xh):
-    x = x.reshape(-1, x.shape[-1]).double()
+    x = x.double().reshape(-1, x.shape[-1])
     xh = xh.reshape(-1, xh.shape[-1]).double()
     f = f.reshape(-1, f.shape[-1])
     mse = (x - xh).pow(2).sum(-1).mean()
@@ -940,7 +940,7 @@ def _ref_front(l0, ev):
     l0, ev = [float(v) for v in l0], [float(v) for v in ev]
     keep = [i for i in range(len(l0)) if not any(l0[j] <= l0[i] and ev[j] >= ev[i] and (l0[j] < l0[i] or ev[j] > ev[i])
                                                 for j in range(len(l0)))]
-    return sorted(keep, key=lambda i: (l0[i], -ev[i], i))
+    return sorted(keep, key=lambda j: (l0[j], -ev[j], j))
 
 
 _g = torch.Generator().manual_seed(37)
@@ -978,7 +978,7 @@ def _ref_interp(l0, ev, target):
     for a in range(len(xs)):
         if xs[a] == t:
             return ys[a]
-        if xs[a] < t < xs[a + 1]:
+        if xs[a] < t and t < xs[a + 1]:
             return ys[a] + (t - xs[a]) / (xs[a + 1] - xs[a]) * (ys[a + 1] - ys[a])
     return float("nan")
 
@@ -1127,9 +1127,9 @@ def _case_check(site):
     else:
         cls = StandardTrainingSAEConfig if arch == "standard" else GatedTrainingSAEConfig
         sc = cls(**common, l1_coefficient=float(s["sparsity"]), l1_warm_up_steps=n // 10)
-    cfg = LanguageModelSAERunnerConfig(
+    cfg = LanguageModelSAERunnerConfig(  # the reference run
         sae=sc, model_name=INFO["model_name"], hook_name=hook, training_tokens=CASE_TOKENS,
-        train_batch_size_tokens=BATCH_TOKENS, context_size=CONTEXT, store_batch_size_prompts=16,
+        context_size=CONTEXT, train_batch_size_tokens=BATCH_TOKENS, store_batch_size_prompts=16,
         n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=float(s["lr"]), lr_scheduler_name="constant",
         lr_warm_up_steps=round(float(s["warm_up_frac"]) * n), lr_decay_steps=n // 5, lr_end=float(s["lr"]) / 10,
         feature_sampling_window=max(1, n // 4), dead_feature_window=max(1, n // 4),
