@@ -299,7 +299,7 @@ def _world(seed, dev):
     m = HookedSAETransformer(cfg)
     for p in m.parameters():
         p.requires_grad_(False)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     saes = []
     for layer, d_sae in [(1, 40), (2, 36)]:
         s = StandardSAE(StandardSAEConfig(d_in=24, d_sae=d_sae, device=str(dev),
@@ -526,7 +526,7 @@ def _world(seed, dev):
     m = HookedSAETransformer(cfg)
     for p in m.parameters():
         p.requires_grad_(False)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     s = StandardSAE(StandardSAEConfig(d_in=24, d_sae=32, device=str(dev),
                                       metadata=SAEMetadata(hook_name="blocks.1.hook_resid_pre")))
     with torch.no_grad():
@@ -646,7 +646,7 @@ def _world(seed, dev):
     m = HookedSAETransformer(cfg)
     for p in m.parameters():
         p.requires_grad_(False)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     s = StandardSAE(StandardSAEConfig(d_in=24, d_sae=32, device=str(dev),
                                       metadata=SAEMetadata(hook_name="blocks.1.hook_resid_pre")))
     with torch.no_grad():
@@ -806,7 +806,7 @@ def _world(seed, dev):
     m = HookedSAETransformer(cfg)
     for p in m.parameters():
         p.requires_grad_(False)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     saes = []
     for layer, d_sae in [(0, 30), (1, 26)]:
         s = StandardSAE(StandardSAEConfig(d_in=24, d_sae=d_sae, device=str(dev),
@@ -1028,7 +1028,7 @@ def _world(seed, dev):
     cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
                                   act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
     m = HookedSAETransformer(cfg)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     tc = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=40, device=str(dev), apply_b_dec_to_input=False,
                                      metadata=SAEMetadata(hook_name="blocks.1.ln2.hook_normalized",
                                                           hook_name_out="blocks.1.hook_mlp_out")))
@@ -1183,7 +1183,7 @@ def _world(seed, dev):
     cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
                                   act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
     m = HookedSAETransformer(cfg)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     with torch.no_grad():  # embeddings with a common offset (the centring matters) and norms that differ by token
         m.W_E.add_(torch.randn(24, generator=g).to(dev))
         m.W_E.mul_((torch.rand(40, 1, generator=g) * 2.7 + 0.3).to(dev))
@@ -1312,7 +1312,7 @@ def _world(seed, dev):
     cfg = HookedTransformerConfig(n_layers=3, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
                                   act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
     m = HookedSAETransformer(cfg)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     tcs = []
     for layer, d_sae in [(0, 36), (2, 28)]:
         tc = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=d_sae, device=str(dev), apply_b_dec_to_input=False,
@@ -1461,7 +1461,7 @@ def _world(seed, dev):
     cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
                                   act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
     m = HookedSAETransformer(cfg)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     tc = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=30, device=str(dev), apply_b_dec_to_input=False,
                                      metadata=SAEMetadata(hook_name="blocks.1.ln2.hook_normalized",
                                                           hook_name_out="blocks.1.hook_mlp_out")))

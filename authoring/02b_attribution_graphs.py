@@ -253,7 +253,7 @@ def _world(seed, dev, tc_layers=(0, 1)):
     m = HookedSAETransformer(cfg)
     for p in m.parameters():
         p.requires_grad_(False)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     tcs = {}
     for L in tc_layers:
         t = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=12, device=str(dev), apply_b_dec_to_input=False,
@@ -981,7 +981,7 @@ def _ref_edit(m, tcs, toks, edits):
 
 
 def _edits_for(m, tcs, toks, seed, n=4):
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(int(seed))
     out = []
     with torch.no_grad():
         _, c = m.run_with_cache(toks[None])
