@@ -76,9 +76,10 @@ def _answer(course: Path, section: str) -> tuple[int, str]:
 
 
 def _hidden_test_lines(course: Path, section: str) -> list[str]:
-    from sae_course.grading.release import secret_lines
+    from sae_course.grading.release import public_lines, secret_lines
 
-    return [ln for ln in secret_lines(course / "source" / section / f"{section}.ipynb") if len(ln.strip()) > 25]
+    nb = course / "source" / section / f"{section}.ipynb"
+    return [ln for ln in secret_lines(nb) - public_lines(nb) if len(ln.strip()) > 25]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -265,7 +266,9 @@ def test_student_loop_in_the_browser():
                     problems.append(f"one right answer should score above 0 and below full marks: {got}/{out_of}; "
                                     f"the feedback says: {text[:1500]}")
                 html_text = fb.content()
-                leaked = [ln.strip() for ln in _hidden_test_lines(hub.course, SECTION) if ln.strip() in html_text]
+                # (the student's own answer is theirs to see, even where it matches the reference line for line)
+                leaked = [ln.strip() for ln in _hidden_test_lines(hub.course, SECTION)
+                          if ln.strip() in html_text and ln.strip() not in answer]
                 if leaked:
                     problems.append(f"hidden test lines are in the feedback: {leaked[:3]!r}")
                 assert "sae-hub-left" in html_text, "the feedback should say how many graded pre-checks are left"
