@@ -51,6 +51,8 @@ def summary(notebook: str | Path) -> str:
         "cases); they cover 0 of this notebook's points.\n"
         f"All {pts} come from the hidden tests in its {n} graded cell{'s' if n != 1 else ''}, which "
         "run only when your notebook is graded: passing the visible tests does not mean full marks.\n"
+        "On the course hub, Submit in the Assignment List gives a graded pre-check: your hidden-test results "
+        "(never the tests) come back as feedback a few minutes later, within the course's hourly budget.\n"
     )
 
 
