@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 
 SECTION = "01_sae_intro"
 NOTEBOOK = ROOT / "source" / SECTION / f"{SECTION}.ipynb"
-# The layers the notebook loads on a 12-layer model: resid_pre 8 (and 7 for 1.15), attn_z 9.
-LAYERS = [7, 8, 9]
+# The layers the notebook loads on a 12-layer model: resid_pre 8 (and 7 for 1.15), attn_z 9 (and 10 for 1.14d).
+LAYERS = [7, 8, 9, 10]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
