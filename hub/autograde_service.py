@@ -7,7 +7,9 @@ Every ``SAE_HUB_POLL`` seconds it looks at nbgrader's exchange; for each new sub
    broken, hostile or hanging notebooks get a grade and the grader's notes, like batch grading;
 3. writes feedback with nbgrader's ``generate_feedback`` (the course's config keeps hidden tests out)
    and releases it through the exchange (``release_feedback``): the student fetches it from the
-   Assignment List.
+   Assignment List;
+4. regenerates the cohort dashboard (``reports/``, the course's ``write_report``, as ``sae-course
+   report`` does), so the instructor sees the new submission there without running a command.
 
 Graded pre-checks have a budget: at most ``SAE_HUB_BUDGET`` graded results per student per section
 per ``SAE_HUB_WINDOW_S`` seconds (an hour). Past it, the submission is still collected (the grade that
@@ -366,7 +368,23 @@ class Autograder:
         for p in finish:
             if self.finish(p):
                 done.append(p)
+        if done:
+            self.update_report()
         return done
+
+    def update_report(self) -> Path | None:
+        """The cohort dashboard (``reports/index.html``, what ``sae-course report`` writes), regenerated
+        after each pass that released feedback, so the instructor sees new submissions without a command."""
+        from sae_course.grading.report import write_report
+
+        t0 = time.monotonic()
+        try:
+            index = write_report(self.course.db_url, self.course.reports, self.course.root, course_id=self.s.course_id)
+        except Exception as e:  # noqa: BLE001 - the dashboard is a convenience: grading goes on
+            log(f"dashboard not updated: {type(e).__name__}: {e}")
+            return None
+        log(f"dashboard updated: {index} ({time.monotonic() - t0:.1f} s)")
+        return index
 
     def finish(self, p: Pending) -> bool:
         """Feedback for a graded submission, released through the exchange; recorded in the ledger."""

@@ -13,7 +13,9 @@ On top of it this spawner:
 - starts the instructor in the course root (formgrader reads the course's nbgrader_config.py
   from there) and students in their home;
 - gives students the course's student Jupyter config (``etc/jupyter/student``, the one ``make lab``
-  uses): formgrader, Create Assignment and Course List switched off.
+  uses): formgrader, Create Assignment and Course List switched off; the instructor gets
+  ``etc/jupyter/instructor`` (``make lab-instructor``'s). Both also make the Validate button run every
+  cell and say what it checked (``nbgrader_config.py``, ``jupyter_lab_config.py`` there).
 """
 
 from __future__ import annotations
@@ -39,12 +41,14 @@ def nbgrader_user_config(exchange: str, course_id: str, student_id: str | None) 
     return "\n".join(lines) + "\n"
 
 
-def student_config_dir(course_root: Path) -> Path:
-    """The students' Jupyter config (etc/jupyter/student, shared with `make lab`): instructor tools off."""
-    for d in (course_root / "etc" / "jupyter" / "student", HUB_DIR.parent / "etc" / "jupyter" / "student"):
+def student_config_dir(course_root: Path, role: str = "student") -> Path:
+    """The students' Jupyter config (etc/jupyter/student, shared with `make lab`): instructor tools off.
+    ``role="instructor"``: etc/jupyter/instructor (`make lab-instructor`)."""
+    for d in (course_root / "etc" / "jupyter" / role, HUB_DIR.parent / "etc" / "jupyter" / role):
         if d.is_dir():
             return d
-    raise FileNotFoundError("etc/jupyter/student is missing: students would see the instructor's tools")
+    raise FileNotFoundError(f"etc/jupyter/{role} is missing" + (": students would see the instructor's tools"
+                                                                 if role == "student" else ""))
 
 
 class CourseSpawner(SimpleLocalProcessSpawner):
@@ -87,9 +91,9 @@ class CourseSpawner(SimpleLocalProcessSpawner):
 
     def get_env(self):
         env = super().get_env()
-        paths = [] if self.is_instructor else [str(student_config_dir(Path(self.course_root)))]
-        if paths:
-            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths + [p for p in [env.get("JUPYTER_CONFIG_PATH")] if p])
+        role = "instructor" if self.is_instructor else "student"
+        paths = [str(student_config_dir(Path(self.course_root), role))]
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths + [p for p in [env.get("JUPYTER_CONFIG_PATH")] if p])
         env["SAE_COURSE_ROLE"] = "instructor" if self.is_instructor else "student"
         return env
 

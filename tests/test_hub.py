@@ -9,6 +9,10 @@
   is set: then it fails.
 - the autograder service without a browser: two simultaneous submissions both graded, a restart
   grades nothing twice, a malformed submission gets feedback and the service goes on, the budget.
+  After a pass that released feedback, the cohort dashboard (reports/) is regenerated.
+- the Validate button as a hub student gets it (server started in the student's home, with the
+  course's etc/jupyter/student config): its result says what was checked, and the lab loads the copy
+  of nbgrader's labextension whose success dialog shows that text.
 - ``hub/k8s``, ``hub/ray`` and ``hub/lti`` configuration loaded and validated (no cluster).
 """
 
@@ -383,6 +387,12 @@ def test_service_grades_simultaneous_submissions_once_and_survives_restarts_and_
     with Gradebook(course.db_url, course_id="sae-course") as gb:
         a, b = gb.find_submission("tiny", "alice"), gb.find_submission("tiny", "bob")
         assert a.score > b.score > 0
+    # the cohort dashboard is regenerated after the pass (the course's report code): both are in it
+    dashboard = course.root / "reports" / "index.html"
+    assert dashboard.is_file(), "the service should write the cohort dashboard after grading"
+    assert (course.root / "reports" / "students" / "alice.html").is_file()
+    assert (course.root / "reports" / "students" / "bob.html").is_file()
+    first_dashboard = dashboard.stat().st_mtime_ns
     pages = _released(exchange)
     assert len(pages) == 2
     for page in pages:
@@ -391,8 +401,9 @@ def test_service_grades_simultaneous_submissions_once_and_survives_restarts_and_
         assert "add(-1, 1)" not in text, "a hidden test is in the released feedback"
     stamp = {st: (course.autograded / st / "tiny" / "tiny.ipynb").stat().st_mtime_ns for st in ("alice", "bob")}
 
-    # a restart (a new service process) grades nothing twice
+    # a restart (a new service process) grades nothing twice, and leaves the dashboard alone
     assert _step(course.root, state) == []
+    assert dashboard.stat().st_mtime_ns == first_dashboard
     assert len([e for e in _ledger(exchange) if e["kind"] == "graded"]) == 2
 
     # a crash after grading, before the release was recorded: the restart releases, does not regrade
@@ -411,6 +422,9 @@ def test_service_grades_simultaneous_submissions_once_and_survives_restarts_and_
     _student_submit(course, exchange, homes, "dave", tc.GOOD)
     done = _step(course.root, state)
     assert sorted(p.student for p in done) == ["carol", "dave"]
+    assert dashboard.stat().st_mtime_ns > first_dashboard, "new submissions: the dashboard is regenerated"
+    assert (course.root / "reports" / "students" / "dave.html").is_file()
+    assert (course.root / "reports" / "students" / "carol.html").is_file()
     carol_fb = (course.feedback / "carol" / "tiny" / "tiny.html").read_text()
     assert "Score: 0" in carol_fb or "0.0 / " in carol_fb
     with Gradebook(course.db_url, course_id="sae-course") as gb:
@@ -445,6 +459,88 @@ def test_budget_defers_grading_and_says_when(tiny_hub):
     assert [p.student for p in done] == ["alice"]
     with Gradebook(course.db_url, course_id="sae-course") as gb:
         assert gb.find_submission("tiny", "alice").score > first  # the later, better submission counts
+
+
+# ------------------------------------------------------------------------------------------------
+# Validate, as a hub student sees it (no browser)
+# ------------------------------------------------------------------------------------------------
+
+from test_validate import release  # noqa: E402,F401 - the one-exercise release notebook (fixture)
+
+VALIDATE_AS_THE_LAB = """
+import json, sys
+from nbgrader.server_extensions.validate_assignment.handlers import ValidateAssignmentHandler
+from nbgrader.validator import Validator
+config = ValidateAssignmentHandler.load_config(None)  # what the lab's /assignments/validate handler loads
+print(json.dumps(Validator(config=config).validate(sys.argv[1])))
+"""
+
+
+def _validate_in_home(notebook: Path, home: Path) -> dict:
+    """The lab's validate handler, run where a hub student's server runs: the student's home as the
+    working directory (no course nbgrader_config.py there), etc/jupyter/student on the config path."""
+    from course_spawner import student_config_dir
+
+    env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_PATH=str(student_config_dir(ROOT)),
+               JUPYTER_CONFIG_DIR=str(home / ".jupyter"), JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"))
+    p = subprocess.run([sys.executable, "-c", VALIDATE_AS_THE_LAB, str(notebook)], cwd=home, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def test_validate_as_a_hub_student_says_what_it_checked(release, tmp_path):  # noqa: F811
+    from sae_course.grading.validation import DIALOG_PATCHED, DIALOG_STOCK, RESULT_KEY, configure_lab
+
+    home = tmp_path / "home"
+    (home / "selfcheck").mkdir(parents=True)
+    nb = nbformat.read(str(release), as_version=4)
+    for c in nb.cells:
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "ex01_double":
+            c.source = "def double(x):\n    return x * x   # passes the visible test only"
+    path = home / "selfcheck" / "selfcheck.ipynb"
+    nbformat.write(nb, str(path))
+    res = _validate_in_home(path, home)
+    assert "failed" not in res and "changed" not in res, res  # the dialog's success branch
+    text = res[RESULT_KEY]
+    assert "ran all 4 code cells of selfcheck.ipynb" in text and "found no error" in text, text
+    assert "your 1 answer cell runs without an error" in text and "1 visible test under it passes" in text, text
+    assert "All 3 points come from the hidden tests in the 1 graded cell" in text, text
+    assert "Success! Your notebook passes all the tests." not in text
+    # an untouched answer (still raises): the result fails and the text counts the failing cell
+    nbformat.write(nbformat.read(str(release), as_version=4), str(path))
+    res = _validate_in_home(path, home)
+    assert res.get("failed") and "found 1 failing cell" in res[RESULT_KEY], res
+
+    # the lab side: etc/jupyter/student/jupyter_lab_config.py puts a copy of nbgrader's labextension
+    # first, whose success dialog shows that text; it loads by its own (new) file names
+    from traitlets.config import Config
+
+    c = Config()
+    old = dict(os.environ)
+    os.environ["JUPYTER_DATA_DIR"] = str(tmp_path / "data")
+    try:
+        exec(compile((ROOT / "etc" / "jupyter" / "student" / "jupyter_lab_config.py").read_text(), "cfg", "exec"),
+             {"c": c, "get_config": lambda: c})
+        c2 = Config()
+        configure_lab(c2)  # a second server start reuses the copy
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    (ext_root,) = c.LabApp.extra_labextensions_path
+    assert c2.LabApp.extra_labextensions_path == [ext_root]
+    ext = Path(ext_root) / "@jupyter" / "nbgrader"
+    pkg = json.loads((ext / "package.json").read_text())
+    entry = ext / pkg["jupyterlab"]["_build"]["load"]
+    assert entry.is_file()
+    patched = [f for f in (ext / "static").glob("*.js") if DIALOG_PATCHED in f.read_text()]
+    assert len(patched) == 1 and not any(DIALOG_STOCK in f.read_text() for f in (ext / "static").glob("*.js"))
+    cid, digest = patched[0].name.split(".")[:2]
+    assert f'{cid}:"{digest}"' in entry.read_text(), "the remote entry must load the patched chunk"
+    for f in (ext / "static").glob("*.js"):  # every chunk the remote entry names is there
+        assert f.stat().st_size > 0
+    names = re.findall(r'(\d+):"([0-9a-f]{16})"', entry.read_text().split(".js?v=")[0])
+    assert names and all((ext / "static" / f"{i}.{h}.js").is_file() for i, h in names), names
 
 
 # ------------------------------------------------------------------------------------------------
