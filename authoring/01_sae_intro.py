@@ -253,7 +253,7 @@ def sae_acts_and_recon(model, sae, tokens):
 
 
 def ce_losses(model, sae, tokens) -> dict:
-    """Mean cross-entropy loss: {"clean": ..., "spliced": ..., "with_error_term": ...} (floats)."""
+    """Mean cross-entropy loss: {"clean": ..., "spliced": ..., "with_error_term": ...} (floats); tokens [batch, seq]."""
     ### BEGIN SOLUTION
     with torch.no_grad():
         clean = model(tokens, return_type="loss").item()
@@ -304,36 +304,43 @@ _chk.assert_true(len(model.acts_to_saes) == 0, "sae_acts_and_recon left an SAE a
 ### BEGIN HIDDEN TESTS
 import sae_course.checks as _chk
 
-model.reset_saes()  # undo anything an earlier answer may have left on the model
-model.reset_hooks()
 
-_g = torch.Generator().manual_seed(22)
-_rand = torch.randint(0, model.cfg.d_vocab, (2, tokens.shape[1]), generator=_g).to(device)  # random token ids
-_rand[:, 0] = tokens[0, 0]
-_toks = torch.cat([tokens[torch.randperm(len(tokens), generator=_g)[:4]], _rand])
-_h = sae.cfg.metadata.hook_name
-with torch.no_grad():
-    _clean = model(_toks, return_type="loss").item()
-    _spl = model.run_with_hooks(_toks, return_type="loss",
-                                fwd_hooks=[(_h, lambda x, hook: sae.decode(sae.encode(x)))]).item()
-model.reset_saes()
-# Count the forward passes of the model in which this SAE really ran (its latents were computed): a correct
-# answer runs it twice, once spliced and once with its error term.
-_passes = {"n": 0, "with_sae": set()}
-_hooks = [model.register_forward_pre_hook(lambda mod, args: _passes.update(n=_passes["n"] + 1)),
-          sae.hook_sae_acts_post.register_forward_hook(lambda mod, args, out: _passes["with_sae"].add(_passes["n"]))]
-try:
-    _got = ce_losses(model, sae, _toks)
-finally:
-    for _hk in _hooks:
-        _hk.remove()
-_chk.assert_true(len(model.acts_to_saes) == 0, "ce_losses left an SAE attached: call model.reset_saes()")
-_chk.assert_true(len(_passes["with_sae"]) >= 2,
-                 "ce_losses: the SAE should run in two forward passes (spliced, and attached with its error term); "
-                 "the loss 'with_error_term' must come from a run with the SAE attached, not from the clean run")
-_chk.assert_scalar_close(_got["clean"], _clean, "ce_losses: clean loss", atol=1e-4)
-_chk.assert_scalar_close(_got["spliced"], _spl, "ce_losses: spliced loss", atol=1e-4)
-_chk.assert_scalar_close(_got["with_error_term"], _clean, "ce_losses: loss with the error term", atol=1e-4)
+def _t():
+    _asc, _at, _plain = _chk.assert_scalar_close, _chk.assert_true, _chk.plain
+    model.reset_saes()  # undo anything an earlier answer may have left on the model
+    model.reset_hooks()
+    g = torch.Generator().manual_seed(22)
+    rand = torch.randint(0, model.cfg.d_vocab, (2, tokens.shape[1]), generator=g).to(device)  # random token ids
+    rand[:, 0] = tokens[0, 0]
+    toks = torch.cat([tokens[torch.randperm(len(tokens), generator=g)[:4]], rand])
+    hk = sae.cfg.metadata.hook_name
+    with torch.no_grad():  # the references, before any student call
+        want_clean = model(toks, return_type="loss").item()
+        want_spliced = model.run_with_hooks(toks, return_type="loss",
+                                            fwd_hooks=[(hk, lambda x, hook: sae.decode(sae.encode(x)))]).item()
+    # Count the forward passes of the model in which this SAE really ran (its latents were computed): a correct
+    # answer runs it twice, once spliced and once with its error term.
+    passes = {"n": 0, "with_sae": set()}
+    handles = [model.register_forward_pre_hook(lambda mod, args: passes.update(n=passes["n"] + 1)),
+               sae.hook_sae_acts_post.register_forward_hook(lambda mod, args, out: passes["with_sae"].add(passes["n"]))]
+    try:
+        raw = ce_losses(model, sae, toks.clone())
+    finally:
+        for hd in handles:
+            hd.remove()
+    _at(type(raw) is dict, "ce_losses should return a dict")
+    got = dict(zip(("clean", "spliced", "with_error_term"),
+                   _plain([dict.get(raw, k) for k in ("clean", "spliced", "with_error_term")], "ce_losses")))
+    _at(len(model.acts_to_saes) == 0, "ce_losses left an SAE attached: call model.reset_saes()")
+    _at(len(passes["with_sae"]) >= 2,
+        "ce_losses: the SAE should run in two forward passes (spliced, and attached with its error term); "
+        "the loss 'with_error_term' must come from a run with the SAE attached, not from the clean run")
+    _asc(got["clean"], want_clean, "ce_losses: clean loss", atol=1e-4)
+    _asc(got["spliced"], want_spliced, "ce_losses: spliced loss", atol=1e-4)
+    _asc(got["with_error_term"], want_clean, "ce_losses: loss with the error term", atol=1e-4)
+
+
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1065,7 +1072,10 @@ for _d, _ne, _nl, _what in [(_fake, 5, 5, "a made-up dashboard"), (_fake, 3, 4, 
 
 # %% solution id=ex08_contrast
 def max_latent_acts(model, sae, prompts: list):
-    """[n_prompts, d_sae]: each latent's largest activation over the positions of each prompt (BOS excluded)."""
+    """[n_prompts, d_sae]: each latent's largest activation over the positions of each prompt (BOS excluded).
+
+    model.to_tokens(prompts): [n_prompts, seq] (BOS at 0); sae.encode of the hook's activations: [n_prompts, seq, d_sae].
+    """
     ### BEGIN SOLUTION
     hook = sae.cfg.metadata.hook_name
     toks = model.to_tokens(prompts)
@@ -1128,26 +1138,31 @@ _chk.assert_close(_scores, _t.values, "contrast_latents: the scores", atol=1e-4)
 ### BEGIN HIDDEN TESTS
 import sae_course.checks as _chk
 
-model.reset_saes()  # undo anything an earlier answer may have left on the model
-model.reset_hooks()
 
-# The top latent is judged by what it does on fresh probes, not by its index: it must fire more on new animal
-# prompts than on new object prompts, or at least separate them as well as the reference's top latent does.
-_pa, _pb = contrast_prompts(16, seed=82)
-_h = sae.cfg.metadata.hook_name
-with torch.no_grad():
-    _fa = sae.encode(model.run_with_cache(model.to_tokens(_pa), names_filter=_h)[1][_h])[:, 1:].max(1).values
-    _fb = sae.encode(model.run_with_cache(model.to_tokens(_pb), names_filter=_h)[1][_h])[:, 1:].max(1).values
-    _ref_top = int((_fa.mean(0) - _fb.mean(0)).argmax())
-    _qa, _qb = contrast_prompts(16, seed=83)
-    _ma = sae.encode(model.run_with_cache(model.to_tokens(_qa), names_filter=_h)[1][_h])[:, 1:].max(1).values
-    _mb = sae.encode(model.run_with_cache(model.to_tokens(_qb), names_filter=_h)[1][_h])[:, 1:].max(1).values
-_probe = _ma.mean(0) - _mb.mean(0)  # [d_sae]: how much more each latent fires on the new animal prompts
-_ids, _ = contrast_latents(model, sae, list(_pa), list(_pb), k=3)
-_top = int(torch.as_tensor(_ids)[0])
-_chk.assert_true(bool(_probe[_top] >= 0.5 * _probe[_ref_top]) or bool(_probe[_top] >= _probe[_ref_top] - 1e-5),
-                 "the top contrast latent separates new animal prompts from new object prompts much less than "
-                 "the best contrast latent does (under half as well)")
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    model.reset_saes()  # undo anything an earlier answer may have left on the model
+    model.reset_hooks()
+    # The top latent is judged by what it does on fresh probes, not by its index: it must separate new animal
+    # prompts from new object prompts at least half as well as the reference's top latent does.
+    pa, pb = contrast_prompts(16, seed=82)
+    qa, qb = contrast_prompts(16, seed=83)
+    hk = sae.cfg.metadata.hook_name
+
+    def peak(ps):
+        with torch.no_grad():
+            return sae.encode(model.run_with_cache(model.to_tokens(ps), names_filter=hk)[1][hk])[:, 1:].amax(1)
+
+    ref_top = int((peak(pa).mean(0) - peak(pb).mean(0)).argmax())  # before any student call
+    probe = peak(qa).mean(0) - peak(qb).mean(0)  # [d_sae]: how much more each latent fires on the new animal prompts
+    ids = _plain(contrast_latents(model, sae, list(pa), list(pb), k=3), "contrast_latents")
+    top = int(torch.as_tensor(ids[0])[0])
+    _at(bool(probe[top] >= 0.5 * probe[ref_top]) or bool(probe[top] >= probe[ref_top] - 1e-5),
+        "the top contrast latent separates new animal prompts from new object prompts much less than "
+        "the best contrast latent does (under half as well)")
+
+
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1248,7 +1263,8 @@ def _t():
                 n, k = tally.get(w, (0, 0))
                 tally[w] = (n + 1, k + int(a_seen[r, p] > thr))
     base_words = {w for w, (n, k) in tally.items() if 2 * k >= n and k > 0}
-    cells = [(r, p, model.to_str_tokens(fresh[r])) for r in range(len(fresh)) for p in range(1, fresh.shape[1])]
+    row_strs = [model.to_str_tokens(fresh[r]) for r in range(len(fresh))]
+    cells = [(r, p, row_strs[r]) for r in range(len(fresh)) for p in range(1, fresh.shape[1])]
     truth = [bool(a_fresh[r, p] > thr) for r, p, _ in cells]
     base = [s[p] in base_words for r, p, s in cells]
     mine = []
@@ -1298,7 +1314,11 @@ _t(); del _t
 
 # %% solution id=ex09_dla
 def latent_logit_diff_attribution(model, sae, tokens, io, s):
-    """[batch, d_sae]: each latent's direct contribution to logit(IO) - logit(S) at the last position."""
+    """[batch, d_sae]: each latent's direct contribution to logit(IO) - logit(S) at the last position.
+
+    tokens: [batch, seq]; io, s: [batch] token ids; W_dec: [d_sae, d_model]; W_U: [d_model, d_vocab];
+    ln_final.hook_scale: [batch, seq, 1].
+    """
     ### BEGIN SOLUTION
     hook = sae.cfg.metadata.hook_name
     with torch.no_grad():
@@ -1401,7 +1421,10 @@ def latent_attribution(model, sae, tokens, metric):
 
 
 def latent_ablation_effects(model, sae, tokens, metric, latents):
-    """[len(latents)]: metric(latent zeroed at every position) - metric(clean), error term included."""
+    """[len(latents)]: metric(latent zeroed at every position) - metric(clean), error term included.
+
+    tokens: [batch, seq]; the activations at hook_sae_acts_post: [batch, seq, d_sae] (zero one column of a copy).
+    """
     ### BEGIN SOLUTION
     hook = f"{sae.cfg.metadata.hook_name}.hook_sae_acts_post"
     out = []
@@ -1510,7 +1533,10 @@ _chk.assert_close(_got, torch.stack(_ref), "latent_ablation_effects", atol=1e-4,
 
 # %% solution id=ex11_steering
 def steering_hook(direction, coeff: float):
-    """A hook function that adds coeff * direction to the activation at every position."""
+    """A hook function that adds coeff * direction to the activation at every position.
+
+    direction: [d_in]; the hook receives act [batch, seq, d_in] and returns a tensor of the same shape.
+    """
     ### BEGIN SOLUTION
     def hook_fn(act, hook):
         return act + coeff * direction
@@ -1713,9 +1739,16 @@ def _t():
             with model.hooks(fwd_hooks=[(hk, lambda a, hook, c=c: a + c * vec)]):
                 eff.append(model(prompts)[:, -1].softmax(-1)[:, tids].sum(-1).mean().item())
                 cst.append(model(text, return_type="loss").item() - ce0)
-    got = _plain(steering_tradeoff(model, sae, lat, torch.tensor(cs), prompts.clone(), tids.clone(), text.clone()),
-                 "steering_tradeoff")
-    model.reset_hooks()
+    from sae_course import guards as grd
+
+    snap = grd.snapshot(model, sae)  # the weights, before the student's call
+    try:
+        got = _plain(steering_tradeoff(model, sae, lat, torch.tensor(cs), prompts.clone(), tids.clone(), text.clone()),
+                     "steering_tradeoff")
+    finally:
+        model.reset_hooks()
+        changed = grd.restore(snap)  # put them back either way
+    _at(not changed, "steering_tradeoff changed the SAE's or the model's weights in place (steer with a copy of the row)")
     _at(type(got) is tuple and len(got) == 2, "steering_tradeoff should return a tuple (effect, cost)")
     _ac(torch.as_tensor(got[0]).cpu().float(), torch.tensor(eff), "steering_tradeoff: the effect", atol=1e-4)
     _ac(torch.as_tensor(got[1]).cpu().float(), torch.tensor(cst), "steering_tradeoff: the cost", atol=1e-3)
@@ -2345,7 +2378,10 @@ def attn_latent_dla(model, attn_sae, layer: int, tokens, io, s):
 
 
 def last_position_attribution(model, attn_sae, tokens, metric):
-    """[batch, d_sae]: act * d metric / d act at the last position (SAE spliced in with its error term)."""
+    """[batch, d_sae]: act * d metric / d act at the last position (SAE spliced in with its error term).
+
+    tokens: [batch, seq]; activations and gradients at hook_sae_acts_post: [batch, seq, d_sae]: keep [:, -1].
+    """
     ### BEGIN SOLUTION
     hook = f"{attn_sae.cfg.metadata.hook_name}.hook_sae_acts_post"
     store = {}
@@ -2391,7 +2427,10 @@ def ioi_latent_sources(model, attn_sae, layer: int, batch: dict, latents) -> dic
 
 
 def ablated_logit_diff(model, attn_sae, tokens, metric, latents):
-    """(clean, ablated): the metric with the SAE + error term, before and after zeroing ``latents``."""
+    """(clean, ablated): the metric with the SAE + error term, before and after zeroing ``latents``.
+
+    tokens: [batch, seq]; latents: [n] ids, zeroed at every position of hook_sae_acts_post [batch, seq, d_sae].
+    """
     ### BEGIN SOLUTION
     hook = f"{attn_sae.cfg.metadata.hook_name}.hook_sae_acts_post"
     idx = torch.as_tensor(latents, dtype=torch.long)
@@ -2679,32 +2718,125 @@ print("ioi_mechanism: the visible checks pass")
 ### BEGIN HIDDEN TESTS
 import sae_course.checks as _chk
 
-model.reset_saes()  # undo anything an earlier answer may have left on the model
-model.reset_hooks()
 
-_b = ioi_batch(8, template=9, seed=146)
-_met = ioi_metric_for(_b)
-_rows = torch.arange(len(_b["tokens"]), device=device)
-_tok0 = _b["tokens"].clone()
-with torch.no_grad():  # the reference, computed before any student code runs
-    _lg, _c = model.run_with_cache(_b["tokens"], names_filter=lambda n: n.endswith("hook_pattern"))
-    _exp_clean = _met(_lg).item()
-    _exp = {}
-    for _site, _key in [("attn_out", "attn_ablated"), ("mlp_out", "mlp_ablated")]:
-        _exp[_key] = torch.tensor([_met(model.run_with_hooks(_b["tokens"], fwd_hooks=[
-            (f"blocks.{_L}.hook_{_site}", lambda a, hook: torch.zeros_like(a))])).item() for _L in range(model.cfg.n_layers)])
-    _exp["attn_mass"] = torch.stack([torch.stack([_c[f"blocks.{_L}.attn.hook_pattern"][:, :, -1][_rows, :, _b[_k]].mean()
-                                                  for _k in ("io_pos", "s1_pos", "s2_pos")]) for _L in range(model.cfg.n_layers)]).cpu()
-_got = ioi_mechanism(model, {k: (v.clone() if torch.is_tensor(v) else v) for k, v in _b.items()}, _met)
-_chk.assert_true(len(model.acts_to_saes) == 0 and not any(h.fwd_hooks for h in model.hook_dict.values()),
-                 "ioi_mechanism left an SAE or a hook on the model")
-_chk.assert_scalar_close(_got["clean"], _exp_clean, "ioi_mechanism: the clean logit difference", atol=1e-3)
-_chk.assert_close(torch.as_tensor(_got["attn_ablated"]).detach().cpu().float(), _exp["attn_ablated"],
-                  "ioi_mechanism: the logit difference with one layer's attention output zero-ablated", atol=1e-3)
-_chk.assert_close(torch.as_tensor(_got["mlp_ablated"]).detach().cpu().float(), _exp["mlp_ablated"],
-                  "ioi_mechanism: the logit difference with one layer's MLP output zero-ablated", atol=1e-3)
-_chk.assert_close(torch.as_tensor(_got["attn_mass"]).detach().cpu().float(), _exp["attn_mass"],
-                  "ioi_mechanism: attention mass from the last position to IO / S1 / S2 (columns in that order)", atol=1e-4)
+def _t():
+    _ac, _asc, _at, _plain = _chk.assert_close, _chk.assert_scalar_close, _chk.assert_true, _chk.plain
+    model.reset_saes()  # undo anything an earlier answer may have left on the model
+    model.reset_hooks()
+    bt = ioi_batch(8, template=9, seed=146)
+    met = ioi_metric_for(bt)
+    rows = torch.arange(len(bt["tokens"]), device=device)
+    nl = model.cfg.n_layers
+    with torch.no_grad():  # the reference, computed before any student code runs
+        lg, c = model.run_with_cache(bt["tokens"], names_filter=lambda n: n.endswith("hook_pattern"))
+        exp = {"clean": met(lg).item()}
+        for site, key in [("attn_out", "attn_ablated"), ("mlp_out", "mlp_ablated")]:
+            exp[key] = torch.tensor([met(model.run_with_hooks(bt["tokens"], fwd_hooks=[
+                (f"blocks.{i}.hook_{site}", lambda a, hook: a.new_zeros(a.shape))])).item() for i in range(nl)])
+        exp["attn_mass"] = torch.tensor([[c[f"blocks.{i}.attn.hook_pattern"][rows, :, -1, bt[q]].mean().item()
+                                          for q in ("io_pos", "s1_pos", "s2_pos")] for i in range(nl)])
+    raw = ioi_mechanism(model, {k: (v.clone() if torch.is_tensor(v) else v) for k, v in bt.items()}, met)
+    _at(type(raw) is dict, "ioi_mechanism should return a dict")
+    keys = ("clean", "attn_ablated", "mlp_ablated", "attn_mass")
+    got = dict(zip(keys, _plain([dict.get(raw, k) for k in keys], "ioi_mechanism")))
+    _at(len(model.acts_to_saes) == 0 and not any(h.fwd_hooks for h in model.hook_dict.values()),
+        "ioi_mechanism left an SAE or a hook on the model")
+    _asc(got["clean"], exp["clean"], "ioi_mechanism: the clean logit difference", atol=1e-3)
+    _ac(torch.as_tensor(got["attn_ablated"]).cpu().float(), exp["attn_ablated"],
+        "ioi_mechanism: the logit difference with one layer's attention output zero-ablated", atol=1e-3)
+    _ac(torch.as_tensor(got["mlp_ablated"]).cpu().float(), exp["mlp_ablated"],
+        "ioi_mechanism: the logit difference with one layer's MLP output zero-ablated", atol=1e-3)
+    _ac(torch.as_tensor(got["attn_mass"]).cpu().float(), exp["attn_mass"],
+        "ioi_mechanism: attention mass from the last position to IO / S1 / S2 (columns in that order)", atol=1e-4)
+
+
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Reading the measurement (graded)
+# > Difficulty: ●○○○○  Importance: ●●●●○
+#
+# Before you read the comment under the measurement, decide what it says, as code that reads the conclusions off a
+# `mechanism` dict (so that they hold for whichever model is loaded, and for other measurements):
+# * `"first_layer_reads"`: the name that layer 0's heads attend to most from the last position: `"IO"`, `"S1"` or `"S2"`;
+# * `"last_layer_needs"`: of the last layer's attention and MLP, the one whose zero-ablation leaves the **smaller**
+#   logit difference (the one the behaviour needs more there): `"attn"` or `"mlp"`;
+# * `"name_movers"` (bool): is there a layer whose heads, from the last position, put more attention on IO than on
+#   S1 and S2 together? That is what GPT-2's name movers do; a model without them must solve IOI another way.
+#
+# **Exercise.** `read_mechanism(mechanism)` → that dict. Then compare with GPT-2: in its IOI circuit (Wang et al.),
+# name mover heads in layers 9–10 attend to IO and copy it; which of the three answers would differ there, and why
+# does a 2-layer model have to do it differently?
+
+# %% solution id=ex14b_reading
+def read_mechanism(mechanism: dict) -> dict:
+    """{"first_layer_reads": "IO" | "S1" | "S2", "last_layer_needs": "attn" | "mlp", "name_movers": bool}.
+
+    mechanism: as ioi_mechanism returns it (attn_mass [n_layers, 3] with columns IO, S1, S2; attn_ablated and
+    mlp_ablated [n_layers]).
+    """
+    ### BEGIN SOLUTION
+    mass = torch.as_tensor(mechanism["attn_mass"])
+    reads = ["IO", "S1", "S2"][int(mass[0].argmax())]
+    needs = "attn" if float(mechanism["attn_ablated"][-1]) < float(mechanism["mlp_ablated"][-1]) else "mlp"
+    movers = bool((mass[:, 0] > mass[:, 1] + mass[:, 2]).any())
+    return {"first_layer_reads": reads, "last_layer_needs": needs, "name_movers": movers}
+    ### END SOLUTION
+
+# %% code
+print(read_mechanism(mechanism))
+
+# %% visible id=ex14b_reading_visible
+_read = read_mechanism(mechanism)
+checks.assert_same_set(list(_read), ["first_layer_reads", "last_layer_needs", "name_movers"], "the keys of read_mechanism")
+checks.assert_true(_read["first_layer_reads"] in ("IO", "S1", "S2") and _read["last_layer_needs"] in ("attn", "mlp")
+                   and isinstance(_read["name_movers"], bool), "read_mechanism: one of the allowed answers for each key")
+print("read_mechanism: the visible checks pass")
+
+# %% graded id=ex14b_reading_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    model.reset_saes()  # undo anything an earlier answer may have left on the model
+    model.reset_hooks()
+    bt = ioi_batch(8, template=2, seed=150)
+    met = ioi_metric_for(bt)
+    rows = torch.arange(len(bt["tokens"]), device=device)
+    nl = model.cfg.n_layers
+    with torch.no_grad():  # the measurement on fresh prompts, made here
+        lg, c = model.run_with_cache(bt["tokens"], names_filter=lambda n: n.endswith("hook_pattern"))
+        kill = lambda a, hook: a * 0.0  # noqa: E731
+        measured = {
+            "clean": met(lg).item(),
+            "attn_ablated": torch.tensor([met(model.run_with_hooks(bt["tokens"], fwd_hooks=[(f"blocks.{i}.hook_attn_out", kill)])).item() for i in range(nl)]),
+            "mlp_ablated": torch.tensor([met(model.run_with_hooks(bt["tokens"], fwd_hooks=[(f"blocks.{i}.hook_mlp_out", kill)])).item() for i in range(nl)]),
+            "attn_mass": torch.tensor([[c[f"blocks.{i}.attn.hook_pattern"][rows, :, -1, bt[q]].mean().item()
+                                        for q in ("io_pos", "s1_pos", "s2_pos")] for i in range(nl)]),
+        }
+    made_up = [  # (attn_mass, attn_ablated, mlp_ablated) with known readings
+        ([[0.5, 0.1, 0.2], [0.05, 0.3, 0.1], [0.1, 0.1, 0.1]], [1.0, 2.0, 5.0], [1.0, 2.0, 4.0]),
+        ([[0.1, 0.3, 0.2], [0.3, 0.2, 0.2]], [0.5, 3.0], [0.5, 1.0]),
+        ([[0.2, 0.1, 0.15], [0.4, 0.1, 0.2], [0.05, 0.01, 0.02]], [2.0, 2.0, 0.5], [2.0, 1.0, 3.0]),
+    ]
+    cases = [measured] + [{"clean": 6.0, "attn_mass": torch.tensor(m), "attn_ablated": torch.tensor(a),
+                           "mlp_ablated": torch.tensor(p)} for m, a, p in made_up]
+    for k, case in enumerate(cases):
+        mass = case["attn_mass"]
+        want = {"first_layer_reads": ("IO", "S1", "S2")[int(mass[0].argmax())],
+                "last_layer_needs": "mlp" if case["mlp_ablated"][-1] <= case["attn_ablated"][-1] else "attn",
+                "name_movers": any(float(r[0]) > float(r[1]) + float(r[2]) for r in mass)}
+        raw = read_mechanism({key: (v.clone() if torch.is_tensor(v) else v) for key, v in case.items()})
+        _at(type(raw) is dict, "read_mechanism should return a dict")
+        what = "the measured mechanism" if k == 0 else f"made-up measurement {k}"
+        for key in ("first_layer_reads", "last_layer_needs", "name_movers"):
+            _at(_plain(dict.get(raw, key), "read_mechanism") == want[key], f"read_mechanism: {key!r} is wrong for {what}")
+
+
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -3003,7 +3135,10 @@ def nearest_latents(sae, latent: int, k: int = 5):
 
 
 def best_matches(sae_a, sae_b, latents):
-    """(ids [n], cos [n]): for each latent of sae_a, the most similar decoder direction of sae_b."""
+    """(ids [n], cos [n]): for each latent of sae_a, the most similar decoder direction of sae_b.
+
+    latents: [n] ids of sae_a; W_dec: [d_sae, d_in] for both SAEs (same d_in); compare unit-norm rows.
+    """
     ### BEGIN SOLUTION
     wa = torch.nn.functional.normalize(sae_a.W_dec.detach()[torch.as_tensor(latents, dtype=torch.long)], dim=-1)
     wb = torch.nn.functional.normalize(sae_b.W_dec.detach(), dim=-1)
