@@ -16,10 +16,11 @@
 # | part | exercises |
 # |---|---|
 # | a toy model and its data | 0.1 model · 0.2 sparse features · 0.3 weighted loss · 0.4 training loop |
-# | seeing superposition | 0.5a 2-D plots · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature |
+# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature |
 # | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs · checkpoint 0.A what the pairs did |
-| a privileged basis | 0.8 the neuron model · 0.9 measuring polysemanticity |
-| a phase diagram | 0.10 classifying a feature's phase · checkpoint 0.B reading the diagram |
+# | a privileged basis | 0.8 the neuron model · 0.9 measuring polysemanticity |
+# | a phase diagram | 0.10 classifying a feature's phase · checkpoint 0.B reading the diagram |
+# | computation in superposition | 0.11 the `NeuronComputationModel`: parameters, forward pass, data and loss; graded on what it learns |
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
 # `raise NotImplementedError()`). Each answer is followed by a visible test (run it: it checks shapes and a small
@@ -27,10 +28,12 @@
 # set the environment variable `SAE_COURSE_PROFILE=ci` before starting Jupyter if you want every run shorter
 # (it only changes sizes, never what is checked).
 #
-# **Run time.** Measured on the course's 2-core CPU machine: the whole notebook with its solutions under the CI
-# profile used about 60 s of kernel CPU time (414 s wall clock, on a machine heavily loaded by other jobs). The full
-# profile (4–7× the training steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not
-# been measured; expect several minutes on a laptop CPU.
+# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, one torch thread, load average about 15 from
+# other jobs): the whole notebook with its solutions under the CI profile used 47 s of kernel CPU time (240 s wall
+# clock because of the load); the computation-in-superposition training of Part 6 is 3.5 s of that. The full profile
+# (4–7× the training steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not been
+# measured: the shared machine was too loaded to time it. From the step and batch counts, expect roughly 15× the CI
+# profile's CPU time, i.e. ten to fifteen minutes on a laptop CPU.
 #
 # Notation used throughout: `n_inst` independent copies ("instances") of a model are trained side by side in one
 # batched tensor, `n_features` is the number of true features, `d_hidden` the width of the bottleneck.
@@ -538,10 +541,92 @@ plot_features_in_2d(model_2d.W, subplot_titles=[f"p = {p:.3f}" for p in feature_
                     title="Feature directions W_i of each instance (sparser to the right)").show()
 
 # %% [markdown]
-# Read the plot from left to right. With dense features (left) the model keeps the two most important features
-# on orthogonal directions and drops the rest (arrows of length ~0): no superposition. As the features get
-# sparser, more arrows appear — first as *antipodal pairs* (two features on opposite directions, which a ReLU can
-# tell apart), and at high sparsity all five, often arranged as a pentagon.
+# ### Checkpoint 0.5 — reading the arrows
+# > Difficulty: ●●○○○ · Importance: ●●●●○
+#
+# Read the plot from left to right (instance 0 is the densest, instance 7 the sparsest). Set
+# * `first_pair_instance` to the index of the **leftmost** instance in which two represented features point in
+#   opposite directions (an *antipodal pair*: two arrows of length ~1 on one line, on either side of the origin);
+# * `why_pairs_first` to the letter of the best explanation of why the first features to share the space do it as
+#   antipodal pairs rather than at some other angle:
+#   * `"a"`: opposite directions are what Adam finds first from a random start, whatever the data;
+#   * `"b"`: a feature whose arrow points away from another's projects **negatively** onto it, and the output ReLU
+#     (with a bias at or below 0) turns a negative value into exactly 0, so when only one of the two is on the other
+#     reads 0 and nothing leaks; at any other angle part of the interference is positive and does leak;
+#   * `"c"`: two opposite arrows add up to zero, so the pair costs no weight norm;
+#   * `"d"`: antipodal pairs are the only arrangement in which both features keep their full length.
+#
+# The hidden tests read your first answer off `model_2d` itself.
+
+# %% solution id=ex05_pairs_answer
+first_pair_instance = None   # your answer: an instance index, 0 to 7
+why_pairs_first = None       # your answer: "a", "b", "c" or "d"
+### BEGIN SOLUTION
+first_pair_instance = next(k for k in range(model_2d.n_inst)
+                           if (torch.nn.functional.cosine_similarity(model_2d.W[k].T[:, None], model_2d.W[k].T[None, :], dim=-1)
+                               [(model_2d.W[k].norm(dim=0) > 0.5)[:, None] & (model_2d.W[k].norm(dim=0) > 0.5)[None, :]]
+                               < -0.95).any())
+why_pairs_first = "b"
+### END SOLUTION
+
+# %% visible id=ex05_pairs_answer_visible
+checks.assert_true(isinstance(first_pair_instance, int) and 0 <= first_pair_instance < model_2d.n_inst,
+                   "first_pair_instance should be an instance index (an int from 0 to 7)")
+checks.assert_true(why_pairs_first in ("a", "b", "c", "d"), 'why_pairs_first should be "a", "b", "c" or "d"')
+print("Answers recorded; the graded tests check them.")
+
+# %% graded id=ex05_pairs_answer_test points=1
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _W = _plain(model_2d.W).cpu().double()                       # (inst, 2, feat)
+    _ans = _plain(first_pair_instance)
+    def _most_opposite(Wk):
+        _n = Wk.norm(dim=0)
+        _u = Wk / _n.clamp_min(1e-9)
+        _c = _u.T @ _u
+        _keep = (_n > 0.5)[:, None] & (_n > 0.5)[None, :]
+        return float(_c[_keep].min()) if bool(_keep.any()) else 1.0
+    _m = [_most_opposite(_W[_k]) for _k in range(_W.shape[0])]
+    _at(type(_ans) is int and 0 <= _ans < len(_m), "first_pair_instance should be an instance index")
+    _at(_m[_ans] < -0.9, "first_pair_instance: that instance has no two represented features pointing in opposite "
+        "directions; look for two long arrows on one line through the origin")
+    _at(all(_m[_j] > -0.95 for _j in range(_ans)), "first_pair_instance: an instance further left (denser) already has "
+        "an antipodal pair")
+
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% graded id=ex05_pairs_answer_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _ans = _plain(why_pairs_first)
+    _why = {"a": "the optimiser is not the reason: dense instances, trained the same way, keep orthogonal features and "
+                 "drop the rest; the data decide the arrangement",
+            "c": "weight norm is not what the loss counts: it counts reconstruction error, and the question is how much "
+                 "of one feature leaks into the other's output",
+            "d": "other arrangements (a pentagon, a triangle) also keep every feature at full length; what differs is "
+                 "whether the interference is positive or negative"}
+    _at(type(_ans) is str and _ans in ("a", "b", "c", "d"), 'why_pairs_first should be "a", "b", "c" or "d"')
+    _at(_ans not in _why, "why_pairs_first: " + _why.get(_ans, ""))
+
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% [markdown]
+# With dense features (left) the model keeps the two most important features on orthogonal directions and drops the
+# rest (arrows of length ~0): no superposition, since two features that are on together almost every time would
+# interfere on almost every example. As the features get sparser, more arrows appear — first as **antipodal pairs**.
+# The reason is the output ReLU: if feature $j$ points opposite to feature $i$, then when only $i$ is on, $j$'s readout
+# $W_j \cdot W_i x_i$ is negative and the ReLU (with a bias at or below 0) turns it into exactly 0; the pair only
+# interferes in the rare examples where both are on. At any other angle some of the interference is positive and
+# passes the ReLU. At high sparsity even that becomes cheap, and all five features come in, often as a pentagon.
 #
 # ### Exercise 0.5b — more dimensions: $W^\top W$ and feature norms
 # > Difficulty: ●●○○○ · Importance: ●●●○○
@@ -808,13 +893,15 @@ _chk.assert_scalar_close(_x[_x > 0].mean(), 0.5, "mean of the non-zero values (u
 
 # %% [markdown]
 # ### Exercise 0.7b — anticorrelated features
-# > Difficulty: ●●○○○ · Importance: ●●○○○
+# > Difficulty: ●●●○○ · Importance: ●●○○○
 #
-# * **anticorrelated pairs**: at most one feature of a pair is ever present. Switch pair $m$ on with probability
-#   $2p_k$ (this needs $p_k \le 1/2$); when it is on, pick **one** of its two features, each with probability
-#   $1/2$, and give it a uniform value in $[0, 1)$.
+# * **anticorrelated pairs**: the two features of a pair are **never** present together, yet each of them, on its
+#   own, is still present with probability $p_k$ (this is only possible when $p_k \le 1/2$: why?), with a uniform
+#   value in $[0, 1)$ when present. Pairs, instances and examples stay independent of each other, and the two
+#   features of a pair play the same role.
 #
-# Check for yourself that each feature is then present with probability $p_k$, like before.
+# Work out a sampling rule with these properties yourself (a few lines of probability on paper first), then write
+# it. The graded test checks the properties, not one particular recipe.
 
 # %% solution id=ex07_anticorrelated
 def generate_anticorrelated_batch(feature_probability: Tensor, batch_size: int, n_pairs: int) -> Tensor:
@@ -1243,6 +1330,319 @@ _chk.assert_true(phase_sparse_important == _phase_of(_Wp[-1, -1]),
 # less important than the other. The boundary between the phases is sharp — the paper calls it a phase change.
 
 # %% [markdown]
+# ## Part 6 — Computation in superposition
+#
+# The models so far only had to *store* features and read them back. Can a network also **compute** something of
+# more features than it has neurons? The simplest non-linear computation to try is the absolute value: the input
+# holds sparse features $x_i \in [-1, 1]$ and the target is $|x_i|$ for every feature. One ReLU neuron gives only one
+# side of it ($\operatorname{ReLU}(x_i)$ is $x_i$ for $x_i > 0$ and $0$ otherwise); $|x_i| = \operatorname{ReLU}(x_i) +
+# \operatorname{ReLU}(-x_i)$ takes two. So a model whose neurons each serve a single feature can compute $|x|$ for at
+# most `d_hidden / 2` features. We will measure whether a model on sparse features beats that bound.
+#
+# The input and the target now differ, so nothing ties the two layers together: the model gets two independent
+# weight matrices,
+#
+# $$h = \operatorname{ReLU}(W_1 x) \in \mathbb{R}^{d_\text{hidden}}, \qquad y = \operatorname{ReLU}(W_2 h + b) \in \mathbb{R}^{n_\text{features}},$$
+#
+# and is trained so that $y_i \approx |x_i|$.
+#
+# ### Exercise 0.11 — the computation model: parameters, forward pass, data and loss
+# > Difficulty: ●●●○○ · Importance: ●●●○○
+#
+# Complete `NeuronComputationModel`:
+# * `__init__`: parameters `W1` `(n_inst, d_hidden, n_features)` and `W2` `(n_inst, n_features, d_hidden)`, each an
+#   independent draw of `nn.init.xavier_normal_`, and `b_final` `(n_inst, n_features)` of zeros, all on `device`;
+#   the buffers `feature_probability` and `importance` `(n_inst, n_features)`, built with `as_inst_feat` exactly as in
+#   `ToyModel` (a vector of probabilities runs along instances, a vector of importances along features);
+# * `forward(features)`: the two equations above, `(batch, n_inst, n_features) -> (batch, n_inst, n_features)`;
+# * `generate_batch(batch_size)`: like your 0.2 with `self.feature_probability`, except that a present feature is
+#   uniform on $[-1, 1)$ (torch's global generator, tensors on the buffers' device);
+# * `calculate_loss(out, batch)`: the importance-weighted squared error of `out` against the **target** $|x|$,
+#   averaged over the batch and the features and summed over instances (the convention of 0.3).
+
+# %% solution id=ex11_computation
+class NeuronComputationModel(nn.Module):
+    """``n_inst`` models computing |x|: x -> h = ReLU(W1 x) -> y = ReLU(W2 h + b_final)."""
+
+    def __init__(self, n_inst: int, n_features: int = 10, d_hidden: int = 5, feature_probability=1.0,
+                 importance=1.0, device=device):
+        super().__init__()
+        self.n_inst, self.n_features, self.d_hidden = n_inst, n_features, d_hidden
+        ### BEGIN SOLUTION
+        self.W1 = nn.Parameter(nn.init.xavier_normal_(torch.empty(n_inst, d_hidden, n_features, device=device)))
+        self.W2 = nn.Parameter(nn.init.xavier_normal_(torch.empty(n_inst, n_features, d_hidden, device=device)))
+        self.b_final = nn.Parameter(torch.zeros(n_inst, n_features, device=device))
+        self.register_buffer("feature_probability", as_inst_feat(feature_probability, n_inst, n_features, "inst", device))
+        self.register_buffer("importance", as_inst_feat(importance, n_inst, n_features, "feat", device))
+        ### END SOLUTION
+
+    def forward(self, features: Tensor) -> Tensor:
+        """features: (batch, n_inst, n_features) -> y: (batch, n_inst, n_features)."""
+        ### BEGIN SOLUTION
+        h = F.relu(einops.einsum(features, self.W1, "batch inst feat, inst hid feat -> batch inst hid"))
+        y = einops.einsum(h, self.W2, "batch inst hid, inst feat hid -> batch inst feat")
+        return F.relu(y + self.b_final)
+        ### END SOLUTION
+
+    def generate_batch(self, batch_size: int) -> Tensor:
+        """(batch_size, n_inst, n_features): present with self.feature_probability, then uniform on [-1, 1); else 0."""
+        ### BEGIN SOLUTION
+        shape = (batch_size, *self.feature_probability.shape)
+        present = torch.rand(shape, device=self.feature_probability.device) < self.feature_probability
+        values = 2 * torch.rand(shape, device=self.feature_probability.device) - 1
+        return values * present
+        ### END SOLUTION
+
+    def calculate_loss(self, out: Tensor, batch: Tensor) -> Tensor:
+        """out, batch: (batch, n_inst, n_features) -> 0-d tensor: sum over inst of mean over batch, feat of I (out - |x|)²."""
+        ### BEGIN SOLUTION
+        error = self.importance * (out - batch.abs()) ** 2
+        return einops.reduce(error, "batch inst feat -> inst", "mean").sum()
+        ### END SOLUTION
+
+# %% visible id=ex11_computation_visible
+_m = NeuronComputationModel(n_inst=2, n_features=4, d_hidden=3, feature_probability=torch.tensor([1.0, 0.5]))
+checks.assert_shape(_m.W1, (2, 3, 4), "NeuronComputationModel.W1")
+checks.assert_shape(_m.W2, (2, 4, 3), "NeuronComputationModel.W2")
+checks.assert_shape(_m.feature_probability, (2, 4), "NeuronComputationModel.feature_probability")
+_x = _m.generate_batch(1000)
+checks.assert_shape(_x, (1000, 2, 4), "NeuronComputationModel.generate_batch output")
+checks.assert_true(bool((_x[:, 0] != 0).all()), "generate_batch: with probability 1 every feature should be present")
+checks.assert_true(bool((_x < 0).any()), "generate_batch: present features should be uniform on [-1, 1), so some are negative")
+checks.assert_shape(_m(_x), (1000, 2, 4), "NeuronComputationModel output")
+# A small known case: the output equals |x| exactly, so the loss is 0.
+checks.assert_scalar_close(_m.calculate_loss(_x.abs(), _x), 0.0, "calculate_loss when the output is exactly |x|")
+print("NeuronComputationModel passes the visible checks.")
+
+# %% graded id=ex11_computation_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq, _tac, _ein, _relu = torch.equal, torch.allclose, torch.einsum, torch.relu
+    _P = torch.nn.Parameter
+    _g = torch.Generator().manual_seed(1101)
+    torch.manual_seed(1102)
+    for _n_inst, _n_feat, _d_hid in [(3, 8, 4), (2, 5, 3)]:
+        _probs = torch.rand(_n_inst, generator=_g) * 0.5 + 0.05
+        _imps = torch.rand(_n_feat, generator=_g) + 0.5
+        _want_p = _probs[:, None].expand(_n_inst, _n_feat).clone()
+        _want_i = _imps[None, :].expand(_n_inst, _n_feat).clone()
+        _m = NeuronComputationModel(n_inst=_n_inst, n_features=_n_feat, d_hidden=_d_hid,
+                                    feature_probability=_probs.clone(), importance=_imps.clone(), device=device)
+        _what = f"NeuronComputationModel (n_inst={_n_inst}, n_features={_n_feat}, d_hidden={_d_hid})"
+        _raw = {_n: getattr(_m, _n, None) for _n in ("W1", "W2", "b_final")}
+        for _n, _v in _raw.items():
+            _at(isinstance(_v, _P), f"{_what}: {_n} should be an nn.Parameter, so that the optimiser trains it")
+        _W1, _W2, _b = _plain(_raw["W1"]), _plain(_raw["W2"]), _plain(_raw["b_final"])
+        _ash(_W1, (_n_inst, _d_hid, _n_feat), f"{_what}: W1")
+        _ash(_W2, (_n_inst, _n_feat, _d_hid), f"{_what}: W2")
+        _ac(_b, torch.zeros(_n_inst, _n_feat), f"{_what}: b_final at initialisation", atol=0, rtol=0)
+        _at(float(_W1.std()) > 0.05 and float(_W2.std()) > 0.05, f"{_what}: W1 and W2 should be random at initialisation")
+        _at(not _tac(_W2, _W1.transpose(-1, -2)),
+            f"{_what}: W2 starts as W1 transposed; the two layers should be independent draws")
+        _ac(_plain(getattr(_m, "feature_probability", None)), _want_p,
+            f"{_what}: the feature_probability buffer (one probability per instance)")
+        _ac(_plain(getattr(_m, "importance", None)), _want_i, f"{_what}: the importance buffer (one importance per feature)")
+    # The forward pass, on set weights of both signs.
+    for _n_inst, _n_feat, _d_hid, _bs in [(3, 7, 3, 16), (2, 5, 4, 9)]:
+        _m = NeuronComputationModel(n_inst=_n_inst, n_features=_n_feat, d_hidden=_d_hid, device=device)
+        _A = torch.randn(_n_inst, _d_hid, _n_feat, generator=_g)
+        _B = torch.randn(_n_inst, _n_feat, _d_hid, generator=_g)
+        _c = 0.3 * torch.randn(_n_inst, _n_feat, generator=_g)
+        _x = (2 * torch.rand(_bs, _n_inst, _n_feat, generator=_g) - 1) * (torch.rand(_bs, _n_inst, _n_feat, generator=_g) < 0.7)
+        _want = _relu(_ein("ifh,bih->bif", _B, _relu(_ein("ihf,bif->bih", _A, _x))) + _c)
+        with torch.no_grad():
+            _m.W1.copy_(_A.to(device))
+            _m.W2.copy_(_B.to(device))
+            _m.b_final.copy_(_c.to(device))
+        _xs = _x.clone().to(device)
+        _out = _plain(_m(_xs))
+        _what = f"NeuronComputationModel output (n_inst={_n_inst}, n_features={_n_feat}, d_hidden={_d_hid}; inputs of both signs)"
+        _ash(_out, (_bs, _n_inst, _n_feat), _what)
+        _ac(_out.cpu(), _want, _what)
+        _at(_teq(_plain(_xs).cpu(), _x), f"{_what}: forward changed its input in place")
+
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% graded id=ex11_computation_test2 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _asc, _at, _ash, _plain = _chk.assert_close, _chk.assert_scalar_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq, _seed = torch.equal, torch.manual_seed
+    _g = torch.Generator().manual_seed(1103)
+    _probs = torch.tensor([0.8, 0.3, 0.05])
+    _m = NeuronComputationModel(n_inst=3, n_features=6, d_hidden=3, feature_probability=_probs.clone(), device=device)
+    _seed(1104)
+    _x = _plain(_m.generate_batch(20_000)).cpu().double()
+    _ash(_x, (20_000, 3, 6), "NeuronComputationModel.generate_batch output")
+    _at(bool(((_x >= -1) & (_x <= 1)).all()), "generate_batch: some values lie outside [-1, 1]")
+    _on = (_x != 0).double()
+    _ac(_on.mean(0), _probs[:, None].expand(3, 6).double(), "fraction of examples in which each (instance, feature) "
+        "is present", atol=0.02, rtol=0.0)
+    _vals = _x[_x != 0]
+    _asc(float((_vals < 0).double().mean()), 0.5, "fraction of present values that are negative (uniform on [-1, 1))",
+         atol=0.02, rtol=0.0)
+    _asc(float((_vals.abs() < 0.5).double().mean()), 0.5, "fraction of present values with |x| < 0.5 (uniform on [-1, 1))",
+         atol=0.02, rtol=0.0)
+    _a, _b = _on[:, 0, 1] - _on[:, 0, 1].mean(), _on[:, 0, 4] - _on[:, 0, 4].mean()
+    _at(abs(float((_a * _b).mean() / (_a.std() * _b.std() + 1e-12))) < 0.05,
+        "generate_batch: different features should be present independently")
+    _x2 = _plain(_m.generate_batch(20_000)).cpu()
+    _at(not _teq(_x2.double(), _x), "generate_batch: two calls returned the same batch; draw fresh numbers from torch's "
+        "global generator on every call (do not seed inside the method)")
+    _seed(1105)
+    _y1 = _plain(_m.generate_batch(300)).cpu()
+    _seed(1105)
+    _y2 = _plain(_m.generate_batch(300)).cpu()
+    _at(_teq(_y1, _y2), "generate_batch: after the same torch.manual_seed the batch should be the same; use torch's "
+        "global random generator")
+    # The loss against |x|.
+    for _bs, _n_inst, _n_feat in [(13, 3, 5), (4, 2, 8)]:
+        _imp = torch.rand(_n_feat, generator=_g) * 1.3 + 0.2
+        _m = NeuronComputationModel(n_inst=_n_inst, n_features=_n_feat, d_hidden=2, importance=_imp.clone(), device=device)
+        _out0 = torch.rand(_bs, _n_inst, _n_feat, generator=_g)
+        _batch0 = 2 * torch.rand(_bs, _n_inst, _n_feat, generator=_g) - 1
+        _want = ((_imp * (_out0 - _batch0.abs()) ** 2).mean(dim=(0, 2))).sum()
+        _out = _out0.clone().to(device).requires_grad_(True)
+        _loss_raw = _m.calculate_loss(_out, _batch0.clone().to(device))
+        _what = f"NeuronComputationModel.calculate_loss (batch={_bs}, n_inst={_n_inst}, n_features={_n_feat}; inputs of both signs)"
+        _at(getattr(_loss_raw, "requires_grad", False) is True,
+            f"{_what}: the loss must stay connected to `out` so that it can be backpropagated")
+        _loss = _plain(_loss_raw)
+        _ash(_loss, (), _what)
+        _asc(_loss, _want, _what)
+
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Train four instances, 10 features into 5 neurons, from dense ($p = 1$) to sparse ($p = 0.03$), all features equally
+# important. The training loop is the one of 0.4, with the model's own data and loss.
+
+# %% code
+def train_computation_model(model: NeuronComputationModel, steps: int, batch_size: int, lr: float,
+                            lr_schedule=cosine_decay_lr, progress: bool = True) -> list[float]:
+    """Adam on all parameters; each step draws model.generate_batch(batch_size) and minimises model.calculate_loss."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for step in tqdm(range(steps), disable=not progress):
+        for group in optimizer.param_groups:
+            group["lr"] = lr * lr_schedule(step, steps)
+        batch = model.generate_batch(batch_size)
+        loss = model.calculate_loss(model(batch), batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+torch.manual_seed(11)
+feature_probability_comp = torch.tensor([1.0, 0.3, 0.1, 0.03])
+model_comp = NeuronComputationModel(n_inst=4, n_features=10, d_hidden=5, feature_probability=feature_probability_comp)
+losses_comp = train_computation_model(model_comp, steps=sized(full=10_000, ci=2_000), batch_size=sized(full=1024, ci=256),
+                                      lr=1e-2)
+
+# %% [markdown]
+# How well does each instance compute $|x_i|$, feature by feature? Feed it inputs with a single feature on, at values
+# spread over $[-1, 1]$, and compare the squared error with that of the best constant output (the mean of $|v|$). A
+# ratio near 0 means $|x_i|$ is computed on both sides; a ratio near 2 means only one side (one ReLU) is served; 1 is no
+# better than a constant. The second plot shows $W_1$: which features drive each neuron, and with which sign.
+
+# %% code
+@torch.no_grad()
+def single_feature_error_ratio(model: NeuronComputationModel, n_values: int = 41) -> Tensor:
+    """(n_inst, n_features): squared error on one-feature inputs, relative to the best constant output."""
+    v = torch.linspace(-1, 1, n_values, device=model.W1.device)
+    eye = torch.eye(model.n_features, device=v.device)
+    x = (v[:, None, None] * eye).reshape(-1, model.n_features)                     # (n_values * n_features, n_features)
+    y = model(x.unsqueeze(1).expand(-1, model.n_inst, -1).contiguous())           # (n_values * n_features, n_inst, n_features)
+    err = ((y - x.abs().unsqueeze(1)) ** 2).reshape(n_values, model.n_features, model.n_inst, model.n_features)
+    own = torch.diagonal(err, dim1=1, dim2=3).mean(0)                              # (n_inst, n_features)
+    return own / ((v.abs() - v.abs().mean()) ** 2).mean()
+
+
+ratio_comp = single_feature_error_ratio(model_comp).cpu()
+fig = make_subplots(rows=2, cols=4, subplot_titles=[f"p = {p:.2f}" for p in feature_probability_comp.tolist()],
+                    vertical_spacing=0.12)
+for k in range(4):
+    fig.add_trace(go.Bar(y=ratio_comp[k].tolist(), showlegend=False, marker_color="steelblue"), row=1, col=k + 1)
+    fig.add_trace(go.Heatmap(z=model_comp.W1[k].detach().cpu().numpy(), zmid=0, colorscale="RdBu", showscale=(k == 0)),
+                  row=2, col=k + 1)
+fig.update_yaxes(range=[0, 2.5], row=1)
+fig.update_layout(title="Top: error ratio per feature (0 = |x| computed). Bottom: W1 (rows: neurons, columns: features)",
+                  height=520, width=950)
+fig.show()
+print("features whose |x| is computed (ratio < 0.25), per instance:", (ratio_comp < 0.25).sum(-1).tolist(),
+      f"(one neuron per sign would allow {model_comp.d_hidden / 2:g})")
+
+# %% [markdown]
+# With dense features every feature is on in every example, so any neuron shared between two features is wrong all
+# the time: the model computes $|x|$ for at most `d_hidden / 2` features (in the short CI run the dense instance is far
+# from converged and may not beat a constant output at all). With sparse features the neurons of $W_1$ mix several
+# features (several coloured cells per row) and more than `d_hidden / 2` absolute values come out right: the model
+# computes in superposition, accepting errors in the rare examples where two features that share a neuron are on
+# together.
+#
+# The graded test below measures this on **your** trained `model_comp` with its own inputs: the loss of each sparse
+# instance ($p \le 0.15$) against the best constant output, and the number of features whose absolute value a sparse
+# instance computes on one-feature inputs of both signs (error below a quarter of the constant's), which must exceed
+# `d_hidden / 2`.
+
+# %% graded id=ex11_computation_test3 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _ein, _relu = torch.einsum, torch.relu
+    _cls = NeuronComputationModel
+    _obj = model_comp
+    _at(type(_obj) is _cls, "model_comp should be a NeuronComputationModel built from your current class: re-run the "
+        "training cell after changing the class")
+    _W1, _W2, _b = (_plain(getattr(_obj, _n)).cpu().double() for _n in ("W1", "W2", "b_final"))
+    _p = _plain(_obj.feature_probability).cpu().double()
+    _k, _d, _f = _W1.shape
+    _at(_k >= 2 and bool((_p[:, 0] <= 0.15).any()), "model_comp should have instances with sparse features")
+    def _fwd(x):
+        return _relu(_ein("ifh,bih->bif", _W2, _relu(_ein("ihf,bif->bih", _W1, x))) + _b)
+    _g = torch.Generator().manual_seed(1106)
+    _x = (2 * torch.rand(40_000, _k, _f, generator=_g, dtype=torch.float64) - 1) \
+        * (torch.rand(40_000, _k, _f, generator=_g, dtype=torch.float64) < _p)
+    _tgt = _x.abs()
+    _mse = ((_fwd(_x) - _tgt) ** 2).mean(dim=(0, 2))
+    _const = ((_tgt - _tgt.mean(0)) ** 2).mean(dim=(0, 2))
+    for _i in range(_k):
+        if float(_p[_i, 0]) <= 0.15:
+            _at(float(_mse[_i]) < 0.75 * float(_const[_i]),
+                f"model_comp, instance {_i} (sparse features): on fresh inputs it does not clearly beat the best "
+                "constant output; check generate_batch (values in [-1, 1)), calculate_loss (target |x|) and forward, "
+                "then re-train")
+    _v = torch.linspace(-1, 1, 33, dtype=torch.float64)
+    _xs = torch.zeros(33, _f, _k, _f, dtype=torch.float64)
+    for _j in range(_f):
+        _xs[:, _j, :, _j] = _v[:, None]
+    _xs = _xs.reshape(33 * _f, _k, _f)
+    _e = ((_fwd(_xs) - _xs.abs()) ** 2).reshape(33, _f, _k, _f)
+    _own = torch.stack([_e[:, _j, :, _j].mean(0) for _j in range(_f)], dim=-1)
+    _ok = (_own < 0.25 * ((_v.abs() - _v.abs().mean()) ** 2).mean()).sum(-1)
+    _sparse = _p[:, 0] < 0.5
+    _at(int(_ok[_sparse].max()) > _d / 2,
+        "model_comp: no sparse instance computes |x| for more features than one neuron per sign would allow "
+        "(d_hidden / 2); measured on one-feature inputs of both signs")
+
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## Summary
 #
 # * A model with fewer dimensions than features stores sparse features in **superposition**: more directions than
@@ -1250,5 +1650,8 @@ _chk.assert_true(phase_sparse_important == _phase_of(_Wp[-1, -1]),
 #   superposed: the model keeps the most important ones and drops the rest.
 # * Dimensionality per feature measures how much of a dimension each feature gets; it moves through a few
 #   preferred values as sparsity grows. Correlated and anticorrelated features change which arrangements win.
+# * With a ReLU on the hidden layer the basis is privileged, and neurons still become polysemantic as features get
+#   sparser. Networks can also **compute** in superposition: on sparse inputs a few ReLU neurons give the absolute
+#   value of more features than one neuron per sign would allow.
 #
 # Next: `00b_toy_saes`, sparse autoencoders that try to recover these features from the activations alone.
