@@ -424,6 +424,8 @@ class Autograder:
     def serve(self, stop=lambda: False) -> None:
         log(f"watching {self.course_path / 'inbound'} every {self.s.poll_s:g} s; course {self.course.root}; "
             f"budget {self.s.budget or 'unlimited'} per student per section per {self.s.window_s:g} s")
+        if not (self.course.reports / "index.html").is_file():
+            self.update_report()  # the instructor finds a dashboard from the start
         while not stop():
             try:
                 self.step()
