@@ -1691,11 +1691,11 @@ def open_prompts(n: int, seed: int) -> list:
 
 
 animal_target_ids = category_ids(corpus.ANIMALS + corpus.ANIMALS_PLURAL)
-steer_prompts = model.to_tokens(open_prompts(sized(full=32, ci=12), seed=0))
-steer_coeffs = torch.tensor([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5]) * _unit  # _unit: from 1.11
+steer_prompts = model.to_tokens(open_prompts(sized(full=32, ci=8), seed=0))
+steer_coeffs = torch.tensor([0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5]) * _unit  # _unit: from 1.11
 STEER_BUDGET = 0.5  # nats per token the text may lose
 steer_effect, steer_cost = steering_tradeoff(model, sae, steer_latent, steer_coeffs, steer_prompts,
-                                             animal_target_ids, tokens[:sized(full=32, ci=12)])
+                                             animal_target_ids, tokens[:sized(full=32, ci=4)])
 steer_choice = choose_coefficient(steer_coeffs, steer_effect, steer_cost, STEER_BUDGET)
 _fig = go.Figure(go.Scatter(x=steer_cost.tolist(), y=steer_effect.tolist(), mode="markers+lines+text",
                             text=[f"{c / _unit:.2f}" for c in steer_coeffs.tolist()], textposition="top left"))
@@ -1727,8 +1727,8 @@ def _t():
     hk = sae.cfg.metadata.hook_name
     g = torch.Generator().manual_seed(113)
     lat = int(torch.as_tensor(animal_ids)[1])
-    prompts = model.to_tokens(open_prompts(6, seed=113))
-    text = tokens[torch.randperm(len(tokens), generator=g)[:5]].clone()
+    prompts = model.to_tokens(open_prompts(4, seed=113))
+    text = tokens[torch.randperm(len(tokens), generator=g)[:3]].clone()
     tids = category_ids(corpus.OBJECTS + corpus.ANIMALS)
     cs = [0.0, 0.5 * _unit, -0.8 * _unit, 1.2 * _unit]
     vec = sae.W_dec[lat].detach().clone()
@@ -1780,9 +1780,9 @@ def _t():
         return out_e, out_c
 
     # The measured curve for the steering latent (fresh prompts and windows), and made-up curves with known answers.
-    cs = [u * _unit for u in (0.0, 0.15, 0.3, 0.45, 0.6, 0.9, 1.2)]
-    e1, c1 = curve(int(torch.as_tensor(animal_ids)[0]), cs, model.to_tokens(open_prompts(8, seed=114)),
-                   tokens[-6:].clone(), category_ids(corpus.ANIMALS + corpus.ANIMALS_PLURAL))
+    cs = [u * _unit for u in (0.0, 0.15, 0.3, 0.6, 1.2)]
+    e1, c1 = curve(int(torch.as_tensor(animal_ids)[0]), cs, model.to_tokens(open_prompts(6, seed=114)),
+                   tokens[-3:].clone(), category_ids(corpus.ANIMALS + corpus.ANIMALS_PLURAL))
     cases = [(cs, e1, c1, 0.5), (cs, e1, c1, 0.25),
              ([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [0.1, 0.3, 0.5, 0.45, 0.8, 0.9], [0.0, 0.1, 0.3, 0.35, 0.6, 2.0], 0.4),
              ([4.0, 0.0, -2.0, 2.0, 6.0], [0.6, 0.2, 0.1, 0.5, 0.7], [0.3, 0.0, 0.4, 0.1, 1.5], 0.35)]
