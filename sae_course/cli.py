@@ -41,13 +41,10 @@ def cmd_autograde(course: Course, a) -> None:
     sections = _sections(course, a.sections)
     if not course.students():
         raise CourseError("nothing to grade: submitted/ has no student folders")
-    ag.run_autograde(course, sections, students=a.student or None, options=vars(a))
-    if not a.no_feedback:
-        ag.generate_feedback(course, sections)
-    scores = ag.collect_scores(course)
-    path = ag.write_grades_csv(scores, course.reports / "grades.csv")
+    scores = ag.grade_and_report(course, sections, students=a.student or None, options=engine_options(a),
+                                 feedback=not a.no_feedback)
     print(ag.score_table(scores))
-    print(f"[autograde] grades written to {path.relative_to(course.root)}")
+    print(f"[autograde] grades written to {(course.reports / 'grades.csv').relative_to(course.root)}")
 
 
 def cmd_feedback(course: Course, a) -> None:
@@ -92,15 +89,9 @@ def cmd_demo(course: Course, a) -> None:
     sections = _sections(course, a.sections)
     build_release(course, sections)
     submit_demo_cohort(course, sections)
-    ag.run_autograde(course, sections, students=list(STUDENTS), options=vars(a))
-    ag.generate_feedback(course, sections)
-    scores = [s for s in ag.collect_scores(course) if s.student in STUDENTS]
-    ag.write_grades_csv(scores, course.reports / "grades.csv")
-    from .grading.exports import export_csvs
-    from .grading.report import write_report
-
-    export_csvs(course.db_url, course.reports)
-    index = write_report(course.db_url, course.reports, course.root)
+    scores = ag.grade_and_report(course, sections, students=list(STUDENTS), options=engine_options(a),
+                                 scores_of=list(STUDENTS), reports=True)
+    index = course.reports / "index.html"
     print()
     print(ag.score_table(scores))
     print()
@@ -129,6 +120,13 @@ def cmd_unbuild(course: Course, a) -> None:
     out = course.root / "authoring" / f"{a.section}.py"
     out.write_text(notebook_to_script(nb))
     print(f"[unbuild] wrote {out.relative_to(course.root)}")
+
+
+def engine_options(a: argparse.Namespace):
+    """The grading engine's options, from the flags of ``add_engine_flags``: built once, typed."""
+    from .grading.options import EngineOptions
+
+    return EngineOptions.from_options(vars(a))
 
 
 def add_engine_flags(sp: argparse.ArgumentParser) -> None:

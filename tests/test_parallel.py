@@ -126,20 +126,28 @@ def test_failed_job_loses_no_other_grade(tmp_path, monkeypatch):
 
 
 def test_engine_is_the_default_and_serial_is_stock(monkeypatch):
+    """run_autograde converts the options once and gives both engines the same ordered list of
+    (section, student) pairs: the submissions the pre-flight left to grade."""
     from sae_course.grading import parallel, preflight
 
     calls, summaries = [], []
-    monkeypatch.setattr(ag, "autograde_serial", lambda *a, **k: calls.append(("serial", k)))
-    monkeypatch.setattr(parallel, "autograde_parallel", lambda *a, **k: calls.append(("parallel", k["options"])))
-    monkeypatch.setattr(preflight, "check_all", lambda *a, **k: [("alice", "s")])
+    monkeypatch.setattr(ag, "autograde_serial", lambda course, todo, **k: calls.append(("serial", todo, None)))
+    monkeypatch.setattr(parallel, "autograde_parallel",
+                        lambda *a, **k: calls.append(("parallel", k["todo"], k["options"])))
+    monkeypatch.setattr(preflight, "check_all", lambda *a, **k: [("bob", "s"), ("alice", "s"), ("alice", "t")])
     monkeypatch.setattr(preflight, "summarize", lambda *a, **k: summaries.append(a))
-    course = object()
-    ag.run_autograde(course, ["s"], options={"serial": True})
-    ag.run_autograde(course, ["s"], options=None)
-    ag.run_autograde(course, ["s"], options={"workers": 3})
+
+    class FakeCourse:
+        def submissions(self, sections, students=None):  # what has a folder, in order
+            return [("s", "alice"), ("s", "bob"), ("s", "carol"), ("t", "alice")]
+
+    course = FakeCourse()
+    ag.run_autograde(course, ["s", "t"], options={"serial": True})
+    ag.run_autograde(course, ["s", "t"], options=None)
+    ag.run_autograde(course, ["s", "t"], options=EngineOptions(workers=3))
     assert [c[0] for c in calls] == ["serial", "parallel", "parallel"]
-    assert calls[0][1]["submissions"] == [("alice", "s")]  # the serial path gets the pre-flight's list too
-    assert calls[1][1]["submissions"] == [("alice", "s")] and calls[2][1]["workers"] == 3
+    assert all(c[1] == [("s", "alice"), ("s", "bob"), ("t", "alice")] for c in calls), calls
+    assert isinstance(calls[1][2], EngineOptions) and calls[2][2].workers == 3
     assert len(summaries) == 3
 
 
@@ -154,17 +162,20 @@ def test_cli_flags_for_autograde_and_demo():
             o.limits.max_output_mb) == (30, 900.0, 2048, 64, 5.0)
     d = p.parse_args(["demo", "--workers", "2", "--serial", "--cold"])
     assert d.workers == 2 and d.serial and EngineOptions.from_options(vars(d)).preload == ()
+    from sae_course.cli import engine_options
+
+    assert engine_options(d).serial and not engine_options(d).warm_setup  # --cold: no warm setup either
     assert EngineOptions.from_options(vars(p.parse_args(["autograde"]))).sandbox is True
     assert EngineOptions.from_options(vars(p.parse_args(["autograde", "--preload", "numpy, torch"]))).preload == (
         "numpy", "torch")
 
 
 def test_default_workers_follow_cores_or_gpus(monkeypatch):
-    from sae_course.grading import parallel
+    from sae_course.grading import options
 
-    monkeypatch.setattr(parallel, "gpu_count", lambda: 0)
+    monkeypatch.setattr(options, "gpu_count", lambda: 0)
     assert EngineOptions().resolved_workers() == len(os.sched_getaffinity(0))
-    monkeypatch.setattr(parallel, "gpu_count", lambda: 2)
+    monkeypatch.setattr(options, "gpu_count", lambda: 2)
     assert EngineOptions(workers_per_gpu=3).resolved_workers() == 6
     assert EngineOptions(workers=5).resolved_workers() == 5
 
@@ -208,3 +219,65 @@ def test_warm_kernels_share_no_state_between_students(tmp_path):
         assert "tqdm notebook" in text, text
         rngs.add(text.split("rng")[1].split("tqdm")[0])
     assert len(rngs) == 3, "every kernel must get its own random state"
+
+
+WARM_SETUP = """import math
+import torch
+from sae_course.config import seed_everything
+from sae_course.zoo import load_model, load_sae, zoo_tokens
+DATA = open('data.txt').read().strip()
+seed_everything(0)
+model = load_model(device=torch.device('cpu'))
+sae = load_sae('resid_pre', 1, device='cpu')
+toks = zoo_tokens(4, 16, split='val')
+AFTER = [round(x, 6) for x in torch.rand(3).tolist()]"""
+
+
+def test_warm_template_preloads_setup_loads_and_each_kernel_gets_its_own_copy(tmp_path):
+    """The setup cell's load_model/load_sae/zoo_tokens come preloaded from the template (the
+    mode line still prints), torch's generator ends where a fresh load leaves it, a student who
+    changes the preloaded model's weights changes only their own kernel's, and a second
+    load_model() in the same kernel is a fresh load, not the preloaded (possibly changed) one."""
+    import nbformat
+
+    course = tc.make_course(tmp_path / "c")
+    src = course.notebook(tc.SECTION)
+    nb = nbformat.read(str(src), as_version=4)
+    nb.cells[1].source = WARM_SETUP
+    nbformat.write(nb, str(src))
+    course.nbgrader("generate_assignment", tc.SECTION, "--force")
+    student_code = (
+        "from sae_course.zoo import warm\n"
+        "print('left', warm.preloaded())\n"
+        "print('sum0', float(model.W_E.sum()), float(sae.W_enc.sum()), int(toks.sum()))\n"
+        "print('after', AFTER)\n"
+        "with torch.no_grad():\n    model.W_E.add_(1.0)\n    sae.W_enc.mul_(0)\n"
+        "fresh = load_model(device='cpu')\n"
+        "print('fresh', fresh is model, float(fresh.W_E.sum()))\n")
+    for student in ("s1", "s2", "s3"):
+        tc.submit_code_cells(course, student, [student_code, "def add(a, b):\n    return a + b"])
+    report = autograde_parallel(course, [tc.SECTION], options={"workers": 1, "preload": "torch"})
+    assert len(report.graded) == 3, report.failed
+
+    # What a cold interpreter gets from the same setup.
+    import torch
+
+    from sae_course.config import seed_everything
+    from sae_course.zoo import load_model, load_sae, zoo_tokens
+
+    seed_everything(0)
+    model = load_model(device=torch.device("cpu"))
+    sae = load_sae("resid_pre", 1, device="cpu")
+    toks = zoo_tokens(4, 16, split="val")
+    after = [round(x, 6) for x in torch.rand(3).tolist()]
+    sum0 = f"sum0 {float(model.W_E.sum())} {float(sae.W_enc.sum())} {int(toks.sum())}"
+    for student in ("s1", "s2", "s3"):
+        outs = tc.cell_outputs(course, student)
+        setup_text = "".join(o.get("text", "") for o in outs["setup"])
+        assert "mode=zoo model=zoo-lm" in setup_text and "loaded in 0.0s" in setup_text, setup_text
+        assert "mode=zoo sae=resid_pre layer=1" in setup_text, setup_text
+        text = "".join(o.get("text", "") for o in outs["add"])
+        assert "left {}" in text, f"the setup cell did not take every preloaded object: {text}"
+        assert sum0 in text, f"a kernel did not see the original weights: {text}"
+        assert f"after {after}" in text, f"torch's generator differs from a fresh load's: {text}"
+        assert f"fresh False {float(model.W_E.sum())}" in text, text

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .course import COURSE_ID, Course, CourseError
+from .options import EngineOptions, Submission
 
 
 @dataclass
@@ -23,21 +24,15 @@ class Score:
     needs_manual: bool = False
 
 
-def autograde_serial(course: Course, sections: list[str] | None = None, students: list[str] | None = None,
-                     *, submissions: list[tuple[str, str]] | None = None, log=print) -> None:
-    """Stock nbgrader, one notebook after another.
-
-    ``submissions``: the (student, section) pairs the pre-flight found gradable; the others
-    (unreadable, oversized or missing notebooks, already scored 0 or "not submitted") are left out.
-    """
-    allowed = None if submissions is None else {tuple(p) for p in submissions}
-    for section in sections or course.sections():
+def autograde_serial(course: Course, todo: list[Submission], *, log=print) -> None:
+    """Stock nbgrader, one notebook after another: ``todo`` is the ordered (section, student)
+    pairs to grade (``run_autograde`` passes the pre-flight's; the others, already scored 0 or
+    "not submitted", are left out by name)."""
+    by_section: dict[str, list[str]] = {}
+    for section, student in todo:
+        by_section.setdefault(section, []).append(student)
+    for section, wanted in by_section.items():
         present = [st for st in course.students() if (course.submitted / st / section).is_dir()]
-        wanted = [st for st in present if (not students or st in students)
-                  and (allowed is None or (st, section) in allowed)]
-        if not wanted:
-            log(f"[autograde] {section}: nothing to grade")
-            continue
         others = [st for st in present if st not in wanted]
         # One call per section grades every student in it; leave the others out by name.
         if not others:
@@ -61,33 +56,55 @@ def autograde_serial(course: Course, sections: list[str] | None = None, students
 
 
 def run_autograde(course: Course, sections: list[str], students: list[str] | None = None, *,
-                  options: dict | None = None, log=print):
-    """The one entry point the CLI (``autograde`` and ``demo``) uses to grade.
+                  options: EngineOptions | dict | None = None, log=print):
+    """Grade: the one entry point for ``autograde``, ``demo`` and the hub.
 
-    ``options`` carries the engine's command-line options (see ``cli.add_engine_flags``):
-    ``serial`` picks stock ``nbgrader autograde`` one notebook after another; otherwise the
-    parallel, sandboxed engine grades (``parallel.py``), on local workers or a Ray cluster, and
-    its report is returned. Without bubblewrap the engine stops with ``SandboxUnavailable``
-    unless ``no_sandbox``.
+    ``options`` (an :class:`EngineOptions`, or the same as a dict of the CLI's flags) picks the
+    engine: ``serial``, stock ``nbgrader autograde`` one notebook after another; otherwise the
+    parallel, sandboxed engine (``parallel.py``), on local workers or a Ray cluster, whose report
+    is returned. Without bubblewrap the engine stops with ``SandboxUnavailable`` unless the
+    sandbox is turned off.
 
-    Both paths start with the pre-flight (unreadable, oversized, renamed or missing notebooks
-    are scored and explained before any engine runs; only the pairs it returns are graded) and
-    end with the summary of this run's grading issues.
+    Both start with the pre-flight (unreadable, oversized, renamed or missing notebooks are
+    scored and explained before any engine runs) and grade the ordered list of (section,
+    student) pairs it leaves; both end with the summary of this run's grading issues.
     """
     from . import preflight
 
-    options = dict(options or {})
-    submissions = preflight.check_all(course, sections, students, log)
-    options["submissions"] = submissions
-    if options.get("serial"):
-        autograde_serial(course, sections, students=students, submissions=submissions, log=log)
+    opts = EngineOptions.coerce(options)
+    gradable = {(sec, st) for st, sec in preflight.check_all(course, sections, students, log)}
+    todo = [p for p in course.submissions(sections, students) if p in gradable]
+    if opts.serial:
+        autograde_serial(course, todo, log=log)
         result = None
     else:
         from .parallel import autograde_parallel
 
-        result = autograde_parallel(course, sections, students=students, options=options, log=log)
+        result = autograde_parallel(course, sections, students, options=opts, log=log, todo=todo)
     preflight.summarize(course, log)
     return result
+
+
+def grade_and_report(course: Course, sections: list[str], students: list[str] | None = None, *,
+                     options: EngineOptions | dict | None = None, feedback: bool = True,
+                     scores_of: list[str] | None = None, reports: bool = False, log=print) -> list[Score]:
+    """grade → feedback → scores → reports, for ``sae-course autograde`` and ``sae-course demo``.
+
+    Writes ``reports/grades.csv`` (the scores of ``scores_of``, or of everyone in the gradebook),
+    and with ``reports`` the CSV exports and the dashboard too; returns those scores.
+    """
+    run_autograde(course, sections, students=students, options=options, log=log)
+    if feedback:
+        generate_feedback(course, sections, log=log)
+    scores = [s for s in collect_scores(course) if not scores_of or s.student in scores_of]
+    write_grades_csv(scores, course.reports / "grades.csv")
+    if reports:
+        from .exports import export_csvs
+        from .report import write_report
+
+        export_csvs(course.db_url, course.reports)
+        write_report(course.db_url, course.reports, course.root)
+    return scores
 
 
 def generate_feedback(course: Course, sections: list[str] | None = None, log=print) -> None:

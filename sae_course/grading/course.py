@@ -7,6 +7,7 @@ command run in the course root, so an instructor can always run the same step by
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COURSE_ID = "sae-course"
+# The solution-marker grammar (nbgrader's): a line "### BEGIN SOLUTION" / "### END SOLUTION" around
+# the reference answer, "### BEGIN HIDDEN TESTS" / "### END HIDDEN TESTS" around hidden tests.
 SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+SOLUTION_MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+
+def solution_text(cell_source: str) -> str:
+    """An answer cell as a student who found the reference answer would hand it in: the
+    solution markers removed, the reference kept."""
+    return SOLUTION_MARKER_LINE.sub("", cell_source)
 
 
 class CourseError(RuntimeError):
@@ -80,6 +90,12 @@ class Course:
         if not self.submitted.is_dir():
             return []
         return sorted(p.name for p in self.submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def submissions(self, sections: list[str], students: list[str] | None = None) -> list[tuple[str, str]]:
+        """Every (section, student) with a submission folder, in section order, then student order."""
+        wanted = set(students) if students else None
+        return [(section, st) for section in sections for st in self.students()
+                if (wanted is None or st in wanted) and (self.submitted / st / section).is_dir()]
 
     # Running nbgrader ---------------------------------------------------------------------
     def nbgrader(self, *args: str, check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess:

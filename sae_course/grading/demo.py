@@ -11,22 +11,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 from pathlib import Path
 
 import nbformat
 
-from .course import Course, CourseError
+from .course import Course, CourseError, solution_text  # noqa: F401  (solution_text: re-exported)
 
 STUDENTS = ("demo-full", "demo-blank", "demo-partial")
-SOLUTION_BLOCK = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 DUE = dt.datetime(2026, 1, 15, 17, 0, 0)
-
-
-def solution_text(cell_source: str) -> str:
-    """An answer cell as a student who found the reference answer would hand it in."""
-    return SOLUTION_BLOCK.sub("", cell_source)
 
 
 def answer_cells(nb) -> dict[str, int]:

@@ -58,7 +58,7 @@ class Slot:
     """One worker slot; runs one kernel at a time."""
 
     def __init__(self, index: int, scratch: Path, sandbox: bool = True, preload=DEFAULT_PRELOAD,
-                 env: dict[str, str] | None = None, gpu: bool = False, log=None):
+                 env: dict[str, str] | None = None, gpu: bool = False, log=None, setup=()):
         self.index = index
         scratch.mkdir(parents=True, exist_ok=True)
         os.chmod(scratch, 0o711)  # the slot uids must reach their own folders (mkdtemp makes 0700)
@@ -66,6 +66,7 @@ class Slot:
         self.box = Sandbox.for_slot(index, scratch, enabled=sandbox)
         self.dirs.create(self.box.uid)
         self.preload = tuple(preload)
+        self.setup = tuple(setup)  # the sections' setup cells, whose loads the template preloads
         self.env = dict(env or {})
         self.gpu = gpu
         self.log = log or (lambda *a: None)
@@ -81,7 +82,7 @@ class Slot:
             if self.template is not None:
                 self.log(f"[grade] slot {self.index}: warm template stopped; starting a new one")
                 self.template.close()
-            self.template = WarmTemplate(self.dirs, self.box, self.preload, self.env, log=self.log)
+            self.template = WarmTemplate(self.dirs, self.box, self.preload, self.env, log=self.log, setup=self.setup)
             self.template.start()
         return self.template
 
@@ -102,9 +103,17 @@ class Slot:
                 for n in dirnames + filenames:
                     os.chown(os.path.join(dirpath, n), self.box.uid, self.box.uid)
 
-    def kill_current(self) -> None:
-        if self.template is not None and self.current_job is not None:
-            self.template.kill(self.current_job)
+    def kill(self, job: str | None = None, wait: float = 0.0) -> None:
+        """The one way a kernel is killed: SIGKILL to the job's process (``job``: the current one by
+        default; the PID namespace takes everything it started), waiting up to ``wait`` seconds for
+        the template to report its exit."""
+        job = job or self.current_job
+        if self.template is None or not job:
+            return
+        self.template.kill(job)
+        if wait:
+            self.template.wait_exit(job, wait)
+            self.template.forget(job)
 
     def stop_template(self) -> None:
         if self.template is not None:
@@ -187,8 +196,8 @@ class WarmSandboxProvisioner(LocalProvisioner):
             self.slot.template.signal(self.job, signum)
 
     async def kill(self, restart: bool = False) -> None:
-        if self.job and self.slot.template:
-            self.slot.template.kill(self.job)
+        if self.job:
+            self.slot.kill(self.job)
 
     async def terminate(self, restart: bool = False) -> None:
         await self.kill(restart)
@@ -291,7 +300,7 @@ class SandboxedExecute(GuardedExecute):
         def watchdog():
             if not stop.wait(self.notebook_timeout + 10):
                 self._dead = self._dead or f"the notebook ran past its {self.notebook_timeout:g} s limit"
-                self.slot.kill_current()
+                self.slot.kill()
 
         wd = threading.Thread(target=watchdog, daemon=True)
         wd.start()
@@ -314,10 +323,8 @@ class SandboxedExecute(GuardedExecute):
         km = self.km
         try:
             prov = getattr(km, "provisioner", None)
-            if prov is not None and prov.job and self.slot.template is not None:
-                self.slot.template.kill(prov.job)
-                self.slot.template.wait_exit(prov.job, 10)
-                self.slot.template.forget(prov.job)
+            if prov is not None and prov.job:
+                self.slot.kill(prov.job, wait=10)
                 prov.job = ""
         finally:
             if km is not None:
@@ -338,8 +345,8 @@ class SandboxedExecute(GuardedExecute):
 
     def _kill_kernel(self) -> None:
         prov = getattr(self.km, "provisioner", None) if self.km is not None else None
-        if prov is not None and prov.job and self.slot.template is not None:
-            self.slot.template.kill(prov.job)
+        if prov is not None and prov.job:
+            self.slot.kill(prov.job)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():

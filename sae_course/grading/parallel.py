@@ -24,59 +24,33 @@ import queue
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .course import Course, CourseError
 from .executor import GradingJob, JobResult, Slot, execute_job
-from .sandbox import Limits, _force_rmtree, check_sandbox, gpu_count
-from .warm_kernel import DEFAULT_PRELOAD
+from .options import EngineOptions, Submission
+from .sandbox import _force_rmtree, check_sandbox, gpu_count
 
 
-# ------------------------------------------------------------------------------------------
-# Options
-# ------------------------------------------------------------------------------------------
+def setup_cells(course: Course, sections: list[str]) -> list[str]:
+    """The code every notebook of these sections runs before the student's first answer: the
+    locked, ungraded code cells above the first answer cell of each release notebook (course
+    code; what a warm template may run ahead, see ``warm_kernel._Template.warm_setup``)."""
+    import nbformat
 
-@dataclass
-class EngineOptions:
-    workers: int | None = None  # None: one per core, or workers_per_gpu per GPU
-    sandbox: bool = True
-    ray: str | None = None  # None: local workers; "local", "auto" or a cluster address
-    preload: tuple[str, ...] = DEFAULT_PRELOAD
-    limits: Limits = field(default_factory=Limits)
-    workers_per_gpu: int = 2
-    scratch: str | None = None  # where slot folders go (default: a fresh folder under /tmp)
-
-    @classmethod
-    def from_options(cls, options: dict | None) -> "EngineOptions":
-        o = dict(options or {})
-        preload = o.get("preload")
-        if o.get("cold"):
-            preload = ()
-        elif isinstance(preload, str):
-            preload = tuple(p.strip() for p in preload.split(",") if p.strip())
-        elif preload is None:
-            preload = DEFAULT_PRELOAD
-        d = Limits()
-        limits = Limits(
-            cell_timeout=o.get("cell_timeout"),
-            notebook_timeout=float(o.get("notebook_timeout") or d.notebook_timeout),
-            memory_mb=None if o.get("mem_limit_mb") == 0 else int(o.get("mem_limit_mb") or d.memory_mb),
-            max_procs=int(o.get("max_procs") or d.max_procs),
-            max_output_mb=float(o.get("max_output_mb") or d.max_output_mb),
-            max_file_mb=int(o.get("max_file_mb") or d.max_file_mb),
-        )
-        return cls(workers=o.get("workers"), sandbox=not o.get("no_sandbox", False), ray=o.get("ray"),
-                   preload=tuple(preload), limits=limits,
-                   workers_per_gpu=int(o.get("workers_per_gpu") or 2), scratch=o.get("scratch"))
-
-    def resolved_workers(self) -> int:
-        if self.workers:
-            return max(1, int(self.workers))
-        gpus = gpu_count()
-        if gpus:
-            return gpus * max(1, self.workers_per_gpu)
-        return max(1, len(os.sched_getaffinity(0)))
+    out = []
+    for section in sections:
+        path = course.notebook(section, "release")
+        if not path.is_file():
+            continue
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            md = cell.get("metadata", {}).get("nbgrader", {})
+            if md.get("solution") or md.get("grade"):
+                break
+            if cell.cell_type == "code" and md.get("locked") and cell.source.strip():
+                out.append(cell.source)
+    return out
 
 
 def load_config(course: Course):
@@ -262,7 +236,8 @@ class LocalBackend:
                 env["OMP_NUM_THREADS"] = str(threads)
             if gpus:
                 env["CUDA_VISIBLE_DEVICES"] = visible[i % gpus] if visible else str(i % gpus)
-            slot = Slot(i, scratch, sandbox=opts.sandbox, preload=opts.preload, env=env, gpu=bool(gpus), log=log)
+            slot = Slot(i, scratch, sandbox=opts.sandbox, preload=opts.preload, env=env, gpu=bool(gpus), log=log,
+                        setup=opts.setup)
             slot.ensure_template()  # all templates import at the same time
             self.all.append(slot)
             self.slots.put(slot)
@@ -305,7 +280,7 @@ class LocalBackend:
 # ------------------------------------------------------------------------------------------
 
 @dataclass
-class GradingReport:
+class EngineReport:
     outcomes: list[Outcome]
     wall_seconds: float
     workers: int
@@ -322,20 +297,53 @@ class GradingReport:
         return [o for o in self.outcomes if not o.ok]
 
 
-def submissions(course: Course, sections: list[str], students: list[str] | None) -> list[tuple[str, str]]:
-    wanted = set(students) if students else None
-    out = []
-    for section in sections:
-        for st in course.students():
-            if (wanted is None or st in wanted) and (course.submitted / st / section).is_dir():
-                out.append((section, st))
-    return out
+def grade_all(pairs: list[Submission], writer: GradebookWriter, backend, workers: int, log=print) -> list[Outcome]:
+    """The scheduler: the writer prepares jobs in order, keeping up to two per worker in flight,
+    and saves each one's grades as soon as its worker returns it."""
+    outcomes: list[Outcome] = []
+    todo = iter(enumerate(pairs))
+    inflight: dict = {}
+    started: dict = {}
+    exhausted = False
+    while True:
+        while not exhausted and len(inflight) < 2 * workers:
+            nxt = next(todo, None)
+            if nxt is None:
+                exhausted = True
+                break
+            i, (section, student) = nxt
+            t_prep = time.monotonic()
+            job = writer.prepare(section, student, i)
+            if job is None:
+                continue
+            if isinstance(job, Outcome):
+                outcomes.append(job)
+                continue
+            h = backend.submit(job)
+            inflight[h] = job
+            started[h] = t_prep
+        if not inflight:
+            return outcomes
+        for h, result in backend.wait(inflight, timeout=None):
+            job = inflight.pop(h)
+            out = writer.finish(job, result)
+            out.latency_seconds = time.monotonic() - started.pop(h)
+            outcomes.append(out)
+            extra = f" — {'; '.join(out.messages)}" if out.messages else ""
+            if out.ok:
+                wait = (f", waited {out.template_seconds:.1f} s for the warm template to start"
+                        if out.template_seconds >= 0.05 else "")
+                log(f"[grade] {job.section}/{job.student}: graded in {out.wall_seconds:.2f} s "
+                    f"(cells {out.cell_seconds:.2f} s{wait}){extra}")
 
 
 def autograde_parallel(course: Course, sections: list[str], students: list[str] | None = None,
-                       options: dict | EngineOptions | None = None, log=print) -> GradingReport:
-    """Grade every (section, student) submission with the parallel, sandboxed engine."""
-    opts = options if isinstance(options, EngineOptions) else EngineOptions.from_options(options)
+                       options: EngineOptions | dict | None = None, log=print, *,
+                       todo: list[Submission] | None = None) -> EngineReport:
+    """Grade submissions with the parallel, sandboxed engine: ``todo``, the ordered (section,
+    student) pairs to grade (``run_autograde`` passes the pre-flight's), or else every submission
+    of ``sections`` (of ``students``)."""
+    opts = EngineOptions.coerce(options)
     t0 = time.monotonic()
     (course.root / "gradebook").mkdir(exist_ok=True)
     scratch = Path(opts.scratch) if opts.scratch else Path(tempfile.mkdtemp(prefix="sae-grade-"))
@@ -347,16 +355,14 @@ def autograde_parallel(course: Course, sections: list[str], students: list[str] 
             check_sandbox(scratch)
         else:
             log("[grade] WARNING: --no-sandbox: student code runs UNISOLATED, with this user's permissions")
-        pairs = submissions(course, sections, students)
-        if options is not None and not isinstance(options, EngineOptions) and options.get("submissions") is not None:
-            # run_autograde's pre-flight decided which (student, section) pairs are gradable
-            allowed = {tuple(p) for p in options["submissions"]}
-            pairs = [(sec, st) for sec, st in pairs if (st, sec) in allowed]
+        pairs = list(todo) if todo is not None else course.submissions(sections, students)
         if not pairs:
             log("[grade] nothing to grade")
-            return GradingReport([], 0.0, 0, "none", opts.sandbox, opts.preload)
+            return EngineReport([], 0.0, 0, "none", opts.sandbox, opts.preload)
         config = load_config(course)
         writer = GradebookWriter(course, config, log)
+        if opts.warm_setup and not opts.setup:
+            opts = replace(opts, setup=tuple(setup_cells(course, sorted({sec for sec, _ in pairs}))))
         workers = min(opts.resolved_workers(), len(pairs))
         if opts.ray:
             from .ray_backend import RayBackend
@@ -367,46 +373,13 @@ def autograde_parallel(course: Course, sections: list[str], students: list[str] 
             backend = LocalBackend(workers, scratch, opts, config, log)
         log(f"[grade] {len(pairs)} submission(s), {workers} worker(s) ({backend.name}), "
             f"sandbox {'on' if opts.sandbox else 'OFF'}, warm imports: {', '.join(opts.preload) or 'none'}")
-        todo = iter(enumerate(pairs))
-        inflight: dict = {}
-        started: dict = {}
-        exhausted = False
-        while True:
-            while not exhausted and len(inflight) < 2 * workers:
-                nxt = next(todo, None)
-                if nxt is None:
-                    exhausted = True
-                    break
-                i, (section, student) = nxt
-                t_prep = time.monotonic()
-                job = writer.prepare(section, student, i)
-                if job is None:
-                    continue
-                if isinstance(job, Outcome):
-                    outcomes.append(job)
-                    continue
-                h = backend.submit(job)
-                inflight[h] = job
-                started[h] = t_prep
-            if not inflight:
-                break
-            for h, result in backend.wait(inflight, timeout=None):
-                job = inflight.pop(h)
-                out = writer.finish(job, result)
-                out.latency_seconds = time.monotonic() - started.pop(h)
-                outcomes.append(out)
-                extra = f" — {'; '.join(out.messages)}" if out.messages else ""
-                if out.ok:
-                    wait = (f", waited {out.template_seconds:.1f} s for the warm template to start"
-                            if out.template_seconds >= 0.05 else "")
-                    log(f"[grade] {job.section}/{job.student}: graded in {out.wall_seconds:.2f} s "
-                        f"(cells {out.cell_seconds:.2f} s{wait}){extra}")
+        outcomes = grade_all(pairs, writer, backend, workers, log)
     finally:
         if backend is not None:
             backend.close()
         if not opts.scratch:
             _force_rmtree(scratch)
-    report = GradingReport(outcomes, time.monotonic() - t0, workers, backend.name if backend else "none",
+    report = EngineReport(outcomes, time.monotonic() - t0, workers, backend.name if backend else "none",
                            opts.sandbox, opts.preload)
     n = len(report.graded)
     log(f"[grade] {n} notebook(s) graded, {len(report.failed)} failed, in {report.wall_seconds:.1f} s "
@@ -416,5 +389,5 @@ def autograde_parallel(course: Course, sections: list[str], students: list[str] 
     return report
 
 
-__all__ = ["EngineOptions", "GradebookWriter", "GradingReport", "LocalBackend", "autograde_parallel",
-           "load_config", "CourseError"]
+__all__ = ["EngineOptions", "GradebookWriter", "EngineReport", "LocalBackend", "autograde_parallel",
+           "load_config", "setup_cells", "CourseError"]

@@ -24,7 +24,7 @@ from .executor import GradingJob, JobResult, Slot, execute_job
 _SLOT: Slot | None = None  # this Ray worker process's slot (one kernel at a time per process)
 
 
-def _worker_slot(sandbox: bool, preload: tuple[str, ...], scratch_root: str | None = None) -> Slot:
+def _worker_slot(sandbox: bool, preload: tuple[str, ...], scratch_root: str | None = None, setup=()) -> Slot:
     global _SLOT
     if _SLOT is None:
         # The driver's scratch folder (removed by the driver when the run ends, on its machine),
@@ -35,7 +35,7 @@ def _worker_slot(sandbox: bool, preload: tuple[str, ...], scratch_root: str | No
         # Its own folder; the sandbox uid is derived from this process's pid (sandbox.slot_uid).
         _SLOT = Slot(0, scratch, sandbox=sandbox, preload=preload,
                      env={"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
-                     gpu=bool(os.environ.get("CUDA_VISIBLE_DEVICES")))
+                     gpu=bool(os.environ.get("CUDA_VISIBLE_DEVICES")), setup=setup)
         import atexit
 
         from .sandbox import _force_rmtree
@@ -46,9 +46,9 @@ def _worker_slot(sandbox: bool, preload: tuple[str, ...], scratch_root: str | No
 
 
 def run_job(job: GradingJob, config, limits, sandbox: bool, preload: tuple[str, ...],
-            scratch_root: str | None = None) -> JobResult:
+            scratch_root: str | None = None, setup: tuple[str, ...] = ()) -> JobResult:
     """The Ray task body (also callable directly)."""
-    slot = _worker_slot(sandbox, preload, scratch_root)
+    slot = _worker_slot(sandbox, preload, scratch_root, setup)
     if sandbox:
         from .sandbox import check_sandbox
 
@@ -113,7 +113,8 @@ class RayBackend:
 
     def submit(self, job: GradingJob):
         o = self.opts
-        return self.remote.remote(job, self._config_ref, o.limits, o.sandbox, tuple(o.preload), self.scratch)
+        return self.remote.remote(job, self._config_ref, o.limits, o.sandbox, tuple(o.preload), self.scratch,
+                                  tuple(o.setup))
 
     def wait(self, handles, timeout: float | None = None):
         refs = list(handles)

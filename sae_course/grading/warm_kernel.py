@@ -47,6 +47,9 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+# Modules whose import looks at the IPython shell to decide something (plotly's default renderer):
+# the template has no shell, so a kernel must import them itself.
+KERNEL_SENSITIVE = ("plotly.io._renderers",)
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 
 
@@ -119,6 +122,7 @@ class _Template:
                 done.append(name)
             except Exception as e:  # a missing optional library must not stop grading
                 failed[name] = f"{type(e).__name__}: {e}"
+        warmed = self.warm_setup(self.opts.get("setup") or [], failed)
         import threading as _t
 
         gc.collect()
@@ -128,9 +132,69 @@ class _Template:
         except Exception:
             pass
         self.base_vm = _vm_size()
-        self.send(ev="ready", preloaded=done, failed=failed, seconds=round(time.monotonic() - t0, 3),
+        self.send(ev="ready", preloaded=done, warmed=warmed, failed=failed, seconds=round(time.monotonic() - t0, 3),
                   vm_size=self.base_vm, py_threads=_t.active_count(),
                   os_threads=len(os.listdir("/proc/self/task")))
+
+    def warm_setup(self, sources: list[str], failed: dict) -> list[str]:
+        """Preload what the sections' setup cells load (course code from the release, never a
+        student's): a throwaway child runs each setup cell and reports the modules it imported and
+        the zoo loader calls it made (``sae_course.zoo.warm.record``); the template then imports
+        those modules and makes those calls itself (``warm.fill``), so each forked kernel starts
+        with them loaded, copy-on-write. Returns a line per preloaded object."""
+        import importlib
+
+        modules: list[str] = []
+        calls: list[dict] = []
+        for code in sources:
+            got = self._in_child(_learn_setup, code, timeout=300.0)
+            if got is None:
+                failed["setup cell"] = "the trial run of a setup cell failed or took too long"
+                continue
+            modules += [m for m in got["modules"] if m not in modules]
+            calls += got["calls"]
+        for name in modules:
+            if name not in sys.modules and not name.startswith(KERNEL_SENSITIVE):
+                try:
+                    importlib.import_module(name)
+                except Exception:
+                    pass
+        if not calls:
+            return []
+        from sae_course.zoo import warm
+
+        return warm.fill(calls)
+
+    def _in_child(self, func, arg, timeout: float):
+        """``func(arg)`` in a forked child; its JSON result, or None if it failed or ran out of time."""
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(r)
+                data = json.dumps(func(arg)).encode()
+                while data:
+                    data = data[os.write(w, data):]
+            finally:
+                os._exit(0)
+        os.close(w)
+        chunks, deadline = [], time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([r], [], [], left)[0]:
+                _kill(pid, signal.SIGKILL)
+                chunks = []
+                break
+            b = os.read(r, 1 << 16)
+            if not b:
+                break
+            chunks.append(b)
+        os.close(r)
+        os.waitpid(pid, 0)
+        try:
+            return json.loads(b"".join(chunks)) if chunks else None
+        except ValueError:
+            return None
 
     def learn_kernel_modules(self) -> list[str]:
         """The modules a kernel imports while it starts (ipykernel's debugger pulls in debugpy,
@@ -349,6 +413,15 @@ class _Template:
         os._exit(0)
 
 
+def _learn_setup(code: str) -> dict:
+    """In a throwaway child: run a setup cell; the modules it imported and its zoo loader calls."""
+    from sae_course.zoo import warm
+
+    before = set(sys.modules)
+    calls = warm.record(code)
+    return {"modules": sorted(m for m in set(sys.modules) - before if not m.startswith("__")), "calls": calls}
+
+
 def _kill(pid: int, sig: int) -> None:
     try:
         os.kill(pid, sig)
@@ -375,12 +448,13 @@ class WarmTemplate:
     """Starts and talks to one slot's template; thread-safe."""
 
     def __init__(self, dirs, sandbox, preload=DEFAULT_PRELOAD, env: dict[str, str] | None = None,
-                 startup_timeout: float = 300.0, log=None):
+                 startup_timeout: float = 300.0, log=None, setup: list[str] | tuple[str, ...] = ()):
         from .sandbox import kernel_env
 
         self.dirs = dirs
         self.sandbox = sandbox
         self.preload = list(preload)
+        self.setup = list(setup)  # setup cells whose loads the template preloads (warm_setup)
         self.env = kernel_env(env)
         if not sandbox.enabled:  # --no-sandbox: the slot's real folders stand in for the sandbox's
             self.env.update(HOME=str(dirs.home), TMPDIR=str(dirs.tmp), JUPYTER_RUNTIME_DIR=str(dirs.run),
@@ -403,7 +477,7 @@ class WarmTemplate:
     def start(self) -> None:
         import subprocess
 
-        opts = {"preload": self.preload}
+        opts = {"preload": self.preload, "setup": self.setup}
         argv = [sys.executable, "-m", "sae_course.grading.warm_kernel", json.dumps(opts)]
         cmd = self.sandbox.command(self.dirs, argv, self.env)
         self.dirs.host.mkdir(parents=True, exist_ok=True)
@@ -444,6 +518,10 @@ class WarmTemplate:
                 if left <= 0:
                     raise TemplateError("the warm kernel template did not start in time")
                 self._cond.wait(min(left, 1.0))
+            if not getattr(self, "_told", False) and self.info.get("warmed"):
+                self._told = True
+                self.log(f"[grade] warm template: {len(self.info['warmed'])} object(s) the setup cells load, "
+                         "preloaded: " + "; ".join(self.info["warmed"]))
             if self.info.get("failed") and not getattr(self, "_warned", False):
                 self._warned = True
                 self.log("[grade] warm template could not import (kernels will try themselves): "
