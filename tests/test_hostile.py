@@ -63,7 +63,7 @@ ASSIGNMENT = '''\
 # %% setup id=setup
 import torch
 import numpy as np
-from sae_course.checks import assert_close, assert_scalar_close, plain
+from sae_course.checks import assert_close, assert_scalar_close, assert_true, plain
 
 # %% [markdown]
 # ### Exercise 1: double
@@ -79,7 +79,17 @@ assert double(torch.ones(2)).shape == (2,)
 
 # %% graded id=ex1_double_test points=1
 ### BEGIN HIDDEN TESTS
-assert_close(double(torch.arange(3.0)), torch.tensor([0.0, 2.0, 4.0]), "double(x)")
+# (docs/hidden_test_rules.md: checks bound first; the expected value computed first, from a clone; student
+# results made plain at the call; inputs checked unchanged; everything inside a function that no global
+# name holds while it runs)
+def _t():
+    _ac, _at, _plain, _teq = assert_close, assert_true, plain, torch.equal
+    _x = torch.arange(3.0)
+    _x_before, _want = _x.clone(), _x.clone() * 2
+    _got = _plain(double(_x))
+    _ac(_got, _want, "double(x)")
+    _at(_teq(_x, _x_before), "double(x) changed its input x in place: work on a new tensor")
+globals().pop("_t")()
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -93,11 +103,17 @@ def total(x):
 
 # %% graded id=ex2_total_test points=2
 ### BEGIN HIDDEN TESTS
-# (the functions this test uses are bound before any student code runs; student results are made plain)
-_asc, _np_allclose, _t_allclose, _tensor, _plain = assert_scalar_close, np.allclose, torch.allclose, torch.tensor, plain
-_asc(total(torch.arange(4.0)), 6.0, "total(arange(4))")
-assert _np_allclose(_plain(total(torch.ones(3))), 3.0)
-assert _t_allclose(_tensor(_plain(total(torch.ones(2)))), _tensor(2.0))
+def _t():
+    _asc, _at, _plain, _teq, _all = assert_scalar_close, assert_true, plain, torch.equal, all
+    _np_allclose, _t_allclose, _tensor = np.allclose, torch.allclose, torch.tensor
+    _xs = [torch.arange(4.0), torch.ones(3), torch.ones(2)]
+    _before = [_x.clone() for _x in _xs]
+    _w4, _w3, _w2 = [float(_x.clone().sum()) for _x in _xs]
+    _asc(_plain(total(_xs[0])), _w4, "total(arange(4))")
+    assert _np_allclose(_plain(total(_xs[1])), _w3), "total(ones(3)) is off"
+    assert _t_allclose(_tensor(_plain(total(_xs[2]))), _tensor(_w2)), "total(ones(2)) is off"
+    _at(_all([_teq(_x, _b) for _x, _b in zip(_xs, _before)]), "total(x) changed its input x in place")
+globals().pop("_t")()
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -111,13 +127,23 @@ def relu(x):
 
 # %% graded id=ex3_relu_test points=1
 ### BEGIN HIDDEN TESTS
-assert_close(relu(torch.tensor([-1.0, 2.0])), torch.tensor([0.0, 2.0]), "relu")
+def _t():
+    _ac, _at, _plain, _teq = assert_close, assert_true, plain, torch.equal
+    _x = torch.tensor([-1.0, 2.0])
+    _x_before, _want = _x.clone(), _x.clone().clamp(min=0)
+    _got = _plain(relu(_x))
+    _ac(_got, _want, "relu")
+    _at(_teq(_x, _x_before), "relu(x) changed its input x in place: return a new tensor")
+globals().pop("_t")()
 ### END HIDDEN TESTS
 
 # %% graded id=ex3_relu_test2 points=1
 ### BEGIN HIDDEN TESTS
-_equal, _plain = torch.equal, plain
-assert _equal(_plain(relu(torch.zeros(3))), torch.zeros(3))
+def _t():
+    _equal, _plain, _zeros = torch.equal, plain, torch.zeros
+    _want = _zeros(3)
+    assert _equal(_plain(relu(_zeros(3))), _want), "relu(zeros) is not zeros"
+globals().pop("_t")()
 ### END HIDDEN TESTS
 '''
 
@@ -639,3 +665,80 @@ def test_tampered_flags_are_restored_from_the_gradebook():
     assert cell.metadata.nbgrader == {"grade": True, "solution": False, "locked": True, "grade_id": "t",
                                       "schema_version": 3, "points": 2.0}
     assert not restore_flags(cell, grade=True, solution=False, task=False, locked=True, points=2.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# The frame watch on its own (class 3): what it records and what it leaves alone
+# ------------------------------------------------------------------------------------------------
+
+FRAME_WATCH_SCRIPT = r'''
+import json, sys
+PROBE = """
+def probe(nonce, seq):
+    import sys as S
+    out = []
+    if seq == 0:
+        from sae_course.guards import watch_frames
+        watch_frames(nonce)
+    S.audit(EVENT, nonce, "report", out)
+    return out
+"""
+from sae_course.guards import EVENT
+ns = {"EVENT": EVENT}
+exec(compile(PROBE, "/tmp/ipykernel_0/probe.py", "exec"), ns)
+probe = ns["probe"]
+probe("n0", 0)
+CELLS = json.loads(sys.argv[1])
+seen, result = 0, {}
+for name, src in CELLS.items():
+    g = {"__name__": "__main__"}
+    try:
+        exec(compile(src, "/tmp/ipykernel_0/" + name + ".py", "exec"), g)
+    except Exception as e:
+        result[name] = ["raised " + type(e).__name__]
+        continue
+    got = probe("n0", 1)
+    result[name] = [w for _, w in got[seen:] if "(<string>:" not in w]  # (this script's own exec calls)
+    seen = len(got)
+print(json.dumps(result))
+'''
+
+FRAME_WATCH_BENIGN = {
+    "namedtuple": "import collections\nP = collections.namedtuple('P', 'a b')\nP(1, 2)",
+    "typing_enum": "import typing, enum\nT = typing.TypeVar('T')\nE = enum.Enum('E', 'A B')",
+    "logging": "import logging\nlogging.getLogger('x').info('hi')\nlogging.getLogger('x').findCaller()",
+    "traceback_in_except": "import traceback\ntry:\n    1 / 0\nexcept ZeroDivisionError:\n    s = traceback.format_exc()",
+    "torch_training": ("import torch\nm = torch.nn.Linear(3, 3)\nopt = torch.optim.Adam(m.parameters())\n"
+                       "for _ in range(3):\n    opt.zero_grad(); m(torch.ones(2, 3)).sum().backward(); opt.step()\n"
+                       "with torch.no_grad():\n    m.weight.mul_(1)"),
+    "inspect_signature": "import inspect, functools, dataclasses\ninspect.signature(lambda a, b=1: a)\n"
+                         "@dataclasses.dataclass\nclass D:\n    x: int = 1\nfunctools.partial(max, 1)(2)",
+    "warnings": "import warnings\nwith warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n"
+                "    warnings.warn('w')",
+}
+FRAME_WATCH_ATTACKS = {
+    "getframe": ("sys._getframe", "import sys\ndef f():\n    return getattr(sys, '_get' + 'frame')(1).f_locals\nf()"),
+    "currentframe": ("inspect.currentframe", "import inspect\ninspect.currentframe().f_back"),
+    "stack": ("inspect.stack", "import inspect\ninspect.stack(0)"),
+    "tb_frame": ("tb_frame", "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n    f = e.__traceback__.tb_frame"),
+    "gi_frame": ("gi_frame", "def g():\n    yield 1\nx = g()\nx.gi_frame"),
+    "gc": ("gc.get_objects", "import gc\nlen(gc.get_objects())"),
+    "code": ("__code__", "def f():\n    pass\nf.__code__.co_consts"),
+    "exec": ("exec", "exec('1')"),
+    "current_frames": ("sys._current_frames", "import sys\nsys._current_frames()"),
+    "forged_report": ("frame watch called from", "import sys\nbox = []\nsys.audit('sae-course.frame-watch', 'n0', 'report', box)\n"
+                      "assert not box"),
+}
+
+
+def test_frame_watch_records_introspection_and_leaves_libraries_alone(tmp_path):
+    """One interpreter (audit hooks cannot be removed, so never in pytest's own process)."""
+    cells = dict(FRAME_WATCH_BENIGN) | {k: src for k, (_, src) in FRAME_WATCH_ATTACKS.items()}
+    run = subprocess.run([sys.executable, "-c", FRAME_WATCH_SCRIPT, json.dumps(cells)], capture_output=True,
+                         text=True, timeout=300, cwd=REPO)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    for name in FRAME_WATCH_BENIGN:
+        assert got[name] == [], f"{name}: {got[name]}"
+    for name, (what, _) in FRAME_WATCH_ATTACKS.items():
+        assert any(what in w for w in got[name]), f"{name}: {got[name]}"

@@ -44,6 +44,7 @@ from traitlets import List, Unicode
 from . import cells as cellroles
 from . import issues, pyparse
 from .execute_guard import UNFINISHED
+from ...guards import EVENT as FRAME_EVENT
 from .tamper_scan import _bound_names, _cell_bindings, _to_python, _top_level_statements
 
 MIME = "application/vnd.sae-course.integrity+json"
@@ -116,6 +117,14 @@ def __sae_integrity_probe():
     import hashlib as H
     import types as T
     seq, nonce, names, preload, targets, skip = __ARGS__
+    frames = []
+    if seq == 0:  # before any student code: the frame watch (sae_course.guards.watch_frames)
+        try:
+            from sae_course.guards import watch_frames
+            watch_frames(nonce)
+        except Exception:
+            pass
+    S.audit("__EVENT__", nonce, "report", frames)
     for m in preload:
         if m not in S.modules:
             try:
@@ -220,7 +229,7 @@ def __sae_integrity_probe():
     for n in names:
         if n in g:
             code["name " + n] = __sae_code_fp(g[n])
-    report = {"seq": seq, "nonce": nonce, "fp": out, "code": code}
+    report = {"seq": seq, "nonce": nonce, "fp": out, "code": code, "frames": frames}
     from IPython.display import publish_display_data
     publish_display_data({"__MIME__": report})
 __sae_integrity_probe()
@@ -243,7 +252,8 @@ def _targets(spec: dict) -> dict:
 def probe_source(seq: int, nonce: str, names: list[str], preload: list[str], targets: dict) -> str:
     args = json.dumps([seq, nonce, sorted(names), preload, _targets(targets), UNSTABLE_BUILTINS])
     fp_src = "\n    ".join(CODE_FP.strip().splitlines())
-    return PROBE.replace("__ARGS__", args).replace("__MIME__", MIME).replace("__CODE_FP__", fp_src)
+    return (PROBE.replace("__ARGS__", args).replace("__MIME__", MIME).replace("__CODE_FP__", fp_src)
+            .replace("__EVENT__", FRAME_EVENT))
 
 
 def _code_fp():
@@ -422,6 +432,7 @@ class IntegrityVerify(NbGraderPreprocessor):
 
         reports: dict[int, dict] = {}
         codes: dict[int, dict] = {}
+        frames: dict[int, list] = {}
         broken: list[int] = []
         kept = []
         seq = 0
@@ -449,6 +460,7 @@ class IntegrityVerify(NbGraderPreprocessor):
             if report is not None:
                 reports[seq] = report["fp"]
                 codes[seq] = report.get("code") or {}
+                frames[seq] = report.get("frames") or []
             elif ran:
                 broken.append(seq)
             seq += 1
@@ -494,7 +506,31 @@ class IntegrityVerify(NbGraderPreprocessor):
                 after = labels[bounds[s_] - 1] if bounds[s_] > 0 else "the start of the notebook"
                 shown = ", ".join(_pretty(k) for k in off[:6]) + (f" and {len(off) - 6} more" if len(off) > 6 else "")
                 changes.append(f"{shown} differed from the course's own code at the grader's check after {after}")
-        st["integrity_changes"] = changes
+        # Frame watch (class 3): what notebook code did to reach the running tests' frames or objects.
+        # Each probe reports every record so far (the list is never cleared); a record is new at the
+        # first probe that shows it, and happened after the probe before.
+        seen: set = set()
+        reached: list[str] = []
+        for s_ in sorted(frames):
+            new = []
+            for item in frames[s_]:
+                key = tuple(item) if isinstance(item, list) else (item,)
+                if key not in seen:
+                    seen.add(key)
+                    new.append(str(item[-1]) if isinstance(item, list) and item else str(item))
+            if new:
+                prev = max([k for k in reports if k < s_], default=None)
+                place = where(prev, s_) if prev is not None else "before the first check"
+                shown = "; ".join(dict.fromkeys(new[:3])) + (f" and {len(new) - 3} more" if len(new) > 3 else "")
+                reached.append(f"{place}: {shown}")
+        st["integrity_changes"] = changes + reached
+        if reached:
+            issues.add_issue(
+                nb, "integrity",
+                "while your notebook ran, your code reached into the grader's running tests (their frames, "
+                "code or every live object), where it could read the expected answers: " + "; ".join(reached[:4])
+                + (" ..." if len(reached) > 4 else "") + ". Every graded cell of this notebook scores 0 until an "
+                "instructor has reviewed it.", [], review=True)
         if changes:
             issues.add_issue(
                 nb, "integrity",

@@ -236,6 +236,18 @@ def _cell_bindings_uncached(src: str) -> dict[str, str]:
                 out[name] = origin
         elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out[st.name] = "def"
+    # A name the cell removes again (``del _t``, ``globals().pop("_t")()``: a hidden test's own helper)
+    # is not there for later cells to use, nor for a student's cell to take over.
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Delete):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    out.pop(t.id, None)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "pop"
+              and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Name)
+              and node.func.value.func.id == "globals" and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            out.pop(node.args[0].value, None)
     return out
 
 
