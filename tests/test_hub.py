@@ -437,6 +437,10 @@ def test_budget_defers_grading_and_says_when(tiny_hub):
     from nbgrader.api import Gradebook
 
     course, state, exchange, homes = tiny_hub
+    import datetime as dt
+
+    with Gradebook(course.db_url, course_id="sae-course") as gb:  # a due date an hour ago: both are late
+        gb.update_or_create_assignment("tiny", duedate=dt.datetime.utcnow() - dt.timedelta(hours=1))
     _student_submit(course, exchange, homes, "alice", tc.COHORT["bob"])
     assert [p.student for p in _step(course.root, state, budget=1)] == ["alice"]
     with Gradebook(course.db_url, course_id="sae-course") as gb:
@@ -458,7 +462,9 @@ def test_budget_defers_grading_and_says_when(tiny_hub):
     done = _step(course.root, state, budget=1, window_s=0.5)
     assert [p.student for p in done] == ["alice"]
     with Gradebook(course.db_url, course_id="sae-course") as gb:
-        assert gb.find_submission("tiny", "alice").score > first  # the later, better submission counts
+        sub = gb.find_submission("tiny", "alice")
+        assert sub.score > first  # the later, better submission counts
+        assert sub.total_seconds_late > 3000, "the lateness against the due date is recorded"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -507,10 +513,12 @@ def test_validate_as_a_hub_student_says_what_it_checked(release, tmp_path):  # n
     assert "your 1 answer cell runs without an error" in text and "1 visible test under it passes" in text, text
     assert "All 3 points come from the hidden tests in the 1 graded cell" in text, text
     assert "Success! Your notebook passes all the tests." not in text
-    # an untouched answer (still raises): the result fails and the text counts the failing cell
-    nbformat.write(nbformat.read(str(release), as_version=4), str(path))
-    res = _validate_in_home(path, home)
-    assert res.get("failed") and "found 1 failing cell" in res[RESULT_KEY], res
+    # the same text for a failing or tampered validation (the dialog shows the cells then; no kernel here)
+    from sae_course.grading.validation import checked
+
+    assert "found 2 failing cells" in checked(path, {"failed": [{}, {}]})
+    assert "stopped at 1 changed cell" in checked(path, {"changed": [{}]})
+    assert "graded and read-only cells only" in checked(path, {}, validate_all=False)
 
     # the lab side: etc/jupyter/student/jupyter_lab_config.py puts a copy of nbgrader's labextension
     # first, whose success dialog shows that text; it loads by its own (new) file names

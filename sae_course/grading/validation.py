@@ -99,7 +99,7 @@ def checked(notebook: str | Path, results: dict, validate_all: bool = True) -> s
     name = Path(notebook).name
     if changed:
         head = (f"Validation stopped at {_plural(changed, 'changed cell')} of {name} that must not be "
-                f"changed (restore them); it did not check your answers.")
+                f"changed (restore {'it' if changed == 1 else 'them'}); it did not check your answers.")
     elif validate_all:
         verdict = ("found no error" if not failed else f"found {_plural(failed, 'failing cell')}")
         runs = "runs" if answers == 1 else "run"
