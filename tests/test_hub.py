@@ -604,6 +604,8 @@ def test_zero_to_jupyterhub_values():
     c = _exec_config(v["hub"]["extraConfig"]["00-exchange"])
     hook = " ".join(c.KubeSpawner.lifecycle_hooks["postStart"]["exec"]["command"])
     assert "/srv/nbgrader/exchange" in hook and "student_id" in hook
+    conf = c.KubeSpawner.environment.get_value({})["JUPYTER_CONFIG_PATH"]  # the repository is at /srv/course
+    assert conf.startswith("/srv/course/") and (ROOT / conf[len("/srv/course/"):] / "nbgrader_config.py").is_file()
     c = _exec_config(v["hub"]["extraConfig"]["10-lti"])
     assert c._loaded == ["/srv/course/hub/lti/lti13_config.py"]
     # grading on Ray: the service's address is the KubeRay head's client port, GPU workers on the pool
