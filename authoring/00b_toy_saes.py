@@ -13,20 +13,22 @@
 # | part | exercises |
 # |---|---|
 # | an SAE and its training loop | 0b.1 the toy SAE · 0b.2 training |
-# | dead latents | 0b.3a resampling (simple) · 0b.3b resampling toward badly reconstructed inputs |
+# | dead latents | 0b.3a resampling (simple) · 0b.3b resampling toward badly reconstructed inputs · checkpoint 0b.A what the dead latents cost |
 # | other SAE designs | 0b.4a TopK · 0b.4b the Gated SAE (init and forward) · 0b.4c JumpReLU straight-through gradients · 0b.4d the JumpReLU SAE |
-| shrinkage | 0b.4e the relative reconstruction bias γ · checkpoint 0b.A which design shrinks |
+# | shrinkage | 0b.4e the relative reconstruction bias γ · checkpoint 0b.B which design shrinks |
 # | did it work? | 0b.5 matching SAE latents to the true features |
-| detectors and directions | 0b.6 the encoder is not the decoder |
+# | detectors and directions | 0b.6 the encoder is not the decoder |
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
 # `raise NotImplementedError()`). Each answer is followed by a visible test (run it: it checks shapes and a small
 # case) and by a locked graded test that runs hidden checks on other inputs. Set `SAE_COURSE_PROFILE=ci` before
 # starting Jupyter if you want every training run shorter (it only changes sizes, never what is checked).
 #
-# **Run time.** Measured on the course's 2-core CPU machine: the whole notebook with its solutions under the CI
-# profile used about 75 s of kernel CPU time (300 s wall clock, on a machine heavily loaded by other jobs). The full
-# profile (4× the SAE training steps, 2× the batch) has not been measured; expect several minutes on a laptop CPU.
+# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, one torch thread, load average about 14 from
+# other jobs): the whole notebook with its solutions under the CI profile used 77 s of kernel CPU time (371 s wall
+# clock because of the load). The full profile (4× the SAE training steps, 2× the batch) has not been measured: the
+# shared machine was too loaded to time it. From the step and batch counts, expect roughly 8× the CI profile's CPU
+# time, i.e. about ten minutes on a laptop CPU.
 #
 # Notation: as in section 0, `n_inst` independent copies ("instances") are trained side by side in one batched
 # tensor; `d_in` is the width of the activations the SAE reads and `d_sae` its number of latents.
@@ -826,6 +828,60 @@ plot_sae_over_features(model_sae, sae_resampled, title="Grey: true features · r
 print("dead latents per instance:", count_dead_latents(sae_resampled, hidden_sampler(model_sae)).tolist())
 
 # %% [markdown]
+# ### Checkpoint 0b.A — what did the dead latents cost?
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# The two runs above share their seed, their data and the two latents killed at the start; the only difference is the
+# resampling. Read the log-scale plot and set `dead_latent_cost` to the option among `1`, `3`, `10` and `30` nearest to
+# the ratio
+#
+# $$\frac{\text{reconstruction loss without resampling}}{\text{reconstruction loss with resampling}}$$
+#
+# over the **last tenth** of training (on a log scale, "nearest" means the smallest factor apart). The hidden test
+# computes the ratio from `log_plain` and `log_resampled` and checks your choice.
+
+# %% solution id=ex03_cost_answer
+dead_latent_cost = None   # your answer: 1, 3, 10 or 30
+### BEGIN SOLUTION
+_tenth = len(log_plain["L_reconstruction"]) // 10
+_ratio = np.mean(log_plain["L_reconstruction"][-_tenth:]) / np.mean(log_resampled["L_reconstruction"][-_tenth:])
+dead_latent_cost = min((1, 3, 10, 30), key=lambda c: abs(math.log(c / _ratio)))
+### END SOLUTION
+
+# %% visible id=ex03_cost_answer_visible
+checks.assert_true(dead_latent_cost in (1, 3, 10, 30), "dead_latent_cost should be 1, 3, 10 or 30")
+print("Answer recorded; the graded test checks it.")
+
+# %% graded id=ex03_cost_answer_test points=1
+### BEGIN HIDDEN TESTS
+import math as _math
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _a = _plain(list(log_plain["L_reconstruction"]))
+    _b = _plain(list(log_resampled["L_reconstruction"]))
+    _n = max(1, len(_a) // 10)
+    _r = (sum(_a[-_n:]) / _n) / (sum(_b[-_n:]) / _n)
+    _ans = _plain(dead_latent_cost)
+    _at(type(_ans) is int and _ans in (1, 3, 10, 30), "dead_latent_cost should be 1, 3, 10 or 30")
+    _best = min(abs(_math.log(_c / _r)) for _c in (1, 3, 10, 30))
+    _at(abs(_math.log(_ans / _r)) <= _best + _math.log(1.2),
+        "dead_latent_cost: another option is clearly nearer to the measured ratio of the final reconstruction losses "
+        "(without / with resampling, last tenth of training, compared on a log scale)")
+
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Each instance has five features and, after the kill, three live latents. Without resampling two features have no
+# latent of their own: the SAE can only reconstruct them through the latents of their neighbours, at an angle and
+# with a sparsity penalty on top, so part of the loss stays for the rest of training. Resampling hands the dead
+# latents to the inputs reconstructed worst, which are mostly the orphaned features' inputs, and the gap closes as the
+# new latents settle. (Whatever your run shows, the hidden test measured the same logs you read.) In a large SAE the
+# same arithmetic runs over thousands of latents: every dead one is a feature reconstructed second-hand, or not at all.
+
+# %% [markdown]
 # ## Part 3 — Other SAE designs
 #
 # The $L_1$ penalty has a known side effect, **shrinkage**: it pushes every active latent toward zero, so the SAE
@@ -1470,7 +1526,7 @@ plots.bars(list(shrinkage.values()), labels=list(shrinkage), title="Relative rec
            ylabel="γ").show()
 
 # %% [markdown]
-# ### Checkpoint 0b.A — which design shrinks?
+# ### Checkpoint 0b.B — which design shrinks?
 # > Difficulty: ●●○○○ · Importance: ●●●○○
 #
 # Read the bars and set `most_shrinkage` to the name of the design whose reconstructions are shrunk the most
