@@ -1,28 +1,29 @@
 #!/usr/bin/env python
 """Benchmark: stock serial ``nbgrader autograde`` against the course's parallel sandboxed engine.
 
-One synthetic cohort (``--n`` submissions of one assignment) is graded twice, in two copies of
-a scratch course with their own gradebooks:
+For each section asked for, one cohort is graded twice, in two scratch courses with their own
+gradebooks: (1) stock ``nbgrader autograde SECTION --force`` (one notebook after another, a cold
+kernel each) and (2) ``sae-course autograde SECTION --no-feedback`` (the engine: parallel workers,
+bubblewrap sandbox, kernels forked from warm templates that preloaded what the section's setup
+cell loads). Per section it prints: the throughput ratio (engine / stock), the setup cell's time,
+the notebook's own cells (everything after the setup cell), the overhead per notebook beyond
+them (per job as a worker sees it, and cohort-level: wall × workers / notebooks − own cells),
+the efficiency (own cell time ÷ (wall × workers)), the one-off template start, the peak memory
+(sum of PSS over the command's process tree, sampled) and whether every grade is identical.
 
-1. stock ``nbgrader autograde SECTION --force`` (one notebook after another, cold kernels);
-2. ``sae-course autograde SECTION --no-feedback`` (the engine: parallel workers, bubblewrap
-   sandbox, kernels forked from a warm template).
+``--stock-n K`` lets stock nbgrader grade only the first K students of the cohort (it is the
+slow side): its time per notebook is extrapolated to the cohort, the table says so, and grades
+are compared on those K students. Real sections: half the cohort hands in the reference
+solutions, half the untouched release. The synthetic assignment (``bench_imports``): its locked
+setup cell imports torch, einops, plotly, transformer_lens and sae_lens, the student writes one
+tiny function.
 
-It prints, for each: wall time, throughput (notebooks/s), per-notebook overhead beyond the
-student's own cells, and peak memory (sum of PSS over the command's process tree, sampled);
-then the throughput ratio and whether every grade is identical; and writes the results into
-``docs/performance.md`` (``--no-write`` to skip).
+    python bench/bench_autograde.py --n 1 --no-write              # a quick try (synthetic)
+    python bench/bench_autograde.py --sections all --n 40 --stock-n 4
+    python bench/bench_autograde.py --ci                         # 10 synthetic submissions
 
-The default assignment (``--synthetic``) is the issue's: its locked setup cell imports torch,
-einops, plotly, transformer_lens and sae_lens, and the student's own work is one tiny function
-and its tests. ``--section 00_toy_models`` benchmarks a real section instead (solutions for
-half the cohort, the release for the other half).
-
-    python bench/bench_autograde.py                 # 40 synthetic submissions
-    python bench/bench_autograde.py --ci            # the small run CI-sized machines can afford (10)
-    python bench/bench_autograde.py --n 10 --no-write
-
-Each run that writes ``docs/performance.md`` keeps the runs before it under "Earlier runs".
+Unless ``--no-write``, the table replaces the per-section block of ``docs/performance.md``
+(between its markers); the rest of the page is left alone.
 """
 
 from __future__ import annotations
@@ -222,116 +223,118 @@ def grades(root: Path) -> dict:
 # Report
 # ---------------------------------------------------------------------------------------------
 
-DOC_HEAD = """# Grading performance
-
-How fast the course grades a cohort, measured by `bench/bench_autograde.py`, which grades the
-same synthetic cohort twice in one run — with stock serial `nbgrader autograde` and with the
-course's parallel, sandboxed engine (`sae-course autograde`) — and checks that every grade is
-identical. Re-run it with the commands below (options: `--ci` for the small 10-submission run,
-`--n`, `--section`, `--workers`, `--course-pipeline`, `--no-write` to print only); a run that writes
-puts its results on top of this file and keeps the earlier runs below them.
-
-```bash
-.venv/bin/python bench/bench_autograde.py --n 1 --no-write   # a quick try: one notebook each way, prints the table
-.venv/bin/python bench/bench_autograde.py --ci               # long: 10 notebooks each way (minutes), then rewrites this page
-```
-
-"""
-
-DOC_TAIL = """
-## What the numbers mean
-
-* **Throughput**: graded notebooks per second of wall time for the whole command (gradebook
-  bookkeeping, sanitizing, execution, saving grades; for the engine also starting its
-  sandboxes and warm templates once per run).
-* **Overhead per notebook, beyond the student's own cells**: for stock nbgrader, wall time per
-  notebook minus the time the student's own cells (answers and tests) ran; it includes the
-  kernel start and the setup cell's `import torch, einops, plotly, transformer_lens, sae_lens`,
-  which every notebook pays again. For the engine, the same quantity per job as its workers
-  see it (fork of a warm kernel, the setup cell — now nearly free, the imports are already
-  done — teardown and the working-copy reset), plus, as the cohort-level figure, the engine's
-  wall time × workers / notebooks minus the student's cell time (this also charges the
-  one-off template start and the writer's share).
-* **Peak memory**: the largest sum of PSS (proportional set size: pages shared between forked
-  kernels and their template are split among them, not counted once per process) over the
-  command's whole process tree, sampled every 0.25 s.
-
-## How the engine gets there
-
-* **Parallel workers, one writer** (`sae_course/grading/parallel.py`): nbgrader's own
-  `Autograde` converter does the gradebook bookkeeping, the sanitizing pass and the
-  grade-saving end of the pipeline in the command's process (the only gradebook writer); the
-  middle (`Execute` … `LimitOutput`, where student code runs) runs on `--workers` slots at once
-  (default: one per core, or `--workers-per-gpu` per GPU). Grades are identical to stock
-  nbgrader's (checked here and in `tests/test_parallel.py` / `tests/test_postgres.py`).
-* **Warm kernels** (`sae_course/grading/warm_kernel.py`): each slot has a template process,
-  started once inside its sandbox, that has imported torch, einops, plotly, transformer_lens,
-  sae_lens, `sae_course.config` and everything an IPython kernel imports while it starts
-  (ipykernel's debugger pulls in debugpy), and frozen its heap (`gc.freeze`). Each notebook
-  gets a kernel forked from it — never from another student's kernel — in a fresh user, PID
-  and mount namespace, with its resource limits; the kernel starts on `ipc` sockets in ~0.2 s.
-  jupyter_client's fixed waits (a 0.2 s IOPub flush when the kernel becomes ready, 0.1 s
-  polling on shutdown) are skipped: the kernel is killed when the notebook is done and the
-  template reports its exit at once.
-* **Sandbox** (`sae_course/grading/sandbox.py`): bubblewrap, no network, read-only system,
-  only the slot's scratch folders writable, no view of the course folders; limits on
-  wall time (per cell and per notebook), address space, processes, file size and output.
-  The sandbox costs nothing per notebook: it is set up once per slot, around the template.
-
-## GPUs
-
-The runs recorded on this page had no GPU, so every number here is CPU-only. On a
-GPU runner the engine defaults to `--workers-per-gpu` (2) workers per visible GPU, pins each
-local slot to one GPU (`CUDA_VISIBLE_DEVICES`), binds `/dev/nvidia*` into the sandbox and
-skips the address-space limit (CUDA reserves huge virtual ranges); with `--ray`, each task
-asks Ray for `1/workers-per-gpu` of a GPU. To find the right number of workers per GPU, grade
-the same cohort with increasing `--workers-per-gpu` and keep the largest value that still
-raises throughput without running out of GPU memory (and watch `nvidia-smi
---query-gpu=memory.used,utilization.gpu --format=csv` in another shell while it runs):
-
-```bash
-# needs: a GPU runner
-for k in 1 2 3 4 6 8; do
-    .venv/bin/python bench/bench_autograde.py --section 00_toy_models --n 40 --workers-per-gpu $k --no-write
-done
-```
-
-The throughput per GPU stops growing once the GPU is saturated (utilization near 100 %) or
-the kernels' GPU memory adds up to the card's; the warm template never initializes CUDA (a
-forked child could not use it), so each kernel pays its own CUDA context (~300–500 MB).
-"""
+def measure_section(section: str | None, a, base: Path, env: dict, log=print) -> dict:
+    """Grade one section's cohort both ways; the figures for its row of the table."""
+    n, n_stock = a.n, min(a.n, a.stock_n or a.n)
+    roots = {"stock": base / "stock", "engine": base / "engine"}
+    real = section
+    for name, r in roots.items():
+        section = make_course(r, real, a.course_pipeline)
+        submit_cohort(r, section, n_stock if name == "stock" else n)
+    log(f"[bench] {section}: stock on {n_stock}, engine on {n} submission(s) in {base}")
+    load0 = os.getloadavg()[0]
+    log("[bench]   stock: nbgrader autograde (serial) ...")
+    stock = run_measured([str(BIN / "nbgrader"), "autograde", section, "--force"], roots["stock"], env)
+    log(f"[bench]     {stock['wall']:.1f} s (exit {stock['rc']})")
+    cmd = [str(BIN / "sae-course"), "--root", str(roots["engine"]), "autograde", section, "--no-feedback"]
+    if a.workers:
+        cmd += ["--workers", str(a.workers)]
+    if a.workers_per_gpu:
+        cmd += ["--workers-per-gpu", str(a.workers_per_gpu)]
+    cmd += a.engine_args.split()
+    log(f"[bench]   engine: {' '.join(cmd[1:])} ...")
+    engine = run_measured(cmd, roots["engine"], env)
+    log(f"[bench]     {engine['wall']:.1f} s (exit {engine['rc']})")
+    load1 = os.getloadavg()[0]
+    if engine["rc"] != 0:
+        log(engine["output"][-4000:])
+    jobs, template_wait, workers = [], 0.0, None
+    for line in engine["output"].splitlines():
+        if "graded in" in line and "(cells" in line:
+            w = float(line.split("graded in")[1].split(" s")[0])
+            waited = float(line.split("waited ")[1].split(" s")[0]) if "waited " in line else 0.0
+            template_wait = max(template_wait, waited)
+            jobs.append(w - waited)
+        if "worker(s)" in line and workers is None:
+            try:
+                workers = int(line.split("submission(s), ")[1].split(" worker")[0])
+            except (IndexError, ValueError):
+                pass
+    workers = workers or a.workers or len(os.sched_getaffinity(0))
+    ct = {k: cell_times(r, section) for k, r in roots.items()}
+    g_stock, g_engine = grades(roots["stock"]), grades(roots["engine"])
+    # The stock cohort is the engine's first n_stock students, with the same notebooks.
+    g_engine_common = {k: v for k, v in g_engine.items() if k[0] in {key[0] for key in g_stock}}
+    identical = g_stock == g_engine_common and len(g_stock) > 0 and len(ct["engine"]) == n
+    mean = lambda d, f: sum(v[f] for v in d.values()) / max(1, len(d))  # noqa: E731
+    own_total = sum(v["own"] for v in ct["engine"].values())
+    stock_per_nb = stock["wall"] / max(1, len(ct["stock"]))
+    engine_per_nb = engine["wall"] / max(1, len(ct["engine"]))
+    return {
+        "section": section, "n": len(ct["engine"]), "n_stock": len(ct["stock"]), "workers": workers,
+        "stock_wall": stock["wall"], "engine_wall": engine["wall"],
+        "stock_per_nb": stock_per_nb, "ratio": stock_per_nb / engine_per_nb if engine_per_nb else float("nan"),
+        "setup_stock": mean(ct["stock"], "setup"), "setup_engine": mean(ct["engine"], "setup"),
+        "own_stock": mean(ct["stock"], "own"), "own_engine": mean(ct["engine"], "own"),
+        "overhead_stock": stock_per_nb - mean(ct["stock"], "own"),
+        "overhead_job": (sum(jobs) / len(jobs) - mean(ct["engine"], "own")) if jobs else float("nan"),
+        "overhead_cohort": engine["wall"] * workers / max(1, len(ct["engine"])) - mean(ct["engine"], "own"),
+        "efficiency": own_total / (engine["wall"] * workers) if engine["wall"] else float("nan"),
+        "template_wait": template_wait, "peak_stock": stock["peak_mib"], "peak_engine": engine["peak_mib"],
+        "identical": identical, "grade_cells": len(g_stock), "load": (load0, load1),
+        "rc": (stock["rc"], engine["rc"]),
+    }
 
 
-def write_doc(path: Path, latest: str) -> None:
-    """Rewrite the page with ``latest`` on top; the previous latest run moves to "Earlier runs"."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    earlier = []
-    if path.is_file():
-        old = path.read_text()
-        end = old.find("## What the numbers mean")
-        end = len(old) if end < 0 else end
-        if "## Latest run" in old:
-            a = old.index("## Latest run") + len("## Latest run")
-            b = old.find("## Earlier runs", a)
-            prev = old[a:(b if 0 <= b < end else end)].strip()
-            if prev:
-                earlier.append("### " + prev.split(",", 1)[0].strip() + "\n\n" + prev)
-        if "## Earlier runs" in old:
-            a = old.index("## Earlier runs") + len("## Earlier runs")
-            rest = old[a:end].strip()
-            if rest:
-                earlier.append(rest)
-    body = DOC_HEAD + "## Latest run\n\n" + latest.strip() + "\n"
-    if earlier:
-        body += "\n## Earlier runs\n\n" + "\n\n".join(earlier) + "\n"
-    path.write_text(body + DOC_TAIL)
+def table(rows: list[dict]) -> str:
+    head = ("| section | cohort (engine / stock measured) | workers | stock s per notebook | engine wall | "
+            "throughput ratio | setup cell per notebook (stock / engine) | own cells per notebook (stock / engine) | "
+            "overhead per notebook: per job / cohort-level | efficiency | one-off template start | "
+            "peak memory (stock / engine) | grades | load avg (start → end) |")
+    out = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for r in rows:
+        out.append(
+            f"| `{r['section']}` | {r['n']} / {r['n_stock']} | {r['workers']} | {r['stock_per_nb']:.1f} s | "
+            f"{r['engine_wall']:.1f} s | **{r['ratio']:.1f}×** | {r['setup_stock']:.2f} s / {r['setup_engine']:.3f} s | "
+            f"{r['own_stock']:.2f} s / {r['own_engine']:.2f} s | {r['overhead_job']:.2f} s / "
+            f"{r['overhead_cohort']:.2f} s | "
+            f"**{100 * r['efficiency']:.0f} %** | {r['template_wait']:.1f} s | "
+            f"{r['peak_stock']:.0f} / {r['peak_engine']:.0f} MiB | "
+            f"{'identical' if r['identical'] else 'DIFFERENT'} ({r['grade_cells']} cells) | "
+            f"{r['load'][0]:.1f} → {r['load'][1]:.1f} |")
+    return "\n".join(out)
+
+
+SECTIONS_START = "<!-- bench_autograde: per-section table (start) -->"
+SECTIONS_END = "<!-- bench_autograde: per-section table (end) -->"
+
+
+def write_sections(path: Path, text: str) -> None:
+    """Replace the per-section block of the page (between its markers) with ``text``; the rest of
+    the page is left as it is. Without the markers, the block goes before "What the numbers mean"."""
+    old = path.read_text() if path.is_file() else ""
+    block = f"{SECTIONS_START}\n{text.strip()}\n{SECTIONS_END}"
+    if SECTIONS_START in old and SECTIONS_END in old:
+        a, b = old.index(SECTIONS_START), old.index(SECTIONS_END) + len(SECTIONS_END)
+        new = old[:a] + block + old[b:]
+    else:
+        cut = old.find("## What the numbers mean")
+        cut = len(old) if cut < 0 else cut
+        new = old[:cut] + block + "\n\n" + old[cut:]
+    path.write_text(new)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=None, help="submissions (default 40; 10 with --ci)")
+    ap.add_argument("--n", type=int, default=None, help="submissions per section (default 40; 10 with --ci)")
+    ap.add_argument("--stock-n", type=int, default=None,
+                    help="submissions stock nbgrader grades per section (default: all of --n); fewer is "
+                         "extrapolated per notebook, and the table says how many were measured")
     ap.add_argument("--ci", action="store_true", help="the small run: 10 submissions (minutes on 2 cores)")
-    ap.add_argument("--section", help="a real section of source/ instead of the synthetic assignment")
+    ap.add_argument("--sections", nargs="+", metavar="SECTION",
+                    help="sections of source/ to benchmark (`all`: every real section and the synthetic "
+                         f"one; `{SYNTH}`: the synthetic one; default: the synthetic one only)")
+    ap.add_argument("--section", help="one real section (same as --sections SECTION)")
     ap.add_argument("--workers", type=int, help="engine workers (default: the engine's own default)")
     ap.add_argument("--workers-per-gpu", type=int)
     ap.add_argument("--engine-args", default="", help="extra `sae-course autograde` flags")
@@ -344,115 +347,59 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     if a.n is None:
         a.n = 10 if a.ci else 40
-
-    base = Path(tempfile.mkdtemp(prefix="sae-bench-"))
+    names = a.sections or ([a.section] if a.section else [SYNTH])
+    if "all" in names:
+        names = [SYNTH] + sorted(p.name for p in (REPO / "source").iterdir()
+                                 if (p / f"{p.name}.ipynb").is_file())
     env = {**os.environ, "SAE_COURSE_PROFILE": os.environ.get("SAE_COURSE_PROFILE", "ci"),
            "HF_HUB_OFFLINE": "1", "WANDB_MODE": "disabled"}
     env.pop("SAE_COURSE_DB_URL", None)
     env.pop("SAE_COURSE_ROOT", None)
-    load0 = os.getloadavg()
-    try:
-        roots = {"stock": base / "stock", "engine": base / "engine"}
-        section = None
-        for r in roots.values():
-            section = make_course(r, a.section, a.course_pipeline)
-            submit_cohort(r, section, a.n)
-        print(f"[bench] {a.n} submissions of {section} in {base}")
-        print("[bench] 1/2 stock: nbgrader autograde (serial) ...", flush=True)
-        stock = run_measured([str(BIN / "nbgrader"), "autograde", section, "--force"], roots["stock"], env)
-        print(f"[bench]     {stock['wall']:.1f} s (exit {stock['rc']})", flush=True)
-        load_mid = os.getloadavg()
-        cmd = [str(BIN / "sae-course"), "--root", str(roots["engine"]), "autograde", section, "--no-feedback"]
-        if a.workers:
-            cmd += ["--workers", str(a.workers)]
-        if a.workers_per_gpu:
-            cmd += ["--workers-per-gpu", str(a.workers_per_gpu)]
-        cmd += a.engine_args.split()
-        print(f"[bench] 2/2 engine: {' '.join(cmd[1:])} ...", flush=True)
-        engine = run_measured(cmd, roots["engine"], env)
-        print(f"[bench]     {engine['wall']:.1f} s (exit {engine['rc']})", flush=True)
-        load1 = os.getloadavg()
-        if engine["rc"] != 0:
-            print(engine["output"][-4000:])
-        jobs, template_wait = [], 0.0
-        workers = None
-        for line in engine["output"].splitlines():
-            if "graded in" in line and "(cells" in line:
-                w = float(line.split("graded in")[1].split(" s")[0])
-                waited = float(line.split("waited ")[1].split(" s")[0]) if "waited " in line else 0.0
-                template_wait = max(template_wait, waited)
-                jobs.append(w - waited)
-            if "worker(s)" in line and workers is None:
-                try:
-                    workers = int(line.split("submission(s), ")[1].split(" worker")[0])
-                except (IndexError, ValueError):
-                    pass
-        workers = workers or a.workers or len(os.sched_getaffinity(0))
-
-        ct = {k: cell_times(r, section) for k, r in roots.items()}
-        g_stock, g_engine = grades(roots["stock"]), grades(roots["engine"])
-        identical = g_stock == g_engine and len(g_stock) > 0
-        n_stock, n_engine = len(ct["stock"]), len(ct["engine"])
-        own = {k: sum(v["own"] for v in ct[k].values()) / max(1, len(ct[k])) for k in ct}
-        setup = {k: sum(v["setup"] for v in ct[k].values()) / max(1, len(ct[k])) for k in ct}
-        thr_stock = n_stock / stock["wall"]
-        thr_engine = n_engine / engine["wall"]
-        ratio = thr_engine / thr_stock if thr_stock else float("nan")
-        ovh_stock = stock["wall"] / max(1, n_stock) - own["stock"]
-        ovh_engine_job = (sum(jobs) / len(jobs) - own["engine"]) if jobs else float("nan")
-        ovh_engine_cohort = engine["wall"] * workers / max(1, n_engine) - own["engine"]
-        diffs = sorted(k for k in set(g_stock) | set(g_engine) if g_stock.get(k) != g_engine.get(k))
-
-        ncpu = len(os.sched_getaffinity(0))
-        mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-        rows = [
-            ("notebooks graded", f"{n_stock}", f"{n_engine}"),
-            ("wall time", f"{stock['wall']:.1f} s", f"{engine['wall']:.1f} s"),
-            ("throughput", f"{thr_stock:.3f} notebooks/s", f"{thr_engine:.3f} notebooks/s"),
-            ("setup cell (`import torch, …`) per notebook", f"{setup['stock']:.2f} s", f"{setup['engine']:.3f} s"),
-            ("student's own cells per notebook", f"{own['stock']:.3f} s", f"{own['engine']:.3f} s"),
-            ("overhead per notebook beyond the student's cells", f"{ovh_stock:.2f} s",
-             f"{ovh_engine_job:.2f} s per job; {ovh_engine_cohort:.2f} s cohort-level"),
-            ("one-off start (warm templates importing, in parallel)", "—", f"{template_wait:.1f} s"),
-            ("peak memory (PSS, process tree)", f"{stock['peak_mib']:.0f} MiB", f"{engine['peak_mib']:.0f} MiB"),
-        ]
-        table = ["| | stock `nbgrader autograde` (serial) | `sae-course autograde` (engine) |", "|---|---|---|"]
-        table += [f"| {r[0]} | {r[1]} | {r[2]} |" for r in rows]
-        summary = (f"**Throughput ratio (engine / stock): {ratio:.2f}×**, grades "
-                   f"{'identical' if identical else 'DIFFERENT'} ({len(g_stock)} grade cells compared"
-                   f"{'' if identical else f'; {len(diffs)} differ, e.g. {diffs[:3]}'}).")
-        versions = []
-        for mod in ("nbgrader", "jupyter_client", "ipykernel", "torch", "transformer_lens", "sae_lens"):
-            try:
-                versions.append(f"{mod} {__import__(mod).__version__}")
-            except Exception:  # noqa: BLE001
-                pass
-        latest = "\n".join([
-            f"{dt.datetime.now():%Y-%m-%d %H:%M}, {a.n} submissions of `{section}`"
-            f"{' (synthetic: the setup cell imports torch, einops, plotly, transformer_lens, sae_lens; the student writes one function)' if section == SYNTH else ''}, "
-            f"engine with {workers} worker(s) (`{' '.join(cmd[3:])}`); "
-            f"{'the course' + chr(39) + 's full nbgrader_config.py' if a.course_pipeline else 'nbgrader' + chr(39) + 's stock autograde pipeline'} for both.",
-            "",
-            f"Machine: {ncpu} CPU cores, {mem_gib:.0f} GiB RAM, no GPU, {platform.platform()}; "
-            f"load average {load0[0]:.1f} when the run started, {load_mid[0]:.1f} between the two runs and "
-            f"{load1[0]:.1f} at the end (1-minute averages; above the core count, other work was running on this "
-            f"machine and every absolute time is inflated, both columns alike). {', '.join(versions)}.",
-            "",
-            *table,
-            "",
-            summary,
-            "",
-            "Targets on this 2-core machine: ratio ≥ 1.8 with identical grades; overhead per notebook under 1 s.",
-        ])
-        print()
-        print(latest)
-        if not a.no_write:
-            write_doc(Path(a.out), latest)
-            print(f"\n[bench] wrote {a.out}")
-        return 0 if identical and stock["rc"] == 0 and engine["rc"] == 0 else 1
-    finally:
-        if not a.keep:
-            shutil.rmtree(base, ignore_errors=True)
+    rows, started = [], dt.datetime.now()
+    for name in names:
+        base = Path(tempfile.mkdtemp(prefix="sae-bench-"))
+        try:
+            rows.append(measure_section(None if name == SYNTH else name, a, base, env,
+                                        log=lambda *m: print(*m, flush=True)))
+            print(table(rows[-1:]), flush=True)
+        finally:
+            if not a.keep:
+                shutil.rmtree(base, ignore_errors=True)
+    ncpu = len(os.sched_getaffinity(0))
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = []
+    for mod in ("nbgrader", "torch", "transformer_lens", "sae_lens"):
+        try:
+            versions.append(f"{mod} {__import__(mod).__version__}")
+        except Exception:  # noqa: BLE001
+            pass
+    extrapolated = any(r["n_stock"] < r["n"] for r in rows)
+    text = "\n".join([
+        f"### Per section ({started:%Y-%m-%d %H:%M}, `bench/bench_autograde.py "
+        f"{' '.join(argv if argv is not None else sys.argv[1:])}`)",
+        "",
+        f"Machine: {ncpu} CPU cores, {mem_gib:.0f} GiB RAM, no GPU; profile "
+        f"`{env['SAE_COURSE_PROFILE']}`; {', '.join(versions)}; "
+        f"{'the course' + chr(39) + 's full nbgrader_config.py' if a.course_pipeline else 'nbgrader' + chr(39) + 's stock autograde pipeline'} for both. "
+        "Load average: the 1-minute figure at the start and end of each section (above the core count, "
+        "other work shared the machine and every absolute time is inflated, both columns alike).",
+        "",
+        table(rows),
+        "",
+        ("Stock nbgrader was measured on fewer submissions than the engine (the second number of the "
+         "cohort column); its time per notebook is extrapolated to the cohort, and its grades are "
+         "compared with the engine's for the students both graded." if extrapolated else
+         "Both graded the same cohort; every grade compared."),
+        "Half of each real section's cohort hands in the reference solutions, half the untouched release "
+        "(the synthetic one: everyone answers, every fourth wrongly).",
+    ])
+    print()
+    print(text)
+    if not a.no_write:
+        write_sections(Path(a.out), text)
+        print(f"\n[bench] wrote the per-section table into {a.out}")
+    ok = all(r["identical"] and r["rc"] == (0, 0) for r in rows)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
