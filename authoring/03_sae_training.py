@@ -25,11 +25,11 @@
 # | # | topic | difficulty | importance |
 # |---|---|---|---|
 # | 3.1a | an SAE's training config, per architecture | ●●○○○ | ●●●●○ |
-# | 3.1b | the runner config: batches, buffer, warm-up, windows | ●●●○○ | ●●●●○ |
+# | 3.1b | the runner config: batches, buffer, warm-up, windows (worked code) | ●●●○○ | ●●●●○ |
 # | 3.2a | L0, MSE, explained variance | ●●○○○ | ●●●●● |
 # | 3.2b | CE loss recovered: clean, spliced, zero-ablated | ●●●○○ | ●●●●● |
 # | 3.2c | latent density: dead and dense latents | ●●○○○ | ●●●●○ |
-# | 3.3 | reading training curves | ●●○○○ | ●●●●○ |
+# | 3.3 | reading training curves: name the mistake behind each run | ●●●○○ | ●●●●○ |
 # | 3.4 | architectures on the L0–explained-variance frontier | ●●●○○ | ●●●○○ |
 # | 3.5 | case studies: residual stream, `hook_z`, MLP output | ●●●○○ | ●●●●○ |
 
@@ -256,12 +256,13 @@ _chk.assert_true(_raised, "make_sae_config with an unknown architecture should r
 # folders; W&B only if you asked for it) come from `training.offline_kwargs()`: spread them into the config
 # with `**training.offline_kwargs()`.
 #
-# **Exercise.** Write `make_runner_config(sae_cfg, hook_name, training_tokens, batch_tokens=..., ...)`
-# following the rules above. Then `training.validate_config(cfg, model, TRAIN_TOKENS)` should find nothing
-# wrong, and `training.train_sae(cfg, model, TRAIN_TOKENS)` trains it (the graded test runs a short
-# training and checks that the loss falls, the explained variance rises and L0 falls).
+# **Worked code (no points).** `make_runner_config(sae_cfg, hook_name, training_tokens, batch_tokens=..., ...)`
+# below follows these rules line by line: read it against the list above, because every later run of this
+# section goes through it (and the mystery runs of 3.3 break some of these rules). Then
+# `training.validate_config(cfg, model, TRAIN_TOKENS)` finds nothing wrong, and
+# `training.train_sae(cfg, model, TRAIN_TOKENS)` trains it.
 
-# %% solution id=ex02_runner_config
+# %% setup id=runner_config
 def make_runner_config(sae_cfg, hook_name: str, training_tokens: int, batch_tokens: int = 1024,
                        context_size: int = 128, store_batch_prompts: int = 16, lr: float = 1e-3,
                        warm_up_frac: float = 0.05, seed: int = 0):
@@ -270,7 +271,6 @@ def make_runner_config(sae_cfg, hook_name: str, training_tokens: int, batch_toke
     steps = training_tokens // batch_tokens; every warm-up, decay and window below counts steps, not tokens;
     the learning rate decays to lr_end = lr / 10.
     """
-    ### BEGIN SOLUTION
     steps = training_tokens // batch_tokens
     return LanguageModelSAERunnerConfig(
         sae=sae_cfg,
@@ -293,9 +293,8 @@ def make_runner_config(sae_cfg, hook_name: str, training_tokens: int, batch_toke
         seed=seed,
         **training.offline_kwargs(),
     )
-    ### END SOLUTION
 
-# %% visible id=ex02_runner_config_visible
+# %% code
 # A config with a mistake: the buffer is sized as if it held n_batches * store_batch_size_prompts * context
 # tokens. The helper explains what is wrong instead of letting SAELens fail deep inside the run.
 _bad = LanguageModelSAERunnerConfig(
@@ -319,70 +318,6 @@ demo = training.train_sae(demo_cfg, model, TRAIN_TOKENS)
 print(f"trained in {demo.seconds:.1f}s; final L0 {demo.final('l0'):.1f}, explained variance "
       f"{demo.final('explained_variance'):.3f}")
 plots.training_curves({"demo": demo.history}, title="A first SAE: standard (L1), 4x expansion").show()
-print("make_runner_config: the visible checks pass")
-
-# %% graded id=ex02_runner_config_test points=1
-### BEGIN HIDDEN TESTS
-import math as _math
-
-import sae_course.checks as _chk
-from sae_course import training as _tr
-
-_g = torch.Generator().manual_seed(32)
-for _trial in range(4):
-    _bt = [256, 512, 1024, 2048][int(torch.randint(0, 4, (1,), generator=_g))]
-    _ctx = [32, 64, CONTEXT][int(torch.randint(0, 3, (1,), generator=_g))]
-    _steps = int(torch.randint(40, 900, (1,), generator=_g))
-    _tt = _bt * _steps + int(torch.randint(0, _bt, (1,), generator=_g))
-    _lr = float(torch.rand(1, generator=_g)) * 3e-3 + 1e-4
-    _wf = float(torch.rand(1, generator=_g)) * 0.2
-    _sp = int(torch.randint(4, 33, (1,), generator=_g))
-    _seed = int(torch.randint(0, 1000, (1,), generator=_g))
-    _sc = StandardTrainingSAEConfig(d_in=model.cfg.d_model, d_sae=2 * model.cfg.d_model, l1_coefficient=1.0)
-    _c = make_runner_config(_sc, HOOKS["resid"], _tt, batch_tokens=_bt, context_size=_ctx,
-                            store_batch_prompts=_sp, lr=_lr, warm_up_frac=_wf, seed=_seed)
-    _chk.assert_true(isinstance(_c, LanguageModelSAERunnerConfig), "make_runner_config should return a LanguageModelSAERunnerConfig")
-    _n = _tt // _bt
-    _expect = {
-        "hook_name": HOOKS["resid"], "training_tokens": _tt, "train_batch_size_tokens": _bt, "context_size": _ctx,
-        "store_batch_size_prompts": _sp, "n_batches_in_buffer": _math.ceil(2 * _bt / _ctx),
-        "lr_scheduler_name": "constant", "lr_warm_up_steps": round(_wf * _n), "lr_decay_steps": _n // 5,
-        "feature_sampling_window": max(1, _n // 4), "dead_feature_window": max(1, _n // 4),
-        "n_batches_for_norm_estimate": min(20, _n), "device": str(device), "seed": _seed,
-    }
-    for _k, _v in _expect.items():
-        _chk.assert_true(getattr(_c, _k) == _v, f"make_runner_config: {_k} is wrong (case {_trial}: "
-                         f"{_tt} tokens, batch {_bt}, context {_ctx}, warm_up_frac {_wf:.3f})")
-    _chk.assert_scalar_close(_c.lr, _lr, "make_runner_config: lr")
-    _chk.assert_true(_c.lr_end is not None and abs(float(_c.lr_end) - _lr / 10) <= 1e-9 + 1e-6 * _lr,
-                     "make_runner_config: lr_end, where the final decay ends, is wrong (see the text: not 0)")
-    _chk.assert_true(_c.sae is _sc or _c.sae == _sc, "make_runner_config: cfg.sae should be the sae_cfg you were given")
-    _chk.assert_true(_c.logger.log_to_wandb == _tr.wandb_enabled(),
-                     "make_runner_config: W&B logging should follow training.wandb_enabled() (use training.offline_kwargs())")
-    _chk.assert_true(_c.output_path is None and _c.checkpoint_path is None,
-                     "make_runner_config: no output or checkpoint folders (use training.offline_kwargs())")
-    if _ctx == CONTEXT:
-        _rep = _tr.check_config(_c, model, TRAIN_TOKENS)
-        _chk.assert_true(_rep.ok, "make_runner_config: training.check_config finds a problem:\n" + "\n".join(_rep.errors))
-### END HIDDEN TESTS
-
-# %% graded id=ex02_runner_config_test2 points=1
-### BEGIN HIDDEN TESTS
-import sae_course.checks as _chk
-from sae_course import training as _tr
-
-# The same short run as the demo above (so it is not trained twice), built without make_sae_config.
-_n = DEMO_TOKENS // BATCH_TOKENS
-_sc = StandardTrainingSAEConfig(d_in=model.cfg.d_model, d_sae=4 * model.cfg.d_model, l1_coefficient=2.0,
-                                l1_warm_up_steps=_n // 10, normalize_activations="expected_average_only_in")
-_c = make_runner_config(_sc, HOOKS["resid"], DEMO_TOKENS, batch_tokens=BATCH_TOKENS, context_size=CONTEXT)
-_res = _tr.train_sae(_c, model, TRAIN_TOKENS, quiet=True)
-_h = _res.history
-_chk.assert_true(len(_h["step"]) >= 5 and _h["step"][-1] == _n, "the run did not train for the expected number of steps")
-_chk.assert_true(_res.final("mse_loss") < 0.5 * _h["mse_loss"][0], "a short run should at least halve the reconstruction loss")
-_chk.assert_true(_res.final("explained_variance") > 0.5, "after a short run the explained variance should pass 0.5")
-_chk.assert_true(_res.final("l0") < 0.5 * _h["l0"][0], "the L1 penalty should make the SAE sparser during the run (L0 falls)")
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ## 3.2 Metrics by hand
@@ -669,163 +604,191 @@ for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
 
 # %% [markdown]
 # ## 3.3 Reading training curves
-# > Difficulty: ●●○○○  Importance: ●●●●○
+# > Difficulty: ●●●○○  Importance: ●●●●○
 #
 # A run's curves usually tell you what went wrong before any evaluation does. `training.train_sae` records,
 # every few steps, on that step's batch: `mse_loss`, `sparsity_loss`, `l0`, `explained_variance`,
-# `dead_frac` (latents silent for `dead_feature_window` steps), `l2_ratio` (mean ‖x̂‖/‖x‖) and more
-# (see `help(training.train_sae)`). Four regimes to recognise:
+# `dead_frac` (latents silent for `dead_feature_window` steps), `dense_frac` (latents firing on more than 10%
+# of tokens), `l2_ratio` (mean ‖x̂‖/‖x‖) and more (see `help(training.train_sae)`). What the usual failures
+# look like, in words:
 #
-# * **dead latents**: `dead_frac` climbs and stays high. The sparsity penalty (or a large learning rate with
-#   no warm-up) pushed many encoder biases so negative that those latents stop firing — and a latent that
-#   never fires gets no gradient of its own, so it rarely comes back by itself (only when `b_dec` and the
-#   other latents' training happen to move its pre-activation above zero again). Remedies:
-#   a warm-up, a smaller coefficient or lr, resampling, TopK's auxiliary loss.
-# * **too sparse**: L0 collapses to one or two latents per token and explained variance stays low. The
-#   penalty costs more than reconstruction is worth. Remedy: lower the coefficient (or raise k).
+# * **dead latents**: `dead_frac` climbs and stays high. A strong sparsity penalty, or large first steps,
+#   pushed many encoder biases so negative that those latents stop firing — and a latent that never fires gets
+#   no gradient of its own, so it rarely comes back by itself (only when `b_dec` and the other latents'
+#   training happen to move its pre-activation above zero again). Remedies: a warm-up, a smaller coefficient or
+#   lr, resampling, TopK's auxiliary loss.
+# * **too sparse / too dense**: the penalty sets the price of an active latent. Priced too high, L0 collapses
+#   to a latent or two per token and the reconstruction stays poor; priced too low, the SAE keeps dozens of
+#   latents on for every token, reconstructs very well, and many latents fire on a large share of all tokens.
+# * **an optimiser that is not doing its job**: a learning rate far too large makes the first steps wild
+#   (spikes, a loss that jumps instead of falling, latents killed on the way); far too small, and every curve
+#   crawls from its starting value for the whole run.
+# * **not finished**: curves that are still falling steeply at the last step say nothing about where they
+#   would have settled.
 # * **shrinkage**: the L1 penalty punishes the *size* of every active latent, so the SAE learns to
 #   under-shoot: reconstructions are systematically shorter than the inputs even when the right latents fire.
 #   `l2_ratio` well below 1 is only a *proxy* for this: it also drops when the SAE simply fails to reconstruct
 #   some directions. The accepted measure is the relative reconstruction bias γ = argmin_γ E‖x̂/γ − x‖²
-#   (Rajamanoharan et al. 2024; Wright & Sharkey 2024), below 1 when the SAE shrinks. Gated, JumpReLU and TopK SAEs were designed to remove this bias.
-# * **healthy**: the loss flattens, L0 settles at a moderate value, few latents die, reconstructions keep
-#   their length.
+#   (Rajamanoharan et al. 2024; Wright & Sharkey 2024), below 1 when the SAE shrinks. Gated, JumpReLU and TopK
+#   SAEs were designed to remove this bias.
 #
-# **Exercise.** `diagnose_run(history)` classifies a logged run. Read only the **end** of the run — the
-# last quarter of the logged points (`n = max(1, len(history["l0"]) // 4)`) — and take the mean of each
-# quantity over those points. Then, in this order:
-#
-# 1. `"dead_latents"` if the mean `dead_frac` > 0.3;
-# 2. `"too_sparse"` if the mean `l0` < 2 and the mean `explained_variance` < 0.6;
-# 3. `"shrinkage"` if the mean `l2_ratio` < 0.8;
-# 4. `"healthy"` otherwise.
-#
-# The order matters: a run whose latents are mostly dead usually *also* reconstructs badly and shrinks, but
-# the dead latents are the cause to fix first.
+# When every latent dies, `train_sae` stops early and says why:
 
-# %% solution id=ex06_diagnose
-def diagnose_run(history: dict) -> str:
-    """One of "dead_latents", "too_sparse", "shrinkage", "healthy" for a logged run (a dict of lists).
-
-    history["l0"], ["explained_variance"], ["dead_frac"], ["l2_ratio"]: lists of floats of one length, in
-    logging order; only the last max(1, len // 4) points count.
-    """
-    ### BEGIN SOLUTION
-    n = max(1, len(history["l0"]) // 4)
-
-    def end(key):
-        vals = history[key][-n:]
-        return sum(vals) / len(vals)
-
-    if end("dead_frac") > 0.3:
-        return "dead_latents"
-    if end("l0") < 2 and end("explained_variance") < 0.6:
-        return "too_sparse"
-    if end("l2_ratio") < 0.8:
-        return "shrinkage"
-    return "healthy"
-    ### END SOLUTION
-
-# %% visible id=ex06_diagnose_visible
-_ok = {"l0": [60.0, 30, 20, 18], "explained_variance": [0.2, 0.7, 0.85, 0.9], "dead_frac": [0.0, 0, 0.02, 0.02],
-       "l2_ratio": [0.5, 0.8, 0.9, 0.92]}
-checks.assert_true(diagnose_run(_ok) == "healthy", "a run that ends with L0 18, EV 0.9, 2% dead, l2_ratio 0.92 is healthy")
-_dead = dict(_ok, dead_frac=[0.0, 0.2, 0.5, 0.7])
-checks.assert_true(diagnose_run(_dead) == "dead_latents", "70% dead latents at the end: dead_latents")
-
-# Real runs, from your own config functions: a reasonable L1 run, a huge L1 coefficient, a huge learning
-# rate without warm-ups, and a narrower TopK run (2x expansion). They are short: read the shapes of the
-# curves, not the exact numbers.
-_steps = DEMO_TOKENS // BATCH_TOKENS
+# %% code
 _d = model.cfg.d_model
-curve_runs = {
-    "L1 = 2 (the demo run)": demo_cfg,
-    "L1 = 40": make_runner_config(make_sae_config("standard", _d, 4, 40.0, _steps // 10), HOOKS["resid"], DEMO_TOKENS,
-                                  batch_tokens=BATCH_TOKENS, context_size=CONTEXT),
-    "lr = 0.05, no warm-up": make_runner_config(make_sae_config("standard", _d, 4, 5.0, 0), HOOKS["resid"], DEMO_TOKENS,
-                                                batch_tokens=BATCH_TOKENS, context_size=CONTEXT, lr=0.05, warm_up_frac=0.0),
-    "TopK k=16, 2x": make_runner_config(make_sae_config("topk", _d, 2, 16), HOOKS["resid"], DEMO_TOKENS,
-                                        batch_tokens=BATCH_TOKENS, context_size=CONTEXT),
-}
-curve_results = {}
-for _name, _cfg in tqdm(curve_runs.items(), desc="curve runs"):
-    curve_results[_name] = training.train_sae(_cfg, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True)
-plots.training_curves({k: r.history for k, r in curve_results.items()},
-                      keys=("mse_loss", "l0", "explained_variance", "dead_frac", "l2_ratio", "sparsity_loss"),
-                      title="Four short runs").show()
-for _name, _r in curve_results.items():
-    print(f"{_name:24s} -> {diagnose_run(_r.history):12s} (end: L0 {_r.final('l0', 0.25):6.1f}, "
-          f"EV {_r.final('explained_variance', 0.25):.2f}, dead {_r.final('dead_frac', 0.25):.2f}, "
-          f"l2_ratio {_r.final('l2_ratio', 0.25):.2f})")
-
-# When every latent dies, train_sae stops early and says why.
 try:
     _cfg = make_runner_config(StandardTrainingSAEConfig(d_in=_d, d_sae=4 * _d, l1_coefficient=500.0), HOOKS["resid"],
                               DEMO_TOKENS, batch_tokens=BATCH_TOKENS, context_size=CONTEXT, lr=0.01)
     training.train_sae(_cfg, model, TRAIN_TOKENS, quiet=True)
 except training.AllLatentsDead as e:
-    print("\n" + str(e))
-print("diagnose_run: the visible checks pass")
+    print(str(e))
 
-# %% graded id=ex06_diagnose_test points=1
+# %% [markdown]
+# ### Exercise 3.3 — name the mistake behind each run
+#
+# `sae_course.curve_runs` holds the logged metrics of six short runs of a standard SAE (4× expansion) on the
+# zoo model's residual stream entering layer 1. `"reference"` is a reasonable run: L1 coefficient 2 with a
+# warm-up, lr 1e-3 with a short warm-up and the final decay of 3.1b, 120 steps of 512 tokens. Each of
+# `"run A"` … `"run E"` changes the reference in **one** way, and that change is a configuration mistake from
+# this list:
+#
+# | mistake | what was changed |
+# |---|---|
+# | `"lr_too_high"` | the learning rate is far too large (and has no warm-up) |
+# | `"lr_too_low"` | the learning rate is far too small |
+# | `"l1_too_high"` | the L1 coefficient is far too large |
+# | `"l1_too_low"` | the L1 coefficient is far too small |
+# | `"too_few_steps"` | the run was stopped after a small fraction of the reference's steps |
+# | `"no_normalisation"` | `normalize_activations` left at `"none"` |
+#
+# No two runs share a mistake, and not every mistake in the list occurs. The learning rates and coefficients
+# themselves were not logged: you only see what the curves show. Compare each run with the reference.
+#
+# Write `curve_mistakes()`, returning `{"run A": <mistake>, ..., "run E": <mistake>}`. Each run is graded on
+# its own.
+
+# %% visible id=ex06_curves_given
+from sae_course.curve_runs import curve_runs
+
+CURVE_RUNS = curve_runs()
+CURVE_MISTAKE_KINDS = ("lr_too_high", "lr_too_low", "l1_too_high", "l1_too_low", "too_few_steps", "no_normalisation")
+plots.training_curves(CURVE_RUNS, keys=("mse_loss", "sparsity_loss", "l0", "explained_variance", "dead_frac",
+                                        "dense_frac", "l2_ratio"), title="Six short runs: which mistake is which?").show()
+for _name, _h in CURVE_RUNS.items():
+    print(f"{_name:10s} {len(_h['step']):3d} points, last step {_h['step'][-1]:4d}   at the end: mse_loss "
+          f"{_h['mse_loss'][-1]:8.3f}  L0 {_h['l0'][-1]:6.1f}  EV {_h['explained_variance'][-1]:.3f}  "
+          f"dead {_h['dead_frac'][-1]:.2f}  dense {_h['dense_frac'][-1]:.2f}")
+
+# %% solution id=ex06_curves
+def curve_mistakes() -> dict:
+    """{"run A": ..., ..., "run E": ...}: for each mystery run, the one mistake (from CURVE_MISTAKE_KINDS) behind it."""
+    ### BEGIN SOLUTION
+    return {
+        "run A": "l1_too_low",  # L0 stays far above the reference's, EV near 1, many dense latents
+        "run B": "lr_too_high",  # wild first steps, latents killed early, the loss settles above the reference's
+        "run C": "too_few_steps",  # ends while every curve is still moving fast
+        "run D": "l1_too_high",  # L0 collapses once the penalty is warmed up, EV drops, latents die
+        "run E": "lr_too_low",  # the whole run long, the curves barely leave their starting values
+    }
+    ### END SOLUTION
+
+# %% visible id=ex06_curves_visible
+_ans = curve_mistakes()
+print(_ans)
+checks.assert_true(isinstance(_ans, dict) and set(_ans) == {"run A", "run B", "run C", "run D", "run E"},
+                   "curve_mistakes() should return a dict with the keys 'run A' ... 'run E'")
+checks.assert_true(all(v in CURVE_MISTAKE_KINDS for v in _ans.values()), "every value should be one of CURVE_MISTAKE_KINDS")
+checks.assert_true(len(set(_ans.values())) == 5, "no two runs share a mistake")
+print("curve_mistakes: the visible checks pass (they do not say whether your answers are right)")
+
+# %% graded id=ex06_curves_test points=1
 ### BEGIN HIDDEN TESTS
-import math as _math
-
 import sae_course.checks as _chk
 
 
-def _ref_diag(h):
-    n = max(1, len(h["l0"]) // 4)
-    m = {k: sum(h[k][-n:]) / len(h[k][-n:]) for k in ("l0", "explained_variance", "dead_frac", "l2_ratio")}
-    if m["dead_frac"] > 0.3:
-        return "dead_latents"
-    if m["l0"] < 2 and m["explained_variance"] < 0.6:
-        return "too_sparse"
-    if m["l2_ratio"] < 0.8:
-        return "shrinkage"
-    return "healthy"
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _allowed = ("lr_too_high", "lr_too_low", "l1_too_high", "l1_too_low", "too_few_steps", "no_normalisation")
+    _d = curve_mistakes()
+    _at(type(_d) is dict, "curve_mistakes() should return a dict {run name: mistake}")
+    _v = _plain(dict.get(_d, "run A"), "curve_mistakes()['run A']")
+    _at(type(_v) is str and _v in _allowed, "curve_mistakes()['run A'] should be one of CURVE_MISTAKE_KINDS")
+    _at(_v == "l1" + "_too_low", "run A: that is not the mistake behind this run (compare how many latents it keeps on, and how often, with the reference)")
 
 
-_g = torch.Generator().manual_seed(36)
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% graded id=ex06_curves_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
 
 
-def _u(lo, hi):
-    return lo + (hi - lo) * float(torch.rand(1, generator=_g))
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _allowed = ("lr_too_high", "lr_too_low", "l1_too_high", "l1_too_low", "too_few_steps", "no_normalisation")
+    _d = curve_mistakes()
+    _at(type(_d) is dict, "curve_mistakes() should return a dict {run name: mistake}")
+    _v = _plain(dict.get(_d, "run B"), "curve_mistakes()['run B']")
+    _at(type(_v) is str and _v in _allowed, "curve_mistakes()['run B'] should be one of CURVE_MISTAKE_KINDS")
+    _at(_v == "lr" + "_too_high", "run B: that is not the mistake behind this run (look at the first steps of every curve)")
 
 
-def _curve(start, end, T):
-    # Starts at `start`, settles on `end` well before the last quarter, plus a little noise.
-    tau = T / float(torch.randint(8, 14, (1,), generator=_g))
-    return [end + (start - end) * _math.exp(-t / tau) + 0.003 * float(torch.randn(1, generator=_g)) for t in range(T)]
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% graded id=ex06_curves_test3 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
 
 
-def _make(kind):
-    T = int(torch.randint(4, 120, (1,), generator=_g))
-    end = {"dead_frac": _u(0.0, 0.2), "l0": _u(4, 60), "explained_variance": _u(0.65, 0.97), "l2_ratio": _u(0.85, 1.0)}
-    if kind == "dead_latents":
-        end.update(dead_frac=_u(0.4, 0.95), l0=_u(0.2, 30), explained_variance=_u(0.1, 0.9), l2_ratio=_u(0.5, 1.0))
-    elif kind == "too_sparse":
-        end.update(l0=_u(0.1, 1.8), explained_variance=_u(0.0, 0.5), l2_ratio=_u(0.3, 1.0))
-    elif kind == "shrinkage":
-        end.update(l2_ratio=_u(0.4, 0.75), l0=_u(2.5, 60) if float(torch.rand(1, generator=_g)) < 0.7 else _u(0.2, 1.8),
-                   explained_variance=_u(0.65, 0.95))
-    start = {"dead_frac": _u(0.0, 0.9), "l0": _u(0.5, 300), "explained_variance": _u(-0.5, 0.9), "l2_ratio": _u(0.05, 1.2)}
-    return {k: _curve(start[k], end[k], T) for k in end}
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _allowed = ("lr_too_high", "lr_too_low", "l1_too_high", "l1_too_low", "too_few_steps", "no_normalisation")
+    _d = curve_mistakes()
+    _at(type(_d) is dict, "curve_mistakes() should return a dict {run name: mistake}")
+    _v = _plain(dict.get(_d, "run C"), "curve_mistakes()['run C']")
+    _at(type(_v) is str and _v in _allowed, "curve_mistakes()['run C'] should be one of CURVE_MISTAKE_KINDS")
+    _at(_v == "too_few" + "_steps", "run C: that is not the mistake behind this run (look at where its curves are heading when it stops)")
 
 
-_kinds = ["healthy", "dead_latents", "too_sparse", "shrinkage"]
-for _i in range(48):
-    _hist = _make(_kinds[_i % 4])
-    _got = diagnose_run({k: list(v) for k, v in _hist.items()})
-    _chk.assert_true(_got == _ref_diag(_hist), f"diagnose_run gives {_got!r} for a run whose end says otherwise "
-                     f"(case {_i}: {len(_hist['l0'])} logged points)")
-# Runs that look bad early but recover, and the reverse.
-_T = 40
-_early_dead = {"dead_frac": [0.9] * 30 + [0.05] * 10, "l0": [1.0] * 30 + [20.0] * 10,
-               "explained_variance": [0.1] * 30 + [0.9] * 10, "l2_ratio": [0.5] * 30 + [0.95] * 10}
-_chk.assert_true(diagnose_run(_early_dead) == "healthy", "diagnose_run should read the last quarter of the run only")
-_late_dead = {k: list(reversed(v)) for k, v in _early_dead.items()}
-_chk.assert_true(diagnose_run(_late_dead) == "dead_latents", "a run that ends with 90% dead latents is dead_latents")
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% graded id=ex06_curves_test4 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _allowed = ("lr_too_high", "lr_too_low", "l1_too_high", "l1_too_low", "too_few_steps", "no_normalisation")
+    _d = curve_mistakes()
+    _at(type(_d) is dict, "curve_mistakes() should return a dict {run name: mistake}")
+    _v = _plain(dict.get(_d, "run D"), "curve_mistakes()['run D']")
+    _at(type(_v) is str and _v in _allowed, "curve_mistakes()['run D'] should be one of CURVE_MISTAKE_KINDS")
+    _at(_v == "l1" + "_too_high", "run D: that is not the mistake behind this run (look at what happens once the sparsity penalty is warmed up)")
+
+
+_t(); del _t
+### END HIDDEN TESTS
+
+# %% graded id=ex06_curves_test5 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _allowed = ("lr_too_high", "lr_too_low", "l1_too_high", "l1_too_low", "too_few_steps", "no_normalisation")
+    _d = curve_mistakes()
+    _at(type(_d) is dict, "curve_mistakes() should return a dict {run name: mistake}")
+    _v = _plain(dict.get(_d, "run E"), "curve_mistakes()['run E']")
+    _at(type(_v) is str and _v in _allowed, "curve_mistakes()['run E'] should be one of CURVE_MISTAKE_KINDS")
+    _at(_v == "lr" + "_too_low", "run E: that is not the mistake behind this run (compare how far each curve moves over the whole run)")
+
+
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1015,41 +978,58 @@ for _trial in range(30):
 # * `"mlp_out"` — `blocks.L.hook_mlp_out`: what the MLP adds to the residual stream.
 #
 # **Exercise.** `case_study_settings(site)` returns your hyperparameters for one site, a dict with
-# `architecture` (one of the four), `expansion_factor` (2–16), `sparsity` (the knob), `lr` and
-# `warm_up_frac`. Each SAE is trained with your settings for `CASE_TOKENS` tokens (batches of
-# `BATCH_TOKENS`, sparsity warm-up over the first 10% of steps, the runner config of 3.1b) and must meet,
-# **in the ci profile**, on the held-out `EVAL_TOKENS`:
+# `architecture`, `expansion_factor` (2–16), `sparsity` (the knob), `lr` and `warm_up_frac`. Each SAE is
+# trained with your settings for `CASE_TOKENS` tokens (batches of `BATCH_TOKENS`, sparsity warm-up over the
+# first 10% of steps, the runner config of 3.1b) and must meet, on the held-out `EVAL_TOKENS`:
 #
-# | metric | threshold |
-# |---|---|
-# | explained variance | ≥ 0.75 |
-# | CE loss recovered | ≥ 0.75 |
-# | L0 | ≤ d_in / 4 (a dense SAE is no use) |
-# | dead latents (never fire on the eval tokens) | ≤ 30% |
+# | metric | `resid`, `attn_z` | `mlp_out` |
+# |---|---|---|
+# | explained variance | ≥ 0.75 | ≥ 0.75 |
+# | CE loss recovered | ≥ 0.75 | ≥ 0.75 (`ci` profile: ≥ 0.55) |
+# | L0 | ≤ d_in / 4 (a dense SAE is no use) | ≤ d_in / 4 (`ci` profile: ≤ d_in / 2) |
+# | dead latents (never fire on the eval tokens) | ≤ 30% | ≤ 30% |
+#
+# (Why the `ci` profile relaxes the MLP-output bar: in its 250-step runs, an MLP-output SAE with a sparsity
+# coefficient recovers 0.75 of the CE loss only at an L0 near 75 on the zoo model — measured with gated,
+# standard, 2× and 4× SAEs; the reconstruction error of this site matters to the model far more than its
+# explained variance suggests. The `full` profile keeps the real bar.)
+#
+# **One rule: no TopK.** A TopK SAE sets L0 directly and trains well in short runs, so it clears these bars
+# with almost any k — which would teach nothing. Use an architecture whose sparsity you *tune* with a
+# coefficient (`"standard"`, `"gated"` or `"jumprelu"`), and tune it with what 3.3 and 3.4 taught: the curves
+# say whether the penalty and the learning rate are in a sensible range, and the frontier says which
+# architecture buys the most explained variance at a given L0. (`make_sae_config` builds SAELens's default
+# JumpReLU recipe, the one that barely moves its thresholds in a short run: see 3.4.)
 #
 # The runs are short: a ranking of architectures measured here (or in 3.4) would not necessarily survive a
 # longer run, so treat what wins here as a property of this budget, not of the architectures.
 #
-# Use what you have learned: the curves (3.3) and the frontier (3.4). The cell after the exercise trains
-# your three SAEs and shows their metrics, so you can iterate. A few settings that are known to be hard:
-# a large L1 coefficient, a tiny learning rate, a k close to d_in.
+# The cell after the exercise trains your three SAEs and shows their metrics, so you can iterate. A few
+# settings that are known to be hard: a large L1 coefficient, a tiny learning rate, a learning rate too small
+# for the budget.
 
 # %% solution id=ex08_case_studies
 def case_study_settings(site: str) -> dict:
     """Hyperparameters for the SAE at one site ("resid", "attn_z" or "mlp_out"):
     {"architecture": ..., "expansion_factor": ..., "sparsity": ..., "lr": ..., "warm_up_frac": ...}"""
     ### BEGIN SOLUTION
-    # TopK: no coefficient to tune, and L0 is what we choose. k as a fraction of the width, so that the same
-    # settings suit the zoo (d_in 128: k = 16) and GPT-2 (d_in 768: k = 96).
-    d_in = training.hook_width(model, HOOKS[site])
-    if site == "mlp_out":
-        # the MLP output is easy to reconstruct, but a wide SAE leaves many latents unused in a short run
-        return dict(architecture="topk", expansion_factor=2, sparsity=max(4, d_in // 10), lr=2e-3, warm_up_frac=0.05)
-    return dict(architecture="topk", expansion_factor=4, sparsity=max(4, d_in // 8), lr=2e-3, warm_up_frac=0.05)
+    # Gated: on the 3.4 frontier it gets more explained variance per active latent than the standard SAE in a
+    # short run (no shrinkage of the active latents). A larger lr than the demo's 1e-3 (the demo run in 3.3
+    # was still improving at its end), and an L1 coefficient in the middle of the frontier sweep.
+    # Per site, the coefficient moves L0 under the cap: hook_z needs a larger one than the residual stream, and
+    # the MLP output does best with a narrower SAE (fewer latents left unused in a short run).
+    if site == "resid":
+        return dict(architecture="gated", expansion_factor=4, sparsity=2.0, lr=3e-3, warm_up_frac=0.05)
+    if site == "attn_z":
+        return dict(architecture="gated", expansion_factor=4, sparsity=4.0, lr=3e-3, warm_up_frac=0.05)
+    return dict(architecture="gated", expansion_factor=2, sparsity=4.0, lr=3e-3, warm_up_frac=0.05)
     ### END SOLUTION
 
 # %% visible id=ex08_case_studies_visible
-CASE_THRESHOLDS = {"explained_variance": 0.75, "ce_recovered": 0.75, "l0_per_d_in": 0.25, "dead_frac": 0.30}
+CASE_THRESHOLDS = {  # per site; the ci profile relaxes the MLP-output bar (see the table above)
+    _site: {"explained_variance": 0.75, "ce_recovered": sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75,
+            "l0_per_d_in": sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25, "dead_frac": 0.30}
+    for _site in HOOKS}
 
 
 def train_case_study(site: str):
@@ -1070,7 +1050,7 @@ for _site in tqdm(HOOKS, desc="case studies"):
     _ce = ce_loss_recovered(model, _r.sae, EVAL_TOKENS)
     _dead = latent_density_stats(sae_io(_r.sae, EVAL_TOKENS)[1])["dead"].float().mean().item()
     print(f"{_site:8s} {case_study_settings(_site)}\n         EV {_m['explained_variance']:.3f}  "
-          f"CE recovered {_ce['recovered']:.3f}  L0 {_m['l0']:.1f} (max {CASE_THRESHOLDS['l0_per_d_in'] * _r.sae.cfg.d_in:.0f})"
+          f"CE recovered {_ce['recovered']:.3f} (min {CASE_THRESHOLDS[_site]['ce_recovered']})  L0 {_m['l0']:.1f} (max {CASE_THRESHOLDS[_site]['l0_per_d_in'] * _r.sae.cfg.d_in:.0f})"
           f"  dead {_dead:.2f}  [{_r.seconds:.0f}s]")
 plots.training_curves({k: r.history for k, r in case_results.items()}, title="Case studies").show()
 
@@ -1100,6 +1080,8 @@ for _site in HOOKS:
     _s = case_study_settings(_site)
     checks.assert_true(set(_s) == {"architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac"},
                        f"case_study_settings({_site!r}) should return exactly the five keys")
+    checks.assert_true(_s["architecture"] in ("standard", "gated", "jumprelu"),
+                       f"case_study_settings({_site!r}): 3.5 asks for standard, gated or jumprelu (no TopK)")
 print("case_study_settings: the visible checks pass")
 
 # %% graded id=ex08_case_studies_test points=2
@@ -1108,69 +1090,217 @@ import math as _math
 
 import sae_course.checks as _chk
 from sae_course import training as _tr
+from sae_course.config import sized as _sized
 
 
-def _case_check(site):
-    s = case_study_settings(site)
-    _chk.assert_true(s.get("architecture") in ("standard", "gated", "jumprelu", "topk"),
-                     f"case_study_settings({site!r}): unknown architecture {s.get('architecture')!r}")
-    _chk.assert_true(2 <= s["expansion_factor"] <= 16, f"case_study_settings({site!r}): expansion_factor must be 2-16")
-    hook = HOOKS[site]
-    d_in = _tr.hook_width(model, hook)
-    n = CASE_TOKENS // BATCH_TOKENS
-    common = dict(d_in=d_in, d_sae=int(s["expansion_factor"] * d_in), normalize_activations="expected_average_only_in")
-    arch = s["architecture"]
-    if arch == "topk":
-        sc = TopKTrainingSAEConfig(**common, k=int(s["sparsity"]))
-    elif arch == "jumprelu":
-        sc = JumpReLUTrainingSAEConfig(**common, l0_coefficient=float(s["sparsity"]), l0_warm_up_steps=n // 10)
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _tnograd, _zeros_like = torch.no_grad, torch.zeros_like
+    _site = "resid"
+    _hook = HOOKS[_site]
+    _width = _tr.hook_width(model, _hook)
+    _nsteps = CASE_TOKENS // BATCH_TOKENS
+    _raw = case_study_settings(_site)
+    _at(type(_raw) is dict, f"case_study_settings({_site!r}) should return a dict")
+    _st = {_k: _plain(dict.get(_raw, _k), f"case_study_settings({_site!r})[{_k!r}]")
+           for _k in ("architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac")}
+    _arch = _st["architecture"]
+    _at(type(_arch) is str and _arch in ("standard", "gated", "jumprelu", "topk"),
+        f"case_study_settings({_site!r}): unknown architecture {_arch!r}")
+    _at(_arch != "topk", f"case_study_settings({_site!r}): TopK is not allowed in 3.5 (tune a sparsity coefficient: "
+        "standard, gated or jumprelu)")
+    for _k in ("expansion_factor", "sparsity", "lr", "warm_up_frac"):
+        _at(type(_st[_k]) in (int, float) and _math.isfinite(_st[_k]),
+            f"case_study_settings({_site!r}): {_k} should be a number")
+    _at(2 <= _st["expansion_factor"] <= 16, f"case_study_settings({_site!r}): expansion_factor must be 2-16")
+    _kw = dict(d_in=_width, d_sae=int(_st["expansion_factor"] * _width), normalize_activations="expected_average_only_in")
+    if _arch == "jumprelu":
+        _sc = JumpReLUTrainingSAEConfig(**_kw, l0_coefficient=float(_st["sparsity"]), l0_warm_up_steps=_nsteps // 10)
+    elif _arch == "gated":
+        _sc = GatedTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
     else:
-        cls = StandardTrainingSAEConfig if arch == "standard" else GatedTrainingSAEConfig
-        sc = cls(**common, l1_coefficient=float(s["sparsity"]), l1_warm_up_steps=n // 10)
-    cfg = LanguageModelSAERunnerConfig(  # the reference run
-        sae=sc, model_name=INFO["model_name"], hook_name=hook, training_tokens=CASE_TOKENS,
+        _sc = StandardTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    _lr = float(_st["lr"])
+    _rc = LanguageModelSAERunnerConfig(  # the reference run of these settings
+        sae=_sc, model_name=INFO["model_name"], hook_name=_hook, training_tokens=CASE_TOKENS,
         context_size=CONTEXT, train_batch_size_tokens=BATCH_TOKENS, store_batch_size_prompts=16,
-        n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=float(s["lr"]), lr_scheduler_name="constant",
-        lr_warm_up_steps=round(float(s["warm_up_frac"]) * n), lr_decay_steps=n // 5, lr_end=float(s["lr"]) / 10,
-        feature_sampling_window=max(1, n // 4), dead_feature_window=max(1, n // 4),
-        n_batches_for_norm_estimate=min(20, n), device=str(device), seed=0, **_tr.offline_kwargs())
-    res = _tr.train_sae(cfg, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True)
-    trained = res.sae
-    with torch.no_grad():
-        _, cache = model.run_with_cache(EVAL_TOKENS, names_filter=[hook])
-        act = cache[hook]
-        f = trained.encode(act)
-        xh = trained.decode(f)
-        x = act.flatten(2) if act.ndim == 4 else act
-        xh = xh.flatten(2) if xh.ndim == 4 else xh
-        x, xh = x.reshape(-1, x.shape[-1]).double(), xh.reshape(-1, xh.shape[-1]).double()
-        f = f.reshape(-1, f.shape[-1])
-        ev = 1 - (x - xh).pow(2).sum(-1).mean() / (x - x.mean(0)).pow(2).sum(-1).mean()
-        l0 = (f != 0).float().sum(-1).mean().item()
-        dead = ((f != 0).sum(0) == 0).float().mean().item()
-        clean = model(EVAL_TOKENS, return_type="loss").item()
-        spl = model.run_with_hooks(EVAL_TOKENS, return_type="loss",
-                                   fwd_hooks=[(hook, lambda a, hook: trained.decode(trained.encode(a)))]).item()
-        zero = model.run_with_hooks(EVAL_TOKENS, return_type="loss",
-                                    fwd_hooks=[(hook, lambda a, hook: torch.zeros_like(a))]).item()
-    rec = (zero - spl) / (zero - clean)
-    _chk.assert_true(ev >= 0.75, f"{site}: explained variance {ev:.3f} is below 0.75")
-    _chk.assert_true(rec >= 0.75, f"{site}: CE loss recovered {rec:.3f} is below 0.75")
-    _chk.assert_true(l0 <= d_in / 4, f"{site}: L0 {l0:.1f} is above d_in / 4 = {d_in / 4:.0f}")
-    _chk.assert_true(dead <= 0.30, f"{site}: {dead:.0%} of the latents never fire on the eval tokens (max 30%)")
+        n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=_lr, lr_scheduler_name="constant",
+        lr_warm_up_steps=round(float(_st["warm_up_frac"]) * _nsteps), lr_decay_steps=_nsteps // 5, lr_end=_lr / 10,
+        feature_sampling_window=max(1, _nsteps // 4), dead_feature_window=max(1, _nsteps // 4),
+        n_batches_for_norm_estimate=min(20, _nsteps), device=str(device), seed=0, **_tr.offline_kwargs())
+    _sae = _tr.train_sae(_rc, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True).sae
+    with _tnograd():
+        _, _cache = model.run_with_cache(EVAL_TOKENS, names_filter=[_hook])
+        _a = _cache[_hook]
+        _lat = _sae.encode(_a)
+        _rec = _sae.decode(_lat)
+        _xa = (_a.flatten(2) if _a.ndim == 4 else _a).reshape(-1, _width).double()
+        _xr = (_rec.flatten(2) if _rec.ndim == 4 else _rec).reshape(-1, _width).double()
+        _lat = _lat.reshape(-1, _lat.shape[-1])
+        _ev = float(1 - (_xa - _xr).pow(2).sum(-1).mean() / (_xa - _xa.mean(0)).pow(2).sum(-1).mean())
+        _l0 = float((_lat != 0).float().sum(-1).mean())
+        _dead = float(((_lat != 0).sum(0) == 0).float().mean())
+        _ce0 = float(model(EVAL_TOKENS, return_type="loss"))
+        _ce_sae = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                             fwd_hooks=[(_hook, lambda act, hook: _sae.decode(_sae.encode(act)))]))
+        _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                              fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
+    _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
+    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
+    _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
+    _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
+    _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
+    _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
+    _at(_recov >= _min_rec, f"{_site}: CE loss recovered {_recov:.3f} is below the bar of {_min_rec} (see the table)")
 
 
-_case_check("resid")
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% graded id=ex08_case_studies_test2 points=2
 ### BEGIN HIDDEN TESTS
-_case_check("attn_z")
+import math as _math
+
+import sae_course.checks as _chk
+from sae_course import training as _tr
+from sae_course.config import sized as _sized
+
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _tnograd, _zeros_like = torch.no_grad, torch.zeros_like
+    _site = "attn_z"
+    _hook = HOOKS[_site]
+    _width = _tr.hook_width(model, _hook)
+    _nsteps = CASE_TOKENS // BATCH_TOKENS
+    _raw = case_study_settings(_site)
+    _at(type(_raw) is dict, f"case_study_settings({_site!r}) should return a dict")
+    _st = {_k: _plain(dict.get(_raw, _k), f"case_study_settings({_site!r})[{_k!r}]")
+           for _k in ("architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac")}
+    _arch = _st["architecture"]
+    _at(type(_arch) is str and _arch in ("standard", "gated", "jumprelu", "topk"),
+        f"case_study_settings({_site!r}): unknown architecture {_arch!r}")
+    _at(_arch != "topk", f"case_study_settings({_site!r}): TopK is not allowed in 3.5 (tune a sparsity coefficient: "
+        "standard, gated or jumprelu)")
+    for _k in ("expansion_factor", "sparsity", "lr", "warm_up_frac"):
+        _at(type(_st[_k]) in (int, float) and _math.isfinite(_st[_k]),
+            f"case_study_settings({_site!r}): {_k} should be a number")
+    _at(2 <= _st["expansion_factor"] <= 16, f"case_study_settings({_site!r}): expansion_factor must be 2-16")
+    _kw = dict(d_in=_width, d_sae=int(_st["expansion_factor"] * _width), normalize_activations="expected_average_only_in")
+    if _arch == "jumprelu":
+        _sc = JumpReLUTrainingSAEConfig(**_kw, l0_coefficient=float(_st["sparsity"]), l0_warm_up_steps=_nsteps // 10)
+    elif _arch == "gated":
+        _sc = GatedTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    else:
+        _sc = StandardTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    _lr = float(_st["lr"])
+    _rc = LanguageModelSAERunnerConfig(  # the reference run of these settings
+        sae=_sc, model_name=INFO["model_name"], hook_name=_hook, training_tokens=CASE_TOKENS,
+        context_size=CONTEXT, train_batch_size_tokens=BATCH_TOKENS, store_batch_size_prompts=16,
+        n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=_lr, lr_scheduler_name="constant",
+        lr_warm_up_steps=round(float(_st["warm_up_frac"]) * _nsteps), lr_decay_steps=_nsteps // 5, lr_end=_lr / 10,
+        feature_sampling_window=max(1, _nsteps // 4), dead_feature_window=max(1, _nsteps // 4),
+        n_batches_for_norm_estimate=min(20, _nsteps), device=str(device), seed=0, **_tr.offline_kwargs())
+    _sae = _tr.train_sae(_rc, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True).sae
+    with _tnograd():
+        _, _cache = model.run_with_cache(EVAL_TOKENS, names_filter=[_hook])
+        _a = _cache[_hook]
+        _lat = _sae.encode(_a)
+        _rec = _sae.decode(_lat)
+        _xa = (_a.flatten(2) if _a.ndim == 4 else _a).reshape(-1, _width).double()
+        _xr = (_rec.flatten(2) if _rec.ndim == 4 else _rec).reshape(-1, _width).double()
+        _lat = _lat.reshape(-1, _lat.shape[-1])
+        _ev = float(1 - (_xa - _xr).pow(2).sum(-1).mean() / (_xa - _xa.mean(0)).pow(2).sum(-1).mean())
+        _l0 = float((_lat != 0).float().sum(-1).mean())
+        _dead = float(((_lat != 0).sum(0) == 0).float().mean())
+        _ce0 = float(model(EVAL_TOKENS, return_type="loss"))
+        _ce_sae = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                             fwd_hooks=[(_hook, lambda act, hook: _sae.decode(_sae.encode(act)))]))
+        _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                              fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
+    _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
+    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
+    _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
+    _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
+    _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
+    _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
+    _at(_recov >= _min_rec, f"{_site}: CE loss recovered {_recov:.3f} is below the bar of {_min_rec} (see the table)")
+
+
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% graded id=ex08_case_studies_test3 points=1
 ### BEGIN HIDDEN TESTS
-_case_check("mlp_out")
+import math as _math
+
+import sae_course.checks as _chk
+from sae_course import training as _tr
+from sae_course.config import sized as _sized
+
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _tnograd, _zeros_like = torch.no_grad, torch.zeros_like
+    _site = "mlp_out"
+    _hook = HOOKS[_site]
+    _width = _tr.hook_width(model, _hook)
+    _nsteps = CASE_TOKENS // BATCH_TOKENS
+    _raw = case_study_settings(_site)
+    _at(type(_raw) is dict, f"case_study_settings({_site!r}) should return a dict")
+    _st = {_k: _plain(dict.get(_raw, _k), f"case_study_settings({_site!r})[{_k!r}]")
+           for _k in ("architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac")}
+    _arch = _st["architecture"]
+    _at(type(_arch) is str and _arch in ("standard", "gated", "jumprelu", "topk"),
+        f"case_study_settings({_site!r}): unknown architecture {_arch!r}")
+    _at(_arch != "topk", f"case_study_settings({_site!r}): TopK is not allowed in 3.5 (tune a sparsity coefficient: "
+        "standard, gated or jumprelu)")
+    for _k in ("expansion_factor", "sparsity", "lr", "warm_up_frac"):
+        _at(type(_st[_k]) in (int, float) and _math.isfinite(_st[_k]),
+            f"case_study_settings({_site!r}): {_k} should be a number")
+    _at(2 <= _st["expansion_factor"] <= 16, f"case_study_settings({_site!r}): expansion_factor must be 2-16")
+    _kw = dict(d_in=_width, d_sae=int(_st["expansion_factor"] * _width), normalize_activations="expected_average_only_in")
+    if _arch == "jumprelu":
+        _sc = JumpReLUTrainingSAEConfig(**_kw, l0_coefficient=float(_st["sparsity"]), l0_warm_up_steps=_nsteps // 10)
+    elif _arch == "gated":
+        _sc = GatedTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    else:
+        _sc = StandardTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    _lr = float(_st["lr"])
+    _rc = LanguageModelSAERunnerConfig(  # the reference run of these settings
+        sae=_sc, model_name=INFO["model_name"], hook_name=_hook, training_tokens=CASE_TOKENS,
+        context_size=CONTEXT, train_batch_size_tokens=BATCH_TOKENS, store_batch_size_prompts=16,
+        n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=_lr, lr_scheduler_name="constant",
+        lr_warm_up_steps=round(float(_st["warm_up_frac"]) * _nsteps), lr_decay_steps=_nsteps // 5, lr_end=_lr / 10,
+        feature_sampling_window=max(1, _nsteps // 4), dead_feature_window=max(1, _nsteps // 4),
+        n_batches_for_norm_estimate=min(20, _nsteps), device=str(device), seed=0, **_tr.offline_kwargs())
+    _sae = _tr.train_sae(_rc, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True).sae
+    with _tnograd():
+        _, _cache = model.run_with_cache(EVAL_TOKENS, names_filter=[_hook])
+        _a = _cache[_hook]
+        _lat = _sae.encode(_a)
+        _rec = _sae.decode(_lat)
+        _xa = (_a.flatten(2) if _a.ndim == 4 else _a).reshape(-1, _width).double()
+        _xr = (_rec.flatten(2) if _rec.ndim == 4 else _rec).reshape(-1, _width).double()
+        _lat = _lat.reshape(-1, _lat.shape[-1])
+        _ev = float(1 - (_xa - _xr).pow(2).sum(-1).mean() / (_xa - _xa.mean(0)).pow(2).sum(-1).mean())
+        _l0 = float((_lat != 0).float().sum(-1).mean())
+        _dead = float(((_lat != 0).sum(0) == 0).float().mean())
+        _ce0 = float(model(EVAL_TOKENS, return_type="loss"))
+        _ce_sae = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                             fwd_hooks=[(_hook, lambda act, hook: _sae.decode(_sae.encode(act)))]))
+        _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                              fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
+    _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
+    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
+    _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
+    _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
+    _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
+    _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
+    _at(_recov >= _min_rec, f"{_site}: CE loss recovered {_recov:.3f} is below the bar of {_min_rec} (see the table)")
+
+
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1178,6 +1308,8 @@ _case_check("mlp_out")
 #
 # * Train longer (`SAE_COURSE_PROFILE=full`) and look at the case-study latents with the dashboard you built in
 #   section 1: how many can you name?
+# * Put TopK back into 3.5 (`k` about d_in / 8): at which sites does it beat your tuned SAE at the same L0,
+#   and does the answer change with `SAE_COURSE_PROFILE=full`?
 # * Sweep the expansion factor at a fixed L0: do wider SAEs *split* latents into finer ones?
 # * Turn on Weights & Biases (`WANDB_MODE=offline`, then `wandb sync`) to get SAELens's full set of logged
 #   metrics, including periodic CE-loss evaluations during training.

@@ -229,3 +229,32 @@ def test_saelens_eval_matches_hand_computation(model, tokens):
     assert ev["ce_clean"] == pytest.approx(clean, rel=1e-4)
     assert ev["feature_density"].shape == (sae.cfg.d_sae,)
     assert ev["feature_density"].sum().item() == pytest.approx(l0, rel=1e-4)
+
+
+def test_curve_runs_are_cached_and_reproducible():
+    """Section 3's mystery runs (exercise 3.3) ship as data without their configs; the generator (an authoring tool,
+    not in the release) reproduces them: the shortest run is retrained here and must match the stored metrics."""
+    import importlib.util
+    from pathlib import Path
+
+    from sae_course.curve_runs import curve_runs
+
+    runs = curve_runs()
+    assert list(runs) == ["reference", "run A", "run B", "run C", "run D", "run E"]
+    keys = {"step", "mse_loss", "sparsity_loss", "l0", "explained_variance", "l2_ratio", "dead_frac", "dense_frac"}
+    for name, h in runs.items():
+        assert set(h) == keys, name
+        assert len({len(v) for v in h.values()}) == 1 and len(h["step"]) >= 8, name
+    runs["run A"]["l0"][0] = -1.0
+    assert curve_runs()["run A"]["l0"][0] != -1.0, "curve_runs() should hand out a fresh copy"
+
+    gen_path = Path(__file__).resolve().parents[1] / "authoring" / "mistakes" / "03_sae_training" / "curve_runs_generator.py"
+    spec = importlib.util.spec_from_file_location("curve_runs_generator", gen_path)
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert set(gen.RUNS) == set(runs)
+    assert len({m for m, _ in gen.RUNS.values() if m}) == 5, "one distinct mistake per mystery run"
+    again = gen.generate(["run C"])["run C"]
+    for k, stored in runs["run C"].items():
+        assert len(again[k]) == len(stored), k
+        assert all(math.isclose(a, b, rel_tol=2e-3, abs_tol=2e-4) for a, b in zip(again[k], stored)), k
