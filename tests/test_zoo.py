@@ -17,7 +17,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from sae_course.zoo import corpus, evaluate, loader  # noqa: E402
+from sae_course.zoo import corpus, loader  # noqa: E402
+from sae_course.zoo.build import evaluate  # noqa: E402
 from sae_course.zoo import (  # noqa: E402
     SITES,
     describe,

@@ -1,6 +1,6 @@
 """Train the zoo language model: a small GPT-2-style ``HookedTransformer`` on the synthetic corpus.
 
-Run on its own with ``python -m sae_course.zoo.train_lm OUT_DIR`` (the tokenizer must exist in
+Run on its own with ``python -m sae_course.zoo.build.train_lm OUT_DIR`` (the tokenizer must exist in
 ``OUT_DIR/../tokenizer``); :mod:`sae_course.zoo.build` calls :func:`train_lm`.
 
 Architecture: GPT-2's blocks (attention + GELU MLP, pre-LayerNorm, learned positional embeddings)
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import torch
 
-from . import corpus
-from .data import zoo_tokens
+from .. import corpus
+from ..data import zoo_tokens
 
 # Constructor kwargs of HookedTransformerConfig, as stored in lm/config.json.
 MODEL_CONFIG: dict = {
@@ -95,7 +95,7 @@ def train_lm(out_dir: str | Path, tokenizer_dir: str | Path, tc: LMTrainConfig |
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
 
-    from .tokenizer import load_tokenizer
+    from ..tokenizer import load_tokenizer
 
     tc = tc or LMTrainConfig()
     torch.manual_seed(tc.seed)

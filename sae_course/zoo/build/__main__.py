@@ -21,7 +21,7 @@ import time
 import warnings
 from pathlib import Path
 
-from .loader import WEIGHTS_DIR
+from ..loader import WEIGHTS_DIR
 
 SEED = 0
 
@@ -48,7 +48,7 @@ def _determinism(threads: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m sae_course.zoo.build", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(WEIGHTS_DIR), help="where the zoo goes (default: the package's weights/)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("SAE_COURSE_THREADS", 2)))
     parser.add_argument("--lm-steps", type=int, default=None, help="override the LM's training steps")
@@ -63,9 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     _determinism(args.threads)
     from tqdm.auto import tqdm
 
-    from . import corpus, train_lm
-    from .loader import load_zoo_model
-    from .tokenizer import build_tokenizer
+    from .. import corpus
+    from . import train_lm
+    from ..loader import load_zoo_model
+    from ..tokenizer import build_tokenizer
 
     out = Path(args.out).resolve()
     tmp = out.parent / (out.name + ".building")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from .data import zoo_tokens
+from ..data import zoo_tokens
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Quality figures of the zoo, measured: ``python -m sae_course.zoo.evaluate [--quick] [--no-write]``.
+"""Quality figures of the zoo, measured: ``python -m sae_course.zoo.build.evaluate [--quick] [--no-write]``.
 
 Language model
   * ``lm_loss``: mean next-token cross-entropy (nats) on held-out (``val``) windows, every position.
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import torch
 
-from . import corpus
+from .. import corpus
 
 # Thresholds of the issue (7); tests and the model card use these.
 THRESHOLDS = {
@@ -81,7 +81,7 @@ def ioi_batches(model, examples: list[dict]):
 
 @torch.no_grad()
 def ioi_metrics(model, n: int = 600, seed: int = 0, split: str = "val") -> dict:
-    from .data import ioi_prompts
+    from ..data import ioi_prompts
 
     examples = ioi_prompts(n, seed=seed, split=split)
     diffs, correct, p_io = [], [], []
@@ -103,7 +103,7 @@ def ioi_metrics(model, n: int = 600, seed: int = 0, split: str = "val") -> dict:
 
 @torch.no_grad()
 def induction_metrics(model, n: int = 200, span_len: int = 30, seed: int = 0, split: str = "val") -> dict:
-    from .data import induction_tokens
+    from ..data import induction_tokens
 
     toks = induction_tokens(n, span_len, seed=seed, split=split, model=model)
     L = span_len
@@ -236,7 +236,7 @@ EVAL_SIZES = {
 def load_zoo_dir(weights_dir: str | Path):
     from sae_lens import SAE
 
-    from .loader import SITES, load_zoo_model
+    from ..loader import SITES, load_zoo_model
 
     weights_dir = Path(weights_dir)
     model = load_zoo_model(lm_dir=weights_dir / "lm", tokenizer_dir=weights_dir / "tokenizer")
@@ -250,7 +250,7 @@ def load_zoo_dir(weights_dir: str | Path):
 
 def evaluate_zoo(weights_dir: str | Path, size: str = "full", progress: bool = True, split: str = "val") -> dict:
     """Measure everything in the model card for the zoo in ``weights_dir``."""
-    from .data import zoo_tokens
+    from ..data import zoo_tokens
 
     sz = EVAL_SIZES[size]
     t0 = time.time()
@@ -298,7 +298,7 @@ def dir_size_mb(path: str | Path) -> float:
 # ---------------------------------------------------------------------------------------------------
 # Writing: figures.json and the model card tables
 # ---------------------------------------------------------------------------------------------------
-CARD = Path(__file__).resolve().parents[2] / "docs" / "zoo.md"
+CARD = Path(__file__).resolve().parents[3] / "docs" / "zoo.md"
 
 
 def lm_table(fig: dict) -> str:
@@ -368,7 +368,7 @@ def write_figures(weights_dir: str | Path, fig: dict, card: bool = True) -> None
 def main(argv: list[str] | None = None) -> int:
     import os
 
-    from .loader import WEIGHTS_DIR
+    from ..loader import WEIGHTS_DIR
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     p = argparse.ArgumentParser(description="Measure the zoo's quality figures.")
