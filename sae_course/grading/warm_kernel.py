@@ -3,9 +3,11 @@ fresh IPython kernel per student notebook.
 
 Importing torch, einops, plotly, transformer_lens and sae_lens costs seconds per kernel; a
 cohort pays that for every notebook. Here a *template* ("zygote") process, started once per
-worker slot inside the slot's sandbox (``sandbox.py``), imports them (no torch operation, no
-ZMQ context, no thread of its own), freezes its heap (``gc.freeze``) and then waits for
-commands on its stdin. For each notebook it forks:
+worker slot inside the slot's sandbox (``sandbox.py``), imports them, preloads what the graded
+sections' setup cells load (``_Template.warm_setup``: the zoo model, SAEs and token windows, built
+on one thread with torch's random state and the environment restored afterwards; no CUDA, no ZMQ
+context, no thread of its own), freezes its heap (``gc.freeze``) and then waits for commands on
+its stdin. For each notebook it forks:
 
 * child **A** closes the template's control pipes, points stdin/stdout/stderr at the slot's
   kernel log, sets the resource limits (address space, processes, file size, open files),
