@@ -703,3 +703,71 @@ def saelens_eval(model, sae, tokens: torch.Tensor, batch_size: int = 16, reuse: 
     if reuse:
         _EVAL_CACHE[key] = dict(out)
     return out
+
+
+CASE_STUDY_KEYS = ("architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac")
+
+
+def case_study_run(site: str, raw: Any, model, hook: str, *, model_name: str, train_tokens: torch.Tensor, eval_tokens: torch.Tensor,
+                   case_tokens: int, batch_tokens: int, context: int, device) -> dict:
+    """Section 3.5's reference run of a student's settings at one site, measured on ``eval_tokens``.
+
+    ``raw`` is what ``case_study_settings(site)`` returned: it is read as plain data and checked (a
+    coefficient architecture, finite numbers, expansion 2-16), then an SAE of those settings is trained
+    with the course's fixed runner settings (seed 0) and measured. Returns ``explained_variance``, ``l0``,
+    ``dead_frac``, ``ce_recovered`` and ``d_in``. The hidden tests of all three sites share it, so their
+    reference cannot drift apart; the thresholds stay in each test.
+    """
+    from sae_lens import (GatedTrainingSAEConfig, JumpReLUTrainingSAEConfig, LanguageModelSAERunnerConfig,
+                          StandardTrainingSAEConfig)
+
+    from sae_course import checks
+
+    at, plain = checks.assert_true, checks.plain
+    where = f"case_study_settings({site!r})"
+    at(type(raw) is dict, f"{where} should return a dict")
+    st = {k: plain(dict.get(raw, k), f"{where}[{k!r}]") for k in CASE_STUDY_KEYS}
+    arch = st["architecture"]
+    at(type(arch) is str and arch in ("standard", "gated", "jumprelu", "topk"), f"{where}: unknown architecture {arch!r}")
+    at(arch != "topk", f"{where}: TopK is not allowed in 3.5 (tune a sparsity coefficient: standard, gated or jumprelu)")
+    for k in CASE_STUDY_KEYS[1:]:
+        at(type(st[k]) in (int, float) and math.isfinite(st[k]), f"{where}: {k} should be a number")
+    at(2 <= st["expansion_factor"] <= 16, f"{where}: expansion_factor must be 2-16")
+
+    width = hook_width(model, hook)
+    n_steps = case_tokens // batch_tokens
+    kw = dict(d_in=width, d_sae=int(st["expansion_factor"] * width), normalize_activations="expected_average_only_in")
+    coef, warm = float(st["sparsity"]), n_steps // 10
+    if arch == "jumprelu":
+        sae_cfg = JumpReLUTrainingSAEConfig(**kw, l0_coefficient=coef, l0_warm_up_steps=warm)
+    elif arch == "gated":
+        sae_cfg = GatedTrainingSAEConfig(**kw, l1_coefficient=coef, l1_warm_up_steps=warm)
+    else:
+        sae_cfg = StandardTrainingSAEConfig(**kw, l1_coefficient=coef, l1_warm_up_steps=warm)
+    lr = float(st["lr"])
+    cfg = LanguageModelSAERunnerConfig(
+        sae=sae_cfg, model_name=model_name, hook_name=hook, training_tokens=case_tokens,
+        context_size=context, train_batch_size_tokens=batch_tokens, store_batch_size_prompts=16,
+        n_batches_in_buffer=math.ceil(2 * batch_tokens / context), lr=lr, lr_scheduler_name="constant",
+        lr_warm_up_steps=round(float(st["warm_up_frac"]) * n_steps), lr_decay_steps=n_steps // 5, lr_end=lr / 10,
+        feature_sampling_window=max(1, n_steps // 4), dead_feature_window=max(1, n_steps // 4),
+        n_batches_for_norm_estimate=min(20, n_steps), device=str(device), seed=0, **offline_kwargs())
+    sae = train_sae(cfg, model, train_tokens, stop_if_all_dead=False, quiet=True).sae
+    with torch.no_grad():
+        _, cache = model.run_with_cache(eval_tokens, names_filter=[hook])
+        act = cache[hook]
+        lat = sae.encode(act)
+        rec = sae.decode(lat)
+        xa = (act.flatten(2) if act.ndim == 4 else act).reshape(-1, width).double()
+        xr = (rec.flatten(2) if rec.ndim == 4 else rec).reshape(-1, width).double()
+        lat = lat.reshape(-1, lat.shape[-1])
+        ev = float(1 - (xa - xr).pow(2).sum(-1).mean() / (xa - xa.mean(0)).pow(2).sum(-1).mean())
+        l0 = float((lat != 0).float().sum(-1).mean())
+        dead = float(((lat != 0).sum(0) == 0).float().mean())
+        ce_clean = float(model(eval_tokens, return_type="loss"))
+        ce_sae = float(model.run_with_hooks(eval_tokens, return_type="loss",
+                                            fwd_hooks=[(hook, lambda a, hook: sae.decode(sae.encode(a)))]))
+        ce_zero = float(model.run_with_hooks(eval_tokens, return_type="loss",
+                                             fwd_hooks=[(hook, lambda a, hook: torch.zeros_like(a))]))
+    return {"explained_variance": ev, "l0": l0, "dead_frac": dead, "d_in": width,
+            "ce_recovered": (ce_zero - ce_sae) / (ce_zero - ce_clean)}
