@@ -1086,77 +1086,221 @@ print("case_study_settings: the visible checks pass")
 
 # %% graded id=ex08_case_studies_test points=2
 ### BEGIN HIDDEN TESTS
+import math as _math
+
 import sae_course.checks as _chk
 from sae_course import training as _tr
 from sae_course.config import sized as _sized
 
 
 def _t():
-    _at, _run = _chk.assert_true, _tr.case_study_run
+    _at, _plain = _chk.assert_true, _chk.plain
+    _tnograd, _zeros_like = torch.no_grad, torch.zeros_like
     _site = "resid"
-    _m = _run(_site, case_study_settings(_site), model, HOOKS[_site], model_name=INFO["model_name"],
-              train_tokens=TRAIN_TOKENS, eval_tokens=EVAL_TOKENS, case_tokens=CASE_TOKENS,
-              batch_tokens=BATCH_TOKENS, context=CONTEXT, device=device)
-    _l0_cap = _m["d_in"] * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
+    _hook = HOOKS[_site]
+    _width = _tr.hook_width(model, _hook)
+    _nsteps = CASE_TOKENS // BATCH_TOKENS
+    _raw = case_study_settings(_site)
+    _at(type(_raw) is dict, f"case_study_settings({_site!r}) should return a dict")
+    _st = {_k: _plain(dict.get(_raw, _k), f"case_study_settings({_site!r})[{_k!r}]")
+           for _k in ("architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac")}
+    _arch = _st["architecture"]
+    _at(type(_arch) is str and _arch in ("standard", "gated", "jumprelu", "topk"),
+        f"case_study_settings({_site!r}): unknown architecture {_arch!r}")
+    _at(_arch != "topk", f"case_study_settings({_site!r}): TopK is not allowed in 3.5 (tune a sparsity coefficient: "
+        "standard, gated or jumprelu)")
+    for _k in ("expansion_factor", "sparsity", "lr", "warm_up_frac"):
+        _at(type(_st[_k]) in (int, float) and _math.isfinite(_st[_k]),
+            f"case_study_settings({_site!r}): {_k} should be a number")
+    _at(2 <= _st["expansion_factor"] <= 16, f"case_study_settings({_site!r}): expansion_factor must be 2-16")
+    _kw = dict(d_in=_width, d_sae=int(_st["expansion_factor"] * _width), normalize_activations="expected_average_only_in")
+    if _arch == "jumprelu":
+        _sc = JumpReLUTrainingSAEConfig(**_kw, l0_coefficient=float(_st["sparsity"]), l0_warm_up_steps=_nsteps // 10)
+    elif _arch == "gated":
+        _sc = GatedTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    else:
+        _sc = StandardTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    _lr = float(_st["lr"])
+    _rc = LanguageModelSAERunnerConfig(  # the reference run of these settings
+        sae=_sc, model_name=INFO["model_name"], hook_name=_hook, training_tokens=CASE_TOKENS,
+        context_size=CONTEXT, train_batch_size_tokens=BATCH_TOKENS, store_batch_size_prompts=16,
+        n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=_lr, lr_scheduler_name="constant",
+        lr_warm_up_steps=round(float(_st["warm_up_frac"]) * _nsteps), lr_decay_steps=_nsteps // 5, lr_end=_lr / 10,
+        feature_sampling_window=max(1, _nsteps // 4), dead_feature_window=max(1, _nsteps // 4),
+        n_batches_for_norm_estimate=min(20, _nsteps), device=str(device), seed=0, **_tr.offline_kwargs())
+    _sae = _tr.train_sae(_rc, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True).sae
+    with _tnograd():
+        _, _cache = model.run_with_cache(EVAL_TOKENS, names_filter=[_hook])
+        _a = _cache[_hook]
+        _lat = _sae.encode(_a)
+        _rec = _sae.decode(_lat)
+        _xa = (_a.flatten(2) if _a.ndim == 4 else _a).reshape(-1, _width).double()
+        _xr = (_rec.flatten(2) if _rec.ndim == 4 else _rec).reshape(-1, _width).double()
+        _lat = _lat.reshape(-1, _lat.shape[-1])
+        _ev = float(1 - (_xa - _xr).pow(2).sum(-1).mean() / (_xa - _xa.mean(0)).pow(2).sum(-1).mean())
+        _l0 = float((_lat != 0).float().sum(-1).mean())
+        _dead = float(((_lat != 0).sum(0) == 0).float().mean())
+        _ce0 = float(model(EVAL_TOKENS, return_type="loss"))
+        _ce_sae = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                             fwd_hooks=[(_hook, lambda act, hook: _sae.decode(_sae.encode(act)))]))
+        _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                              fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
+    _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
+    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
     _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
-    _at(_m["l0"] <= _l0_cap, f"{_site}: L0 {_m['l0']:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
-    _at(_m["dead_frac"] <= 0.30, f"{_site}: {_m['dead_frac']:.0%} of the latents never fire on the eval tokens (max 30%)")
-    _at(_m["explained_variance"] >= 0.75, f"{_site}: explained variance {_m['explained_variance']:.3f} is below 0.75")
-    _at(_m["ce_recovered"] >= _min_rec,
-        f"{_site}: CE loss recovered {_m['ce_recovered']:.3f} is below the bar of {_min_rec} (see the table)")
+    _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
+    _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
+    _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
+    _at(_recov >= _min_rec, f"{_site}: CE loss recovered {_recov:.3f} is below the bar of {_min_rec} (see the table)")
 
 
-globals().pop("_t")()
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% graded id=ex08_case_studies_test2 points=2
 ### BEGIN HIDDEN TESTS
+import math as _math
+
 import sae_course.checks as _chk
 from sae_course import training as _tr
 from sae_course.config import sized as _sized
 
 
 def _t():
-    _at, _run = _chk.assert_true, _tr.case_study_run
+    _at, _plain = _chk.assert_true, _chk.plain
+    _tnograd, _zeros_like = torch.no_grad, torch.zeros_like
     _site = "attn_z"
-    _m = _run(_site, case_study_settings(_site), model, HOOKS[_site], model_name=INFO["model_name"],
-              train_tokens=TRAIN_TOKENS, eval_tokens=EVAL_TOKENS, case_tokens=CASE_TOKENS,
-              batch_tokens=BATCH_TOKENS, context=CONTEXT, device=device)
-    _l0_cap = _m["d_in"] * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
+    _hook = HOOKS[_site]
+    _width = _tr.hook_width(model, _hook)
+    _nsteps = CASE_TOKENS // BATCH_TOKENS
+    _raw = case_study_settings(_site)
+    _at(type(_raw) is dict, f"case_study_settings({_site!r}) should return a dict")
+    _st = {_k: _plain(dict.get(_raw, _k), f"case_study_settings({_site!r})[{_k!r}]")
+           for _k in ("architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac")}
+    _arch = _st["architecture"]
+    _at(type(_arch) is str and _arch in ("standard", "gated", "jumprelu", "topk"),
+        f"case_study_settings({_site!r}): unknown architecture {_arch!r}")
+    _at(_arch != "topk", f"case_study_settings({_site!r}): TopK is not allowed in 3.5 (tune a sparsity coefficient: "
+        "standard, gated or jumprelu)")
+    for _k in ("expansion_factor", "sparsity", "lr", "warm_up_frac"):
+        _at(type(_st[_k]) in (int, float) and _math.isfinite(_st[_k]),
+            f"case_study_settings({_site!r}): {_k} should be a number")
+    _at(2 <= _st["expansion_factor"] <= 16, f"case_study_settings({_site!r}): expansion_factor must be 2-16")
+    _kw = dict(d_in=_width, d_sae=int(_st["expansion_factor"] * _width), normalize_activations="expected_average_only_in")
+    if _arch == "jumprelu":
+        _sc = JumpReLUTrainingSAEConfig(**_kw, l0_coefficient=float(_st["sparsity"]), l0_warm_up_steps=_nsteps // 10)
+    elif _arch == "gated":
+        _sc = GatedTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    else:
+        _sc = StandardTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    _lr = float(_st["lr"])
+    _rc = LanguageModelSAERunnerConfig(  # the reference run of these settings
+        sae=_sc, model_name=INFO["model_name"], hook_name=_hook, training_tokens=CASE_TOKENS,
+        context_size=CONTEXT, train_batch_size_tokens=BATCH_TOKENS, store_batch_size_prompts=16,
+        n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=_lr, lr_scheduler_name="constant",
+        lr_warm_up_steps=round(float(_st["warm_up_frac"]) * _nsteps), lr_decay_steps=_nsteps // 5, lr_end=_lr / 10,
+        feature_sampling_window=max(1, _nsteps // 4), dead_feature_window=max(1, _nsteps // 4),
+        n_batches_for_norm_estimate=min(20, _nsteps), device=str(device), seed=0, **_tr.offline_kwargs())
+    _sae = _tr.train_sae(_rc, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True).sae
+    with _tnograd():
+        _, _cache = model.run_with_cache(EVAL_TOKENS, names_filter=[_hook])
+        _a = _cache[_hook]
+        _lat = _sae.encode(_a)
+        _rec = _sae.decode(_lat)
+        _xa = (_a.flatten(2) if _a.ndim == 4 else _a).reshape(-1, _width).double()
+        _xr = (_rec.flatten(2) if _rec.ndim == 4 else _rec).reshape(-1, _width).double()
+        _lat = _lat.reshape(-1, _lat.shape[-1])
+        _ev = float(1 - (_xa - _xr).pow(2).sum(-1).mean() / (_xa - _xa.mean(0)).pow(2).sum(-1).mean())
+        _l0 = float((_lat != 0).float().sum(-1).mean())
+        _dead = float(((_lat != 0).sum(0) == 0).float().mean())
+        _ce0 = float(model(EVAL_TOKENS, return_type="loss"))
+        _ce_sae = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                             fwd_hooks=[(_hook, lambda act, hook: _sae.decode(_sae.encode(act)))]))
+        _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                              fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
+    _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
+    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
     _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
-    _at(_m["l0"] <= _l0_cap, f"{_site}: L0 {_m['l0']:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
-    _at(_m["dead_frac"] <= 0.30, f"{_site}: {_m['dead_frac']:.0%} of the latents never fire on the eval tokens (max 30%)")
-    _at(_m["explained_variance"] >= 0.75, f"{_site}: explained variance {_m['explained_variance']:.3f} is below 0.75")
-    _at(_m["ce_recovered"] >= _min_rec,
-        f"{_site}: CE loss recovered {_m['ce_recovered']:.3f} is below the bar of {_min_rec} (see the table)")
+    _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
+    _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
+    _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
+    _at(_recov >= _min_rec, f"{_site}: CE loss recovered {_recov:.3f} is below the bar of {_min_rec} (see the table)")
 
 
-globals().pop("_t")()
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% graded id=ex08_case_studies_test3 points=1
 ### BEGIN HIDDEN TESTS
+import math as _math
+
 import sae_course.checks as _chk
 from sae_course import training as _tr
 from sae_course.config import sized as _sized
 
 
 def _t():
-    _at, _run = _chk.assert_true, _tr.case_study_run
+    _at, _plain = _chk.assert_true, _chk.plain
+    _tnograd, _zeros_like = torch.no_grad, torch.zeros_like
     _site = "mlp_out"
-    _m = _run(_site, case_study_settings(_site), model, HOOKS[_site], model_name=INFO["model_name"],
-              train_tokens=TRAIN_TOKENS, eval_tokens=EVAL_TOKENS, case_tokens=CASE_TOKENS,
-              batch_tokens=BATCH_TOKENS, context=CONTEXT, device=device)
-    _l0_cap = _m["d_in"] * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
+    _hook = HOOKS[_site]
+    _width = _tr.hook_width(model, _hook)
+    _nsteps = CASE_TOKENS // BATCH_TOKENS
+    _raw = case_study_settings(_site)
+    _at(type(_raw) is dict, f"case_study_settings({_site!r}) should return a dict")
+    _st = {_k: _plain(dict.get(_raw, _k), f"case_study_settings({_site!r})[{_k!r}]")
+           for _k in ("architecture", "expansion_factor", "sparsity", "lr", "warm_up_frac")}
+    _arch = _st["architecture"]
+    _at(type(_arch) is str and _arch in ("standard", "gated", "jumprelu", "topk"),
+        f"case_study_settings({_site!r}): unknown architecture {_arch!r}")
+    _at(_arch != "topk", f"case_study_settings({_site!r}): TopK is not allowed in 3.5 (tune a sparsity coefficient: "
+        "standard, gated or jumprelu)")
+    for _k in ("expansion_factor", "sparsity", "lr", "warm_up_frac"):
+        _at(type(_st[_k]) in (int, float) and _math.isfinite(_st[_k]),
+            f"case_study_settings({_site!r}): {_k} should be a number")
+    _at(2 <= _st["expansion_factor"] <= 16, f"case_study_settings({_site!r}): expansion_factor must be 2-16")
+    _kw = dict(d_in=_width, d_sae=int(_st["expansion_factor"] * _width), normalize_activations="expected_average_only_in")
+    if _arch == "jumprelu":
+        _sc = JumpReLUTrainingSAEConfig(**_kw, l0_coefficient=float(_st["sparsity"]), l0_warm_up_steps=_nsteps // 10)
+    elif _arch == "gated":
+        _sc = GatedTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    else:
+        _sc = StandardTrainingSAEConfig(**_kw, l1_coefficient=float(_st["sparsity"]), l1_warm_up_steps=_nsteps // 10)
+    _lr = float(_st["lr"])
+    _rc = LanguageModelSAERunnerConfig(  # the reference run of these settings
+        sae=_sc, model_name=INFO["model_name"], hook_name=_hook, training_tokens=CASE_TOKENS,
+        context_size=CONTEXT, train_batch_size_tokens=BATCH_TOKENS, store_batch_size_prompts=16,
+        n_batches_in_buffer=_math.ceil(2 * BATCH_TOKENS / CONTEXT), lr=_lr, lr_scheduler_name="constant",
+        lr_warm_up_steps=round(float(_st["warm_up_frac"]) * _nsteps), lr_decay_steps=_nsteps // 5, lr_end=_lr / 10,
+        feature_sampling_window=max(1, _nsteps // 4), dead_feature_window=max(1, _nsteps // 4),
+        n_batches_for_norm_estimate=min(20, _nsteps), device=str(device), seed=0, **_tr.offline_kwargs())
+    _sae = _tr.train_sae(_rc, model, TRAIN_TOKENS, stop_if_all_dead=False, quiet=True).sae
+    with _tnograd():
+        _, _cache = model.run_with_cache(EVAL_TOKENS, names_filter=[_hook])
+        _a = _cache[_hook]
+        _lat = _sae.encode(_a)
+        _rec = _sae.decode(_lat)
+        _xa = (_a.flatten(2) if _a.ndim == 4 else _a).reshape(-1, _width).double()
+        _xr = (_rec.flatten(2) if _rec.ndim == 4 else _rec).reshape(-1, _width).double()
+        _lat = _lat.reshape(-1, _lat.shape[-1])
+        _ev = float(1 - (_xa - _xr).pow(2).sum(-1).mean() / (_xa - _xa.mean(0)).pow(2).sum(-1).mean())
+        _l0 = float((_lat != 0).float().sum(-1).mean())
+        _dead = float(((_lat != 0).sum(0) == 0).float().mean())
+        _ce0 = float(model(EVAL_TOKENS, return_type="loss"))
+        _ce_sae = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                             fwd_hooks=[(_hook, lambda act, hook: _sae.decode(_sae.encode(act)))]))
+        _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
+                                              fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
+    _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
+    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
     _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
-    _at(_m["l0"] <= _l0_cap, f"{_site}: L0 {_m['l0']:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
-    _at(_m["dead_frac"] <= 0.30, f"{_site}: {_m['dead_frac']:.0%} of the latents never fire on the eval tokens (max 30%)")
-    _at(_m["explained_variance"] >= 0.75, f"{_site}: explained variance {_m['explained_variance']:.3f} is below 0.75")
-    _at(_m["ce_recovered"] >= _min_rec,
-        f"{_site}: CE loss recovered {_m['ce_recovered']:.3f} is below the bar of {_min_rec} (see the table)")
+    _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
+    _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
+    _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
+    _at(_recov >= _min_rec, f"{_site}: CE loss recovered {_recov:.3f} is below the bar of {_min_rec} (see the table)")
 
 
-globals().pop("_t")()
+_t(); del _t
 ### END HIDDEN TESTS
 
 # %% [markdown]
