@@ -73,6 +73,18 @@ def _vm_size() -> int:
     return 0
 
 
+def _kernel_start_modules(d: str) -> list[str]:
+    """In a throwaway child: start a kernel app in folder ``d``; the modules that start imported."""
+    from jupyter_client.connect import write_connection_file
+    from ipykernel.kernelapp import IPKernelApp
+
+    fn, _ = write_connection_file(os.path.join(d, "k.json"), transport="ipc", ip=os.path.join(d, "k"))
+    before = set(sys.modules)
+    app = IPKernelApp.instance()
+    app.initialize(["-f", fn, "--HistoryManager.hist_file=:memory:"])
+    return sorted(m for m in set(sys.modules) - before if not m.startswith("__"))
+
+
 class _Template:
     def __init__(self, opts: dict):
         self.opts = opts
@@ -209,37 +221,10 @@ class _Template:
         # the /tmp a student's kernel sees; removed whatever happens.
         runtime = os.environ.get("JUPYTER_RUNTIME_DIR")
         d = tempfile.mkdtemp(prefix="learn-", dir=runtime if runtime and os.path.isdir(runtime) else None)
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(r)
-                from jupyter_client.connect import write_connection_file
-                from ipykernel.kernelapp import IPKernelApp
-
-                fn, _ = write_connection_file(os.path.join(d, "k.json"), transport="ipc",
-                                              ip=os.path.join(d, "k"))
-                before = set(sys.modules)
-                app = IPKernelApp.instance()
-                app.initialize(["-f", fn, "--HistoryManager.hist_file=:memory:"])
-                new = sorted(m for m in set(sys.modules) - before if not m.startswith("__"))
-                os.write(w, json.dumps(new).encode())
-            finally:
-                os._exit(0)
-        os.close(w)
-        chunks = []
-        while True:
-            b = os.read(r, 1 << 16)
-            if not b:
-                break
-            chunks.append(b)
-        os.close(r)
-        os.waitpid(pid, 0)
-        shutil.rmtree(d, ignore_errors=True)
         try:
-            return json.loads(b"".join(chunks) or b"[]")
-        except ValueError:
-            return []
+            return self._in_child(_kernel_start_modules, d, timeout=300) or []
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
     # -- main loop -----------------------------------------------------------------------
     def serve(self) -> None:
