@@ -77,6 +77,43 @@ def test_corpus_is_deterministic_and_splits_differ():
         assert any(corpus.word_category(w) == cat for w in vocab), cat
 
 
+def test_corpus_v2_structures_are_what_the_card_says():
+    import random
+
+    rng = random.Random("test-cycles")
+    for _ in range(200):
+        unit = rng.choice(["day", "month"])
+        cyc = corpus.DAYS if unit == "day" else corpus.MONTHS
+        i, k = rng.randrange(len(cyc)), rng.randint(2, min(len(cyc) - 1, 10))
+        words = corpus.cycle_sentence(rng, unit=unit, template_index=2, start=i, k=k)
+        assert words[-2] == cyc[(i + k) % len(cyc)] and corpus.NUMBERS[k - 1] in words  # wraps around
+        words = corpus.cycle_sentence(rng, unit=unit, template_index=1, start=i)
+        assert words[-2] == cyc[(i - 1) % len(cyc)]
+    for kind, members in corpus.KINDS.items():
+        words = corpus.kind_sentence(rng, kind=kind, word=members[0], template_index=0)
+        assert words == [members[0], "is", "a", "kind", "of", kind, "."]
+    # fruit words are Zipf-like: the first is far more frequent than the last
+    counts = {f: 0 for f in corpus.FRUITS}
+    for _ in range(5000):
+        counts[corpus.fruit(rng)] += 1
+    assert counts[corpus.FRUITS[0]] > 5 * counts[corpus.FRUITS[-1]] > 0
+    # bigram documents: every repeated pair comes back after a different word each time
+    for _ in range(100):
+        words = corpus.bigram_doc(rng)
+        pairs: dict = {}
+        for j in range(1, len(words) - 1):
+            pairs.setdefault((words[j], words[j + 1]), []).append(words[j - 1])
+        repeated = {p: prev for p, prev in pairs.items() if len(prev) > 1}
+        assert repeated
+        planted = [prev for prev in repeated.values() if len(set(prev)) == len(prev)]
+        assert len(planted) >= 2  # the planted pairs (random coincidences may repeat a prefix)
+    kinds = {kind for _, (kind, _) in zip(range(2000), corpus.documents("train", 0))}
+    assert kinds == set(corpus.MIX)
+    vocab = corpus.vocabulary()
+    for w in corpus.DAYS + corpus.MONTHS + corpus.FRUITS + list(corpus.KINDS):
+        assert w in vocab
+
+
 # ------------------------------------------------------------------------------------------ loading
 def test_resolve_mode_rules(monkeypatch, no_network):
     assert resolve_mode("zoo") == "zoo" and os.environ["HF_HUB_OFFLINE"] == "1"
@@ -135,6 +172,18 @@ def test_describe_zoo():
     assert d["saes"]["resid_pre"]["layers"] == list(range(cfg["n_layers"]))
     for site in ("attn_z", "transcoder"):
         assert {0, 1} <= set(d["saes"][site]["layers"])
+    fam = d["width_family"]
+    assert len(fam["widths"]) >= 4 and fam["widths"] == sorted(fam["widths"])
+    for width in fam["widths"]:
+        sae = load_sae(fam["site"], fam["layer"], mode="zoo", width=width)
+        assert sae.cfg.d_sae == width and sae.cfg.metadata.hook_name == f"blocks.{fam['layer']}.hook_resid_pre"
+    assert load_sae(fam["site"], fam["layer"], mode="zoo").cfg.d_sae in fam["widths"]
+    with pytest.raises(ValueError):
+        load_sae(fam["site"], fam["layer"], mode="zoo", width=fam["widths"][-1] * 2 + 1)
+    assert loader.hub_sae_ref("resid_pre", 8, 768) == ("gpt2-small-res-jb-feature-splitting",
+                                                       "blocks.8.hook_resid_pre_768")
+    with pytest.raises(ValueError):
+        loader.hub_sae_ref("resid_pre", 1, 768)
     with pytest.raises(ValueError):
         load_sae("resid_pre", 99, mode="zoo")
     with pytest.raises(ValueError):

@@ -1,6 +1,6 @@
 """The zoo's synthetic corpus: seeded, word-level, made by the project.
 
-Three kinds of document, mixed in fixed proportions:
+Six kinds of document, mixed in fixed proportions (zoo v2 added the last four structures):
 
 * **IOI** sentences ("When Mary and John went to the store, John gave a drink to Mary."): two names,
   one of them repeated as the subject, the other (the *indirect object*) is the answer. ABBA and BABA
@@ -10,7 +10,16 @@ Three kinds of document, mixed in fixed proportions:
 * **Stories**: a small grammar of 3-7 sentences over word categories (names, places, objects, animals,
   numbers, adjectives, verbs, times, punctuation), e.g. "Anna had three apples.", "Bob counted: two,
   three, four." (spelled "counted, two, three, four"), "Is the cup red? Yes, it is." These give SAE latents
-  something a student can name.
+  something a student can name. Stories also mention days, months and fruit.
+* **Cycles**: days of the week and months used in context, with arithmetic that wraps around ("Two days
+  after Friday is Sunday.", "The month before January is December.", "Saturday, Sunday, Monday."), so the
+  model gains from representing them on a circle.
+* **Kinds**: definition-style sentences ("A cherry is a kind of fruit.", "Tuesday is a day.") over a
+  category hierarchy (animal, fruit, colour, day, month, number, place, name), and fruit sentences with a
+  shared general property ("The plum was sweet."). Fruit words are Zipf-distributed (banana, orange and
+  lemon are far more frequent than mango or plum), so an SAE can let a specific latent absorb the general one.
+* **Bigram repeats**: random words in which a few word pairs come back, each time after a different word,
+  so only one word of prefix matches (short-prefix induction, next to the long spans of *repeats*).
 
 Documents are lists of words (every word is one token of the zoo tokenizer); :func:`render` turns
 them into the text the tokenizer reads back. Everything is a pure function of ``(split, seed)``:
@@ -53,6 +62,19 @@ OTHER_VERBS = [
     "counted", "played", "asked", "working",
 ]
 PUNCTUATION = [".", ",", "!", "?"]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
+# Zipf-like weights: the first fruits are frequent, the last rare (feature absorption needs both).
+FRUITS = ["banana", "orange", "lemon", "cherry", "grape", "peach", "pear", "plum", "mango"]
+FRUIT_WEIGHTS = [1.0 / (i + 1) ** 1.3 for i in range(len(FRUITS))]
+FRUIT_PROPERTIES = ["sweet", "ripe", "sour", "juicy"]
+COLOURS = ["red", "blue", "green", "yellow"]
+# The category hierarchy of the definition sentences: the general word and its members.
+KINDS: dict[str, list[str]] = {
+    "animal": ANIMALS, "fruit": FRUITS, "colour": COLOURS, "day": DAYS, "month": MONTHS,
+    "number": NUMBERS, "place": PLACES, "name": NAMES,
+}
 
 # IOI templates: {A} and {B} are introduced, {S} (one of them) acts, {IO} (the other) is the answer.
 # The answer is the word after the prompt, so every template ends with the word before it.
@@ -95,6 +117,31 @@ STORY_TEMPLATES = [
     "{N} and {M} went to the {P} with {num} {Ans}.",
     "There were {num} {Os} in the {P}.",
     "{N} asked {M}, where is the {O}?",
+    "On {D}, {N} went to the {P}.",
+    "{N} was born in {Mo}.",
+    "{N} ate a {F} in the {T}.",
+    "The {F} was {Fp}.",
+]
+
+# Cycles: {X} a day (or month), {k} a number word, {Y} the day {k} steps on (or back).
+CYCLE_TEMPLATES = [
+    "The {unit} after {X} is {Y1}.",
+    "The {unit} before {X} is {Ym1}.",
+    "The {unit} {k} {units} after {X} is {Yk}.",
+    "The {unit} {k} {units} before {X} is {Ymk}.",
+    "On {X}, {N} said, the next {unit} is {Y1}.",
+    "{X}, {Y1}, {Y2}, {Y3}.",
+]
+KIND_TEMPLATES = [
+    "{W} is a kind of {C}.",
+    "{W} is a {C}.",
+    "{N} said, {W} is a kind of {C}.",
+]
+FRUIT_TEMPLATES = [
+    "{N} ate a {F}.",
+    "The {F} was {Fp}.",
+    "{N} found a {Fp} {F} at the {P}.",
+    "{N} likes the {F}, it is {Fp}.",
 ]
 
 CATEGORIES: dict[str, list[str]] = {
@@ -108,10 +155,14 @@ CATEGORIES: dict[str, list[str]] = {
     "time": TIMES,
     "verb": GIVE_VERBS + OTHER_VERBS,
     "punctuation": PUNCTUATION,
+    "day": DAYS,
+    "month": MONTHS,
+    "fruit": FRUITS,
+    "kind": list(KINDS),
 }
 
 # Proportions of the three kinds of document.
-MIX = {"ioi": 0.45, "repeat": 0.3, "story": 0.25}
+MIX = {"ioi": 0.4, "repeat": 0.22, "story": 0.16, "cycle": 0.09, "kinds": 0.07, "bigram": 0.06}
 REPEAT_MIN, REPEAT_MAX = 4, 30
 
 SPLIT_SEEDS = {"train": "zoo-train", "val": "zoo-val", "test": "zoo-test"}
@@ -137,10 +188,14 @@ def split_words(text: str) -> list[str]:
 
 def _template_words() -> list[str]:
     words: list[str] = []
-    for t in IOI_TEMPLATES + STORY_TEMPLATES:
+    for t in IOI_TEMPLATES + STORY_TEMPLATES + CYCLE_TEMPLATES + KIND_TEMPLATES + FRUIT_TEMPLATES:
         for w in split_words(t):
             if not (w.startswith("{") and w.endswith("}")) and w not in words:
                 words.append(w)
+    # words only placeholders produce
+    for w in ["days", "months"] + FRUIT_PROPERTIES:
+        if w not in words:
+            words.append(w)
     return words
 
 
@@ -228,6 +283,7 @@ def _story_sentence(rng: random.Random, names: list[str], place: str) -> list[st
         "O": rng.choice(OBJECTS), "Os": rng.choice(OBJECTS_PLURAL), "An": rng.choice(ANIMALS),
         "Ans": rng.choice(ANIMALS_PLURAL), "J": rng.choice(ADJECTIVES), "T": rng.choice(TIMES),
         "num": rng.choice(NUMBERS[1:]), "V": rng.choice(GIVE_VERBS), "count": count,
+        "D": rng.choice(DAYS), "Mo": rng.choice(MONTHS), "F": fruit(rng), "Fp": rng.choice(FRUIT_PROPERTIES),
     }
     return _fill(t, values)
 
@@ -260,6 +316,82 @@ def repeat_doc(rng: random.Random) -> list[str]:
     return span * copies
 
 
+def fruit(rng: random.Random) -> str:
+    """A fruit word, Zipf-distributed (``FRUIT_WEIGHTS``)."""
+    return rng.choices(FRUITS, FRUIT_WEIGHTS)[0]
+
+
+def cycle_sentence(rng: random.Random, unit: str | None = None, template_index: int | None = None,
+                   start: int | None = None, k: int | None = None) -> list[str]:
+    """One sentence of day or month arithmetic that wraps around (``CYCLE_TEMPLATES``)."""
+    unit = unit or rng.choice(["day", "month"])
+    cycle = DAYS if unit == "day" else MONTHS
+    n = len(cycle)
+    i = rng.randrange(n) if start is None else start
+    k = rng.randint(2, min(n - 1, len(NUMBERS))) if k is None else k
+    ti = rng.randrange(len(CYCLE_TEMPLATES)) if template_index is None else template_index
+    values = {
+        "unit": unit, "units": unit + "s", "X": cycle[i], "k": NUMBERS[k - 1],
+        "Y1": cycle[(i + 1) % n], "Y2": cycle[(i + 2) % n], "Y3": cycle[(i + 3) % n],
+        "Ym1": cycle[(i - 1) % n], "Yk": cycle[(i + k) % n], "Ymk": cycle[(i - k) % n],
+        "N": rng.choice(NAMES),
+    }
+    return _fill(CYCLE_TEMPLATES[ti], values)
+
+
+def cycle_doc(rng: random.Random) -> list[str]:
+    words: list[str] = []
+    for _ in range(rng.randint(2, 5)):
+        words += cycle_sentence(rng)
+    return words
+
+
+def kind_sentence(rng: random.Random, kind: str | None = None, word: str | None = None,
+                  template_index: int | None = None) -> list[str]:
+    """A definition sentence: a member of a ``KINDS`` category and its general word."""
+    kind = kind or rng.choice(list(KINDS))
+    if word is None:
+        word = fruit(rng) if kind == "fruit" else rng.choice(KINDS[kind])
+    ti = rng.randrange(len(KIND_TEMPLATES)) if template_index is None else template_index
+    return _fill(KIND_TEMPLATES[ti], {"W": word, "C": kind, "N": rng.choice(NAMES)})
+
+
+def kinds_doc(rng: random.Random) -> list[str]:
+    """Definition sentences mixed with fruit sentences (the general property of a frequent-member category)."""
+    words: list[str] = []
+    for _ in range(rng.randint(2, 5)):
+        if rng.random() < 0.6:
+            words += kind_sentence(rng)
+        else:
+            t = rng.choice(FRUIT_TEMPLATES)
+            words += _fill(t, {"N": rng.choice(NAMES), "F": fruit(rng), "Fp": rng.choice(FRUIT_PROPERTIES),
+                               "P": rng.choice(PLACES)})
+    return words
+
+
+def bigram_doc(rng: random.Random, n_words: int | None = None) -> list[str]:
+    """40-64 random words in which 2-4 word pairs (a, b) come back 2-3 times, each time after a different word.
+
+    Predicting b after a later a needs only one word of prefix (short-prefix induction); the word before
+    a differs from one occurrence to the next, so a longer prefix never matches.
+    """
+    pool = repeatable_words()
+    n_words = n_words or rng.randint(40, 64)
+    pairs = [tuple(rng.sample(pool, 2)) for _ in range(rng.randint(2, 4))]
+    words = [rng.choice(pool) for _ in range(n_words)]
+    # slots 3 apart: a pair takes j and j + 1, and j - 1 (its prefix) belongs to no other pair
+    free = list(range(1, n_words - 1, 3))
+    rng.shuffle(free)
+    for a, b in pairs:
+        prefixes: set[str] = set()
+        for j in sorted(free.pop() for _ in range(rng.randint(2, 3))):
+            words[j], words[j + 1] = a, b
+            while words[j - 1] in prefixes or words[j - 1] in (a, b):
+                words[j - 1] = rng.choice(pool)
+            prefixes.add(words[j - 1])
+    return words
+
+
 def ioi_doc(rng: random.Random) -> list[str]:
     ex = ioi_example(rng)
     return ex["words"] + [ex["io"], "."]
@@ -269,7 +401,8 @@ def documents(split: str = "train", seed: int = 0) -> Iterator[tuple[str, list[s
     """An endless, seeded stream of (kind, words) documents."""
     rng = _rng(split, seed, "docs")
     kinds, weights = list(MIX), list(MIX.values())
-    makers = {"ioi": ioi_doc, "repeat": repeat_doc, "story": story_doc}
+    makers = {"ioi": ioi_doc, "repeat": repeat_doc, "story": story_doc, "cycle": cycle_doc,
+              "kinds": kinds_doc, "bigram": bigram_doc}
     while True:
         kind = rng.choices(kinds, weights)[0]
         yield kind, makers[kind](rng)

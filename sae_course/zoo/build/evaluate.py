@@ -262,6 +262,9 @@ def evaluate_zoo(weights_dir: str | Path, size: str = "full", progress: bool = T
           "lm_eval_tokens": int(val.numel())}
     lm.update(ioi_metrics(model, n=sz["ioi"], split=split))
     lm.update(induction_metrics(model, n=sz["induction"], split=split))
+    from .structures import structure_metrics
+
+    structures = structure_metrics(model, train, size=size)
     sae_toks = zoo_tokens(sz["sae_seqs"], 128, split=split, seed=1)
     dead_toks = zoo_tokens(sz["dead_seqs"], 128, split=split, seed=2)
     sae_res = evaluate_saes(model, saes, sae_toks, dead_toks, progress=progress)
@@ -269,7 +272,7 @@ def evaluate_zoo(weights_dir: str | Path, size: str = "full", progress: bool = T
         sae_res[n].update({"class": type(sae).__name__, "hook_name": sae.cfg.metadata.hook_name,
                            "hook_name_out": getattr(sae.cfg.metadata, "hook_name_out", None),
                            "d_in": sae.cfg.d_in})
-    return {"size": size, "split": split, "lm": lm, "saes": sae_res, "model_load_s": round(load_s, 2),
+    return {"size": size, "split": split, "lm": lm, "structures": structures, "saes": sae_res, "model_load_s": round(load_s, 2),
             "zoo_mb": round(dir_size_mb(weights_dir), 2)}
 
 
@@ -319,6 +322,32 @@ def lm_table(fig: dict) -> str:
     return "\n".join(out)
 
 
+def structures_table(fig: dict) -> str:
+    st = fig.get("structures")
+    if not st:
+        return "(not measured)"
+    pct = lambda v: f"{100 * v:.0f}%"  # noqa: E731
+    rows = []
+    for unit, n in (("day", 7), ("month", 12)):
+        rows.append((f"{unit}s: 'The {unit} after X is' -> next (top-1, {n} prompts)", pct(st[f"{unit}_next_acc"])))
+        rows.append((f"{unit}s: 'The {unit} k {unit}s after X is' -> X+k, wrapping (top-1)", pct(st[f"{unit}_k_after_acc"])))
+        rows.append((f"{unit}s: variance of the mean residual (blocks.1.hook_resid_pre) on its top 2 PCs / in cyclic order",
+                     f"{st[f'{unit}_circle_var2']:.2f} / {'yes' if st[f'{unit}_circle_order'] else 'no'}"))
+    rows.append(("definitions: 'W is a kind of' -> W's category (top-1, mean over 8 categories)",
+                 pct(st["kind_acc_mean"])))
+    rows.append(("... per category", ", ".join(f"{k} {pct(v)}" for k, v in st["kind_acc"].items())))
+    rows.append(("patch scoping: W's residual (blocks.1.hook_resid_pre, another context) patched into '<unk> is a kind of'",
+                 pct(st["kind_patch_acc_mean"]) + " (" + ", ".join(f"{k} {pct(v)}" for k, v in st["kind_patch_acc"].items()) + ")"))
+    rows.append(("fruit: share of fruit tokens taken by the 3 most frequent (banana, orange, lemon), train split",
+                 pct(st["fruit_share_top3"])))
+    rows.append(("fruit: p(sweet/ripe/sour/juicy) after 'The F was', 3 frequent / 3 rare fruits",
+                 f"{st['fruit_p_property_frequent']:.2f} / {st['fruit_p_property_rare']:.2f}"))
+    rows.append(("short-prefix induction: b after a pair (a, b) came back after a different word (top-1)",
+                 f"{pct(st['short_prefix_acc'])} (n={st['short_prefix_n']}; first occurrence {pct(st['short_prefix_first_acc'])})"))
+    out = ["| Corpus structure | measured |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]
+    return "\n".join(out)
+
+
 def sae_table(fig: dict) -> str:
     out = ["| SAE | class | reads -> writes | d_in x d_sae | explained var | CE recovered (clean / spliced / zero-abl) | L0 | dead |",
            "|---|---|---|---|---|---|---|---|"]
@@ -361,6 +390,7 @@ def write_figures(weights_dir: str | Path, fig: dict, card: bool = True) -> None
         text = CARD.read_text()
         text = _replace_block(text, "lm", lm_table(fig))
         text = _replace_block(text, "saes", sae_table(fig))
+        text = _replace_block(text, "structures", structures_table(fig))
         text = _replace_block(text, "build", build_table(fig))
         CARD.write_text(text)
 
