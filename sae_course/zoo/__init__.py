@@ -29,7 +29,8 @@ from .loader import (
 
 def __getattr__(name):
     # data helpers import torch; load them lazily
-    if name in ("zoo_tokens", "ioi_prompts", "induction_tokens", "is_zoo_tokenizer"):
+    if name in ("zoo_tokens", "ioi_prompts", "induction_tokens", "is_zoo_tokenizer", "cycle_prompts",
+                "definition_prompts", "bigram_tokens"):
         from . import data
 
         return getattr(data, name)
@@ -39,5 +40,6 @@ def __getattr__(name):
 __all__ = [
     "HUB", "SITE_HOOKS", "SITES", "WEIGHTS_DIR", "corpus_texts", "describe", "hub_reachable",
     "hub_sae_ref", "induction_tokens", "ioi_prompts", "is_zoo_tokenizer", "load_model", "load_sae",
+    "cycle_prompts", "definition_prompts", "bigram_tokens",
     "load_zoo_model", "resolve_mode", "word_category", "zoo_tokens",
 ]

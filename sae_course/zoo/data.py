@@ -4,6 +4,8 @@
 * :func:`ioi_prompts` -- held-out IOI prompts as text plus the answer names.
 * :func:`induction_tokens` -- BOS + a random span + the same span (the induction test).
 * :func:`corpus_texts` -- raw corpus documents as text.
+* :func:`cycle_prompts`, :func:`definition_prompts`, :func:`bigram_tokens` -- the zoo v2 structures
+  (day/month arithmetic, "W is a kind of", short-prefix repeats).
 
 Each helper takes an optional ``model`` (or ``tokenizer``): with the zoo model (or none) it uses the zoo
 tokenizer; with another model (hub GPT-2) it tokenizes the same corpus text with that model's
@@ -134,3 +136,72 @@ def induction_tokens(n: int = 100, span_len: int = 30, seed: int = 0, split: str
             ids[w] = enc[0]
         rows = [[bos] + [ids[w] for w in s] for s in spans]
     return torch.tensor(rows, dtype=torch.long)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Zoo v2 structures: cycles, definitions, short-prefix repeats (text prompts work for GPT-2 too)
+# ---------------------------------------------------------------------------------------------------
+def cycle_prompts(unit: str = "day", steps: tuple[int, ...] = (1,)) -> list[dict]:
+    """Every "The day after X is" (k = 1) and "The day k days after X is" (k >= 2) prompt of a cycle.
+
+    ``unit`` is "day" (Monday..Sunday) or "month" (January..December). Each dict: ``prompt`` (text,
+    no trailing space), ``start`` (index of X in the cycle), ``k``, ``answer`` (the word k steps on,
+    wrapping around) and ``answer_token`` (" Tuesday": one token for the zoo and for GPT-2).
+    """
+    cycle = corpus.DAYS if unit == "day" else corpus.MONTHS
+    out = []
+    for k in steps:
+        if not 1 <= k <= min(len(cycle) - 1, len(corpus.NUMBERS)):
+            raise ValueError(f"k={k}: expected 1 <= k < {len(cycle)}")
+        for i, x in enumerate(cycle):
+            prompt = f"The {unit} after {x} is" if k == 1 else f"The {unit} {corpus.NUMBERS[k - 1]} {unit}s after {x} is"
+            ans = cycle[(i + k) % len(cycle)]
+            out.append({"prompt": prompt, "start": i, "k": k, "answer": ans, "answer_token": " " + ans})
+    return out
+
+
+def definition_prompts(kinds: list[str] | None = None) -> list[dict]:
+    """ "W is a kind of" for every member W of the corpus's categories (``corpus.KINDS``).
+
+    Each dict: ``prompt``, ``word``, ``kind`` (the expected next word) and ``kind_token`` (" fruit").
+    """
+    out = []
+    for kind in kinds or list(corpus.KINDS):
+        for w in corpus.KINDS[kind]:
+            out.append({"prompt": f"{w} is a kind of", "word": w, "kind": kind, "kind_token": " " + kind})
+    return out
+
+
+def bigram_tokens(n: int = 50, seed: int = 0, split: str = "val", model=None, tokenizer=None):
+    """Short-prefix induction data: ``(tokens [n, L], later [n, L] bool)``, padded to one length L.
+
+    Each row is BOS + a corpus "bigram repeat" document (40-64 random words in which a few pairs (a, b)
+    come back, each time after a different word). ``later[r, t]`` is True where token t is the ``a`` of
+    a pair seen before in the row, so the token after it is predictable from one word of prefix only.
+    Rows are padded at the end with the last token; ``later`` is False there.
+    """
+    tok = _tokenizer_of(model, tokenizer)
+    encode, bos = _word_encoder(tok)
+    rng = corpus._rng(split, seed, "bigram")
+    docs = [corpus.bigram_doc(rng) for _ in range(n)]
+    rows, masks = [], []
+    for words in docs:
+        seen: set[tuple[str, str]] = set()
+        counts: dict[tuple[str, str], int] = {}
+        for j in range(len(words) - 1):
+            counts[(words[j], words[j + 1])] = counts.get((words[j], words[j + 1]), 0) + 1
+        mask = [False]
+        for j, w in enumerate(words):
+            pair = (w, words[j + 1]) if j + 1 < len(words) else None
+            mask.append(pair is not None and counts.get(pair, 0) > 1 and pair in seen)
+            if pair is not None:
+                seen.add(pair)
+        ids = [bos] + [i for w in words for i in encode([w])]
+        if len(ids) != len(mask):
+            raise ValueError("a bigram word is not a single token for this tokenizer")
+        rows.append(ids)
+        masks.append(mask)
+    length = max(len(r) for r in rows)
+    toks = torch.tensor([r + [r[-1]] * (length - len(r)) for r in rows], dtype=torch.long)
+    later = torch.tensor([m + [False] * (length - len(m)) for m in masks], dtype=torch.bool)
+    return toks, later
