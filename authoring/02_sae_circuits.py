@@ -26,7 +26,7 @@
 # | reading the connections | 2.3 attribution heatmap and top pairs |
 # | transcoders | 2.4 running a transcoder in place of the MLP |
 # | weights-only circuits | 2.5 de-embedding · 2.5b the extended embedding (and a measured check of both) · 2.6 pullback |
-# | putting it together | 2.7 a blind case study |
+# | putting it together | 2.7 a blind case study · 2.7b attribution to components, and your conclusions (graded on other latents too) |
 # | across layers, through attention | 2.8 an induction circuit in attention SAEs |
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
@@ -1846,6 +1846,364 @@ for _p in range(1, _corpus.shape[1]):
 _share = ((_acts * _earlier).sum() / _acts.sum().clamp(min=1e-9)).item()
 print(f"{_earlier.float().mean().item():.0%} of positions hold a token seen earlier in their sequence; "
       f"they get {_share:.0%} of this latent's total activation")
+
+# %% [markdown]
+# ### Exercise 2.7b — attribution to components, and your conclusions
+# > Difficulty: ●●●●○ · Importance: ●●●●○
+#
+# The weights gave a guess; the corpus gave the tokens it fires on. What is still missing is *where in the model
+# the activation comes from* on the positions where the latent fires. The residual stream the late transcoder
+# reads is a sum of pieces, each written by one component: the token embedding (plus the position embedding on
+# GPT-2), every attention head of blocks $0 \dots L$ (head $h$ of block $l$ writes $z^{l,h} W_O^{l,h}$), the
+# attention biases, and the MLPs of blocks before $L$. The transcoder's layer norm centres this sum and divides
+# it by one scale per position, so its pre-activation splits exactly into one term per piece:
+#
+# $$\text{contribution of a piece } v \text{ at a position} = \frac{\big(v - \mathrm{mean}(v)\big)\cdot W_\text{enc}[:, i]}{\text{scale}},$$
+#
+# plus the encoder bias. Summed over the positions where the latent is on, the terms of the heads say which head
+# the latent **reads through**. Section 1 attributed latents to heads by their decoder directions; here the
+# attribution is measured on real activations, so a head whose $W_O$ is larger or smaller counts for exactly
+# what it wrote.
+#
+# Write two functions.
+#
+# * `head_attribution(model, transcoder, tokens, latent)`: `[L + 1, n_heads]`, where $L$ is the transcoder's
+#   block (`layer_of` its hook). Entry `[l, h]` is the contribution of head `h` of block `l` to the latent's
+#   pre-activation, summed over every position of `tokens` (`[batch, seq]`) where the latent is on
+#   (activation > 0), **position 0 (BOS) left out**. Read `blocks.l.attn.hook_z` (`[batch, seq, n_heads, d_head]`),
+#   `model.W_O[l]` (`[n_heads, d_head, d_model]`) and the scale `blocks.L.ln2.hook_scale` (`[batch, seq, 1]`)
+#   from one cached run.
+# * `case_study_conclusions(model, tc_early, tc_late, latent, tokens, k=5)`: your conclusions about the latent,
+#   as a tuple `(top_tokens, head, upstream_latent)`, all measured on `tokens` with position 0 left out:
+#   - `top_tokens`: a list of the `k` token ids with the highest **mean** activation of the latent, among the
+#     tokens that occur at least 3 times (largest first);
+#   - `head`: `(layer, head)`, the head with the largest (most positive) `head_attribution`;
+#   - `upstream_latent`: the early transcoder latent with the largest direct contribution to the latent,
+#     summed over the positions where the latent is on. At one position this is 2.6's
+#     `pullback_contributions` (early activation × centred pullback weight ÷ the late scale); compute it for
+#     all those positions from one cached run (you may call `pullback` from 2.6).
+#
+# These are the statements an investigator would make about a latent. The graded tests check each against
+# what the model does on held-out text, for `CASE_LATENT` and then for other latents the test picks.
+
+# %% solution id=ex11_case_study
+def head_attribution(model, transcoder, tokens: Tensor, latent: int) -> Tensor:
+    """[L + 1, n_heads]: each head's direct contribution to the latent's pre-activation, summed over the positions
+    of tokens ([batch, seq]) where the latent is on, position 0 left out (L: the transcoder's block)."""
+    ### BEGIN SOLUTION
+    hook_in = transcoder.cfg.metadata.hook_name
+    block = layer_of(hook_in)
+    hook_scale = f"blocks.{block}.ln2.hook_scale"
+    z_hooks = [f"blocks.{l}.attn.hook_z" for l in range(block + 1)]
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=[hook_in, hook_scale, *z_hooks])
+        on = transcoder.encode(cache[hook_in])[..., latent] > 0
+        on[:, 0] = False
+        enc = transcoder.W_enc[:, latent]
+        scale = cache[hook_scale][on]  # [n_on, 1]
+        rows = []
+        for l, name in enumerate(z_hooks):
+            written = torch.einsum("nhd,hdm->nhm", cache[name][on], model.W_O[l])  # [n_on, n_heads, d_model]
+            written = written - written.mean(-1, keepdim=True)
+            rows.append(((written @ enc) / scale).sum(0))
+        return torch.stack(rows)
+    ### END SOLUTION
+
+
+def case_study_conclusions(model, tc_early, tc_late, latent: int, tokens: Tensor, k: int = 5):
+    """(top_tokens: list of k token ids, head: (layer, head), upstream_latent: int), measured on tokens
+    ([batch, seq]) with position 0 left out."""
+    ### BEGIN SOLUTION
+    hook_in, hook_early = tc_late.cfg.metadata.hook_name, tc_early.cfg.metadata.hook_name
+    hook_scale = f"blocks.{layer_of(hook_in)}.ln2.hook_scale"
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=[hook_in, hook_early, hook_scale])
+        acts = tc_late.encode(cache[hook_in])[..., latent]
+        ids, vals = tokens[:, 1:].flatten(), acts[:, 1:].flatten()
+        sums = torch.zeros(model.cfg.d_vocab, device=vals.device).index_add_(0, ids, vals)
+        counts = torch.bincount(ids, minlength=model.cfg.d_vocab)
+        means = torch.where(counts >= 3, sums / counts.clamp(min=1), torch.full_like(sums, -float("inf")))
+        top = means.topk(k).indices.tolist()
+
+        heads = head_attribution(model, tc_late, tokens, latent)
+        layer, head = divmod(int(heads.argmax()), heads.shape[1])
+
+        on = acts > 0
+        on[:, 0] = False
+        early = tc_early.encode(cache[hook_early][on])  # [n_on, d_sae_early]
+        weighted = (early / cache[hook_scale][on]).sum(0)
+        upstream = int((weighted * pullback(tc_early, tc_late, latent)).argmax())
+    return top, (layer, head), upstream
+    ### END SOLUTION
+
+# %% visible id=ex11_case_study_visible
+_few = prompts[:4]
+_ha = head_attribution(model, tc_late, _few, CASE_LATENT)
+checks.assert_shape(_ha, (TC_LATE + 1, model.cfg.n_heads), "head_attribution output")
+checks.assert_true(torch.isfinite(_ha).all(), "head_attribution: NaN or inf values")
+_ha_bos = head_attribution(model, tc_late, _few[:, :1], CASE_LATENT)
+checks.assert_true((_ha_bos == 0).all(), "head_attribution: position 0 should be left out (a BOS-only batch gives zeros)")
+_top, _head, _up = case_study_conclusions(model, tc_early, tc_late, CASE_LATENT, _corpus[:8], k=4)
+checks.assert_true(len(_top) == 4 and len(set(int(t) for t in _top)) == 4, "case_study_conclusions: top_tokens should be k distinct ids")
+checks.assert_true(len(_head) == 2 and 0 <= int(_head[0]) <= TC_LATE and 0 <= int(_head[1]) < model.cfg.n_heads,
+                   "case_study_conclusions: head should be (layer, head) with layer <= the transcoder's block")
+checks.assert_true(0 <= int(_up) < tc_early.cfg.d_sae, "case_study_conclusions: upstream_latent is not an early transcoder latent")
+print("head_attribution and case_study_conclusions pass the visible checks.")
+
+# %% graded id=ex11_case_study_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course import guards as _guards
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+
+
+def _t():
+    hin = tc_late.cfg.metadata.hook_name
+    blk = int(hin.split(".")[1])
+    toks = _zoo_tokens(24, 48, split="test", seed=31, model=model).to(device)
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks)
+        lat_acts = tc_late.encode(c[hin])
+        n_on = (lat_acts[:, 1:] > 0).sum((0, 1))
+        cands = ((n_on >= 8) & (n_on <= 0.3 * toks[:, 1:].numel())).nonzero()[:, 0]
+        if len(cands) == 0:  # (random hub transcoders: latents on almost everywhere)
+            cands = n_on.topk(4).indices
+        g = torch.Generator().manual_seed(32)
+        picks = cands[torch.randperm(len(cands), generator=g)[:2]].tolist()
+        refs = []
+        for lat in picks:
+            keep = lat_acts[..., lat] > 0
+            keep[:, 0] = False
+            sc = c[f"blocks.{blk}.ln2.hook_scale"][..., 0][keep]
+            col = tc_late.W_enc[:, lat].double()
+            col = col - col.mean()  # centring the piece = centring the encoder column
+            ref = torch.stack([torch.einsum("nhe,hem,m->nh", c[f"blocks.{q}.attn.hook_z"][keep].double(), model.W_O[q].double(), col)
+                               .div(sc.double()[:, None]).sum(0) for q in range(blk + 1)]).float()
+            refs.append((lat, ref))
+    snap = _guards.snapshot(model, tc_late)
+    try:
+        for lat, ref in refs:
+            got = _plain(head_attribution(model, tc_late, toks.clone(), lat), "head_attribution")
+            _ash(got, tuple(ref.shape), f"head_attribution (latent {lat})")
+            _ac(got, ref, f"head_attribution (latent {lat}): each head's summed direct contribution on the positions where the latent is on",
+                atol=1e-4 + 2e-3 * float(ref.abs().max()), rtol=2e-3)
+    finally:
+        changed = _guards.restore(snap)
+    _at(not changed, "head_attribution changed the model's or the transcoder's weights in place")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex11_case_study_test2 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course import guards as _guards
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_at, _plain = _chk.assert_true, _chk.plain
+
+
+def _t():
+    hin, hie = tc_late.cfg.metadata.hook_name, tc_early.cfg.metadata.hook_name
+    blk = int(hin.split(".")[1])
+    toks = _zoo_tokens(32, 48, split="test", seed=33, model=model).to(device)
+
+    def measured(lat, c):
+        a = tc_late.encode(c[hin])[..., lat].double()
+        ids = toks[:, 1:].reshape(-1)
+        n = torch.bincount(ids, minlength=model.cfg.d_vocab).double()
+        tot = torch.zeros(model.cfg.d_vocab, dtype=torch.float64, device=ids.device).scatter_add_(0, ids, a[:, 1:].reshape(-1))
+        avg = torch.where(n >= 3, tot / n.clamp(min=1), torch.full_like(tot, float("nan")))
+        keep = a > 0
+        keep[:, 0] = False
+        sc = c[f"blocks.{blk}.ln2.hook_scale"][..., 0][keep].double()
+        col = tc_late.W_enc[:, lat].double()
+        col = col - col.mean()
+        hd = torch.stack([torch.einsum("nhe,hem,m->nh", c[f"blocks.{q}.attn.hook_z"][keep].double(), model.W_O[q].double(), col)
+                          .div(sc[:, None]).sum(0) for q in range(blk + 1)])
+        dec = tc_early.W_dec.double()
+        up = (tc_early.encode(c[hie][keep]).double() / sc[:, None]).sum(0) * (dec @ col)  # centred column = centred rows
+        return avg, n, hd, up
+
+    def as_int(v):
+        if type(v) is int:
+            return v
+        if type(v) is torch.Tensor and v.numel() == 1 and not v.is_floating_point():
+            return int(v.reshape(()))
+        return None
+
+    def judge(lat, avg, n, hd, up, got, k):
+        what = f"case_study_conclusions (latent {lat})"
+        _at(type(got) in (list, tuple) and len(got) == 3, f"{what}: return a tuple (top_tokens, head, upstream_latent)")
+        top, head, upl = got
+        if type(top) is torch.Tensor:
+            top = top.tolist()
+        top = [as_int(t) for t in top] if type(top) in (list, tuple) else None
+        _at(top is not None and len(top) == k and None not in top, f"{what}: top_tokens should be a list of {k} ints (token ids)")
+        _at(len(set(top)) == k and all(0 <= t < model.cfg.d_vocab for t in top), f"{what}: top_tokens should be {k} distinct token ids")
+        _at(all(n[t] >= 3 for t in top), f"{what}: top_tokens holds a token seen fewer than 3 times (position 0 left out)")
+        kth = avg.nan_to_num(-1.0).topk(k).values[-1]
+        tol = 1e-4 + 1e-3 * float(avg.nan_to_num(0.0).abs().max())
+        _at(bool(all(avg[t] >= kth - tol for t in top)),
+            f"{what}: top_tokens are not the {k} tokens with the highest mean activation (among tokens seen at least 3 times)")
+        head = [as_int(v) for v in head] if type(head) in (list, tuple) else None
+        _at(head is not None and len(head) == 2 and None not in head, f"{what}: head should be a pair of ints (layer, head)")
+        _at(0 <= head[0] < hd.shape[0] and 0 <= head[1] < hd.shape[1], f"{what}: head {tuple(head)} is not a head of blocks 0..{blk}")
+        _at(bool(hd[head[0], head[1]] >= hd.max() - 1e-3 * hd.abs().max() - 1e-6),
+            f"{what}: head {tuple(head)} is not the head with the largest (signed) summed contribution on the positions where the latent is on")
+        upl = as_int(upl)
+        _at(upl is not None and 0 <= upl < tc_early.cfg.d_sae, f"{what}: upstream_latent should be an int, an early transcoder latent")
+        _at(bool(up[upl] >= up.max() - 1e-3 * up.abs().max() - 1e-6),
+            f"{what}: upstream latent {upl} is not the early latent with the largest summed direct contribution on the positions where the latent is on")
+
+    lats = [int(CASE_LATENT)]
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks)
+        on_count = (tc_late.encode(c[hin])[:, 1:] > 0).sum((0, 1))
+        if int(on_count[lats[0]]) < 3:  # the notebook's latent hardly fires on this text: take the one that fires most
+            lats = [int(on_count.argmax())]
+        refs = [(lat, *measured(lat, c)) for lat in lats]
+    snap = _guards.snapshot(model, tc_early, tc_late)
+    try:
+        for lat, avg, n, hd, up in refs:
+            got = _plain(case_study_conclusions(model, tc_early, tc_late, lat, toks.clone(), k=5), "case_study_conclusions")
+            judge(lat, avg, n, hd, up, got, 5)
+    finally:
+        changed = _guards.restore(snap)
+    _at(not changed, "case_study_conclusions changed the model's or a transcoder's weights in place")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex11_case_study_test3 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course import guards as _guards
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_at, _plain = _chk.assert_true, _chk.plain
+
+
+def _t():
+    hin, hie = tc_late.cfg.metadata.hook_name, tc_early.cfg.metadata.hook_name
+    blk = int(hin.split(".")[1])
+    toks = _zoo_tokens(32, 48, split="test", seed=35, model=model).to(device)
+
+    def measured(lat, c):
+        a = tc_late.encode(c[hin])[..., lat].double()
+        ids = toks[:, 1:].reshape(-1)
+        n = torch.bincount(ids, minlength=model.cfg.d_vocab).double()
+        tot = torch.zeros(model.cfg.d_vocab, dtype=torch.float64, device=ids.device).scatter_add_(0, ids, a[:, 1:].reshape(-1))
+        avg = torch.where(n >= 3, tot / n.clamp(min=1), torch.full_like(tot, float("nan")))
+        keep = a > 0
+        keep[:, 0] = False
+        sc = c[f"blocks.{blk}.ln2.hook_scale"][..., 0][keep].double()
+        col = tc_late.W_enc[:, lat].double()
+        col = col - col.mean()
+        hd = torch.stack([torch.einsum("nhe,hem,m->nh", c[f"blocks.{q}.attn.hook_z"][keep].double(), model.W_O[q].double(), col)
+                          .div(sc[:, None]).sum(0) for q in range(blk + 1)])
+        dec = tc_early.W_dec.double()
+        up = (tc_early.encode(c[hie][keep]).double() / sc[:, None]).sum(0) * (dec @ col)  # centred column = centred rows
+        return avg, n, hd, up
+
+    def as_int(v):
+        if type(v) is int:
+            return v
+        if type(v) is torch.Tensor and v.numel() == 1 and not v.is_floating_point():
+            return int(v.reshape(()))
+        return None
+
+    def judge(lat, avg, n, hd, up, got, k):
+        what = f"case_study_conclusions (latent {lat})"
+        _at(type(got) in (list, tuple) and len(got) == 3, f"{what}: return a tuple (top_tokens, head, upstream_latent)")
+        top, head, upl = got
+        if type(top) is torch.Tensor:
+            top = top.tolist()
+        top = [as_int(t) for t in top] if type(top) in (list, tuple) else None
+        _at(top is not None and len(top) == k and None not in top, f"{what}: top_tokens should be a list of {k} ints (token ids)")
+        _at(len(set(top)) == k and all(0 <= t < model.cfg.d_vocab for t in top), f"{what}: top_tokens should be {k} distinct token ids")
+        _at(all(n[t] >= 3 for t in top), f"{what}: top_tokens holds a token seen fewer than 3 times (position 0 left out)")
+        kth = avg.nan_to_num(-1.0).topk(k).values[-1]
+        tol = 1e-4 + 1e-3 * float(avg.nan_to_num(0.0).abs().max())
+        _at(bool(all(avg[t] >= kth - tol for t in top)),
+            f"{what}: top_tokens are not the {k} tokens with the highest mean activation (among tokens seen at least 3 times)")
+        head = [as_int(v) for v in head] if type(head) in (list, tuple) else None
+        _at(head is not None and len(head) == 2 and None not in head, f"{what}: head should be a pair of ints (layer, head)")
+        _at(0 <= head[0] < hd.shape[0] and 0 <= head[1] < hd.shape[1], f"{what}: head {tuple(head)} is not a head of blocks 0..{blk}")
+        _at(bool(hd[head[0], head[1]] >= hd.max() - 1e-3 * hd.abs().max() - 1e-6),
+            f"{what}: head {tuple(head)} is not the head with the largest (signed) summed contribution on the positions where the latent is on")
+        upl = as_int(upl)
+        _at(upl is not None and 0 <= upl < tc_early.cfg.d_sae, f"{what}: upstream_latent should be an int, an early transcoder latent")
+        _at(bool(up[upl] >= up.max() - 1e-3 * up.abs().max() - 1e-6),
+            f"{what}: upstream latent {upl} is not the early latent with the largest summed direct contribution on the positions where the latent is on")
+
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks)
+        on_count = (tc_late.encode(c[hin])[:, 1:] > 0).sum((0, 1))
+        pool = ((on_count >= 8) & (on_count <= 0.3 * toks[:, 1:].numel())).nonzero()[:, 0]
+        pool = pool[pool != int(CASE_LATENT)]  # other latents than the notebook's, picked by the test
+        if len(pool) == 0:  # (random hub transcoders: latents on almost everywhere)
+            pool = on_count.topk(5).indices
+            pool = pool[pool != int(CASE_LATENT)]
+        lats = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(36))[:3]].tolist()
+        refs = [(lat, *measured(lat, c)) for lat in lats]
+    snap = _guards.snapshot(model, tc_early, tc_late)
+    try:
+        for lat, avg, n, hd, up in refs:
+            got = _plain(case_study_conclusions(model, tc_early, tc_late, lat, toks.clone(), k=5), "case_study_conclusions")
+            judge(lat, avg, n, hd, up, got, 5)
+    finally:
+        changed = _guards.restore(snap)
+    _at(not changed, "case_study_conclusions changed the model's or a transcoder's weights in place")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your conclusions for `CASE_LATENT` on the held-out slice of Step 3, with the head attribution as a picture. The
+# cell then checks the head claim a second way, by intervention: it zeroes one head's output (`hook_z`) at every
+# position and measures how much of the latent's total activation is left, for the head you named and for every
+# other head. A direct contribution is only part of a head's effect (the head also feeds later components), so
+# the two need not agree perfectly; when they disagree, that is itself a finding about the latent.
+
+# %% code
+CASE_CONCLUSIONS = case_study_conclusions(model, tc_early, tc_late, CASE_LATENT, _corpus)
+_top, (_hl, _hh), _up = CASE_CONCLUSIONS
+print(f"layer-{TC_LATE} transcoder latent {CASE_LATENT}:")
+print("  fires most on the tokens:        ", tok_strs(_top))
+print(f"  reads mostly through head:        {_hl}.{_hh}")
+print(f"  main upstream latent (layer {TC_EARLY}):  {_up}, which de-embeds to "
+      f"{top_tokens(de_embedding_scores(model, tc_early, _up), 5)}")
+_ha = head_attribution(model, tc_late, _corpus, CASE_LATENT)
+plots.bars(_ha.flatten(), labels=[f"{l}.{h}" for l in range(_ha.shape[0]) for h in range(_ha.shape[1])],
+           title=f"direct contribution of each head to latent {CASE_LATENT}, summed where it fires",
+           xlabel="head (layer.head)", ylabel="summed contribution").show()
+
+
+def _total_with_head_off(layer: int, head: int) -> float:
+    def off(z, hook):
+        z[:, :, head] = 0.0
+        return z
+
+    hook_in = tc_late.cfg.metadata.hook_name
+    with torch.no_grad():
+        with model.hooks(fwd_hooks=[(f"blocks.{layer}.attn.hook_z", off)]):
+            _, c = model.run_with_cache(_corpus, names_filter=hook_in)
+        return tc_late.encode(c[hook_in])[:, 1:, CASE_LATENT].sum().item()
+
+
+with torch.no_grad():
+    _, _c = model.run_with_cache(_corpus, names_filter=tc_late.cfg.metadata.hook_name)
+    _base = tc_late.encode(_c[tc_late.cfg.metadata.hook_name])[:, 1:, CASE_LATENT].sum().item()
+_left = {(l, h): _total_with_head_off(l, h) / max(_base, 1e-9) for l in range(_ha.shape[0]) for h in range(_ha.shape[1])}
+_worst = min(_left, key=_left.get)
+print(f"activation left with head {_hl}.{_hh} zeroed: {_left[(_hl, _hh)]:.0%}; "
+      f"the head whose removal hurts most is {_worst[0]}.{_worst[1]} ({_left[_worst]:.0%} left)")
 
 # %% [markdown]
 # ## Part 6 — An induction circuit in attention SAEs
