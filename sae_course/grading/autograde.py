@@ -108,7 +108,12 @@ def grade_and_report(course: Course, sections: list[str], students: list[str] | 
 
 
 def generate_feedback(course: Course, sections: list[str] | None = None, log=print) -> None:
+    """``nbgrader generate_feedback`` for every section with an autograded submission (for the
+    others nbgrader has nothing to convert: it would only fail with "No notebooks were matched")."""
     for section in sections or course.sections():
+        if not any(p.is_dir() for p in course.autograded.glob(f"*/{section}")):
+            log(f"[feedback] {section}: nothing autograded yet")
+            continue
         log(f"[feedback] {section}: nbgrader generate_feedback")
         course.nbgrader("generate_feedback", section, "--force", check=False)
 

@@ -44,7 +44,6 @@ from traitlets import List, Unicode
 from . import cells as cellroles
 from . import issues, pyparse
 from .execute_guard import UNFINISHED
-from ...guards import EVENT as FRAME_EVENT
 from .tamper_scan import _bound_names, _cell_bindings, _to_python, _top_level_statements
 
 MIME = "application/vnd.sae-course.integrity+json"
@@ -250,6 +249,10 @@ def _targets(spec: dict) -> dict:
 
 
 def probe_source(seq: int, nonce: str, names: list[str], preload: list[str], targets: dict) -> str:
+    # Imported here, not at the top: sae_course.guards imports torch, and every nbgrader command
+    # (generate_assignment, generate_feedback, export, validate) loads this module with its config.
+    from ...guards import EVENT as FRAME_EVENT
+
     args = json.dumps([seq, nonce, sorted(names), preload, _targets(targets), UNSTABLE_BUILTINS])
     fp_src = "\n    ".join(CODE_FP.strip().splitlines())
     return (PROBE.replace("__ARGS__", args).replace("__MIME__", MIME).replace("__CODE_FP__", fp_src)
