@@ -2165,10 +2165,11 @@ globals().pop("_t")()
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Your conclusions for `CASE_LATENT` on the held-out slice of Step 3, with the head attribution as a picture. The
-# cell then checks the head claim a second way, by intervention: it zeroes one head's output (`hook_z`) at every
-# position and measures how much of the latent's total activation is left, for the head you named and for every
-# other head. A direct contribution is only part of a head's effect (the head also feeds later components), so
+# Your conclusions for `CASE_LATENT` on the held-out slice of Step 3, the *pullback through the head* you named
+# (its OV circuit, weights only: which source tokens, or which early latents, it would carry into the latent), and
+# the head attribution as a picture. The cell then checks the head claim a second way, by intervention: it zeroes
+# one head's output (`hook_z`) at every position and measures how much of the latent's total activation is left,
+# for the head you named and for the four heads with the largest direct contributions either way. A direct contribution is only part of a head's effect (the head also feeds later components), so
 # the two need not agree perfectly; when they disagree, that is itself a finding about the latent.
 
 # %% code
@@ -2179,6 +2180,19 @@ print("  fires most on the tokens:        ", tok_strs(_top))
 print(f"  reads mostly through head:        {_hl}.{_hh}")
 print(f"  main upstream latent (layer {TC_EARLY}):  {_up}, which de-embeds to "
       f"{top_tokens(de_embedding_scores(model, tc_early, _up), 5)}")
+# Pullback through the head you named (weights only): what the latent would read through that head's OV circuit
+# from a source position that holds token t (W_E[t] W_V W_O, centred, into the encoder), or, for a head after the
+# early transcoder, from an early latent j written at the source position. The layer norms are ignored.
+with torch.no_grad():
+    _enc = tc_late.W_enc[:, CASE_LATENT]
+    _ov = model.W_V[_hl, _hh] @ model.W_O[_hl, _hh]  # [d_model, d_model]
+    _via = model.W_E @ _ov
+    print(f"  through head {_hl}.{_hh}, source tokens that push it most: "
+          f"{top_tokens((_via - _via.mean(-1, keepdim=True)) @ _enc, 6)}")
+    if _hl > TC_EARLY:
+        _via = tc_early.W_dec @ _ov
+        _pb_head = (_via - _via.mean(-1, keepdim=True)) @ _enc
+        print(f"  through head {_hl}.{_hh}, early latents that push it most: {_pb_head.topk(3).indices.tolist()}")
 _ha = head_attribution(model, tc_late, _corpus, CASE_LATENT)
 plots.bars(_ha.flatten(), labels=[f"{l}.{h}" for l in range(_ha.shape[0]) for h in range(_ha.shape[1])],
            title=f"direct contribution of each head to latent {CASE_LATENT}, summed where it fires",
@@ -2200,10 +2214,11 @@ def _total_with_head_off(layer: int, head: int) -> float:
 with torch.no_grad():
     _, _c = model.run_with_cache(_corpus, names_filter=tc_late.cfg.metadata.hook_name)
     _base = tc_late.encode(_c[tc_late.cfg.metadata.hook_name])[:, 1:, CASE_LATENT].sum().item()
-_left = {(l, h): _total_with_head_off(l, h) / max(_base, 1e-9) for l in range(_ha.shape[0]) for h in range(_ha.shape[1])}
+_tried = {(_hl, _hh)} | {divmod(i, _ha.shape[1]) for i in _ha.flatten().abs().topk(min(4, _ha.numel())).indices.tolist()}
+_left = {(l, h): _total_with_head_off(l, h) / max(_base, 1e-9) for l, h in sorted(_tried)}
 _worst = min(_left, key=_left.get)
-print(f"activation left with head {_hl}.{_hh} zeroed: {_left[(_hl, _hh)]:.0%}; "
-      f"the head whose removal hurts most is {_worst[0]}.{_worst[1]} ({_left[_worst]:.0%} left)")
+print(f"activation left with head {_hl}.{_hh} zeroed: {_left[(_hl, _hh)]:.0%}; of the heads tried, the one whose "
+      f"removal hurts most is {_worst[0]}.{_worst[1]} ({_left[_worst]:.0%} left)")
 
 # %% [markdown]
 # ## Part 6 — An induction circuit in attention SAEs
