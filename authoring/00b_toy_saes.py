@@ -1138,7 +1138,9 @@ for _n_inst, _d_in, _d_sae in [(3, 2, 5), (2, 4, 7)]:
 #   has; the new latent should start as a fresh one does in `__init__`;
 # * both biases.
 #
-# Leave live latents, `b_dec` and instances without dead latents untouched; return the dead mask.
+# Leave live latents, `b_dec` and instances without dead latents untouched; return the dead mask. (Adam's moments
+# are not reset here either, for the reason given in 0b.3b: while a Gated latent is dead its gate never opens, so
+# its gate column, decoder row, `r_mag` and both biases all get zero gradient, and their first moments decay away.)
 
 # %% solution id=ex04_gated_resample
 @torch.no_grad()
