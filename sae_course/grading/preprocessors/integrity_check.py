@@ -44,7 +44,7 @@ from traitlets import List, Unicode
 from . import cells as cellroles
 from . import issues, pyparse
 from .execute_guard import UNFINISHED
-from .tamper_scan import _bound_names, _cell_bindings, _to_python, _top_level_statements
+from .tamper_scan import bound_names, cell_bindings, to_python, top_level_statements
 
 MIME = "application/vnd.sae-course.integrity+json"
 META = "sae_injected"
@@ -334,10 +334,10 @@ def _all_bindings(src: str) -> set[str]:
     import ast
 
     try:
-        tree = pyparse.parse(_to_python(src))
+        tree = pyparse.parse(to_python(src))
     except SyntaxError:
         return set()
-    return {n for st in _top_level_statements(tree) for n, _ in _bound_names(st)}
+    return {n for st in top_level_statements(tree) for n, _ in bound_names(st)}
 
 
 def _name_bound_before(plan: dict, seq: int, name: str) -> bool:
@@ -377,7 +377,7 @@ class IntegrityInject(NbGraderPreprocessor):
         for i, cell in enumerate(orig):
             provides.append(dict(names_so_far))
             if course[i]:
-                b = _cell_bindings(cell.source)
+                b = cell_bindings(cell.source)
                 names_so_far.update(b)
                 binds.append(_all_bindings(cell.source))
             else:
