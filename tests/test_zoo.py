@@ -295,7 +295,7 @@ HUB_SCRIPT = textwrap.dedent("""
 
 @pytest.fixture(scope="module")
 def mock_hub(tmp_path_factory):
-    from sae_course.zoo.mock_hub import build_mock_hub
+    from sae_course.devtools.mock_hub import build_mock_hub
 
     return build_mock_hub(tmp_path_factory.mktemp("hf_cache"), layers=[0, 1])
 
@@ -310,7 +310,7 @@ def test_mock_hub_layout(mock_hub):
 
 
 def test_hub_mode_loads_through_real_from_pretrained(mock_hub, zoo_model):
-    from sae_course.zoo.mock_hub import mock_hub_env
+    from sae_course.devtools.mock_hub import mock_hub_env
 
     env = mock_hub_env(mock_hub)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")

@@ -1,5 +1,7 @@
 """A mock Hugging Face hub cache, so the ``hub`` mode can be tested offline through the real code.
 
+Test tooling (the tests and a developer use it), not part of the zoo's runtime.
+
 :func:`build_mock_hub` writes, into a folder, what ``huggingface_hub`` would have cached after
 downloading (``models--<owner>--<name>/refs/main`` + ``snapshots/<commit>/...``):
 
@@ -17,7 +19,7 @@ Then, with ``HF_HUB_CACHE=<folder>`` and ``HF_HUB_OFFLINE=1`` in the environment
 and ``load_sae(..., mode="hub")`` runs ``SAE.from_pretrained(...)`` unchanged. Built in a few seconds,
 a few MB; never committed (build it into a temporary folder).
 
-CLI: ``python -m sae_course.zoo.mock_hub DIR`` builds it and prints the environment to use.
+CLI: ``python -m sae_course.devtools.mock_hub DIR`` builds it and prints the environment to use.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from pathlib import Path
 
 import torch
 
-from . import corpus
-from .loader import HUB, SITE_HOOKS
+from ..zoo import corpus
+from ..zoo.loader import HUB, SITE_HOOKS
 
 MOCK_DIMS = {"n_layer": 12, "n_head": 12, "n_embd": 48, "n_positions": 128}
 MOCK_D_SAE = 32
@@ -196,7 +198,7 @@ def mock_hub_env(cache_dir: str | Path, base: dict | None = None) -> dict:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        print("usage: python -m sae_course.zoo.mock_hub DIR")
+        print("usage: python -m sae_course.devtools.mock_hub DIR")
         raise SystemExit(2)
     cache = build_mock_hub(argv[0])
     print(f"mock hub cache built in {cache}. Use it with:")
