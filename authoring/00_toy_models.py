@@ -17,7 +17,7 @@
 # |---|---|
 # | a toy model and its data | 0.1 model · 0.2 sparse features · 0.3 weighted loss · 0.4 training loop |
 # | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature |
-# | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs · checkpoint 0.A what the pairs did |
+# | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs (a sampling rule you work out) · checkpoint 0.A what the pairs did · 0.7c measuring how several pairs are arranged · checkpoint 0.C which arrangement (merged, local orthogonal bases, antipodal) |
 # | a privileged basis | 0.8 the neuron model · 0.9 measuring polysemanticity |
 # | a phase diagram | 0.10 classifying a feature's phase · checkpoint 0.B reading the diagram |
 # | computation in superposition | 0.11 the `NeuronComputationModel`: parameters, forward pass, data and loss; graded on what it learns |
@@ -28,12 +28,13 @@
 # set the environment variable `SAE_COURSE_PROFILE=ci` before starting Jupyter if you want every run shorter
 # (it only changes sizes, never what is checked).
 #
-# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, one torch thread, load average about 15 from
-# other jobs): the whole notebook with its solutions under the CI profile used 47 s of kernel CPU time (240 s wall
-# clock because of the load); the computation-in-superposition training of Part 6 is 3.5 s of that. The full profile
-# (4–7× the training steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not been
-# measured: the shared machine was too loaded to time it. From the step and batch counts, expect roughly 15× the CI
-# profile's CPU time, i.e. ten to fifteen minutes on a laptop CPU.
+# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, 11:30–11:40 UTC, one torch thread, load
+# average about 10 from other jobs sharing the machine) by the course's mutant checker, which runs the notebook top to
+# bottom with its solutions: under the CI profile the whole notebook used **72 s of kernel CPU time** (380 s wall clock
+# because of the load; on an idle machine wall clock is close to CPU time). The full profile (4–7× the training
+# steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not been measured: the shared machine
+# was too loaded to time it and no GPU was available. From the step and batch counts, expect roughly 15× the CI
+# profile's CPU time, i.e. fifteen to twenty minutes on a laptop CPU.
 #
 # Notation used throughout: `n_inst` independent copies ("instances") of a model are trained side by side in one
 # batched tensor, `n_features` is the number of true features, `d_hidden` the width of the bottleneck.
@@ -829,6 +830,8 @@ fig.show()
 print("fraction of features represented per instance:", fraction_represented(model_dim.W.detach()).cpu().numpy().round(2))
 
 # %% [markdown]
+# ## Part 3 — Correlated and anticorrelated features
+#
 # ### Exercise 0.7a — correlated features
 # > Difficulty: ●●○○○ · Importance: ●●○○○
 #
@@ -1019,9 +1022,217 @@ _chk.assert_true(anti_pair_cosine == _nearest(_pair_cos(model_anti.W)),
 #   costs nothing: the ReLU reads each one off its own side. They become antipodal pairs.
 # * Correlated features always fire together, so an antipodal pair would cancel out. With four features in two
 #   dimensions there is no room to keep both pairs' features orthogonal as well, so each pair merges onto one shared
-#   direction (two arrows on top of each other) that stores roughly their sum, the way PCA would. With more room
-#   (try `d_hidden=4`) correlated features stay orthogonal instead: they prefer to be orthogonal, and only share a
-#   direction when short of space.
+#   direction (two arrows on top of each other) that stores roughly their sum, the way PCA would. Whether that is
+#   a preference or a lack of room is the question of the next exercise, with more pairs and more dimensions.
+
+# %% [markdown]
+# ### Exercise 0.7c — several pairs: measuring the arrangement
+# > Difficulty: ●●●○○ · Importance: ●●●○○
+#
+# One pair in a plane leaves little choice. With **several** pairs the model also has to decide how different pairs
+# share the space. Two numbers per pair describe its arrangement:
+# * `within`: the cosine between the pair's two features — near 1 they share one direction, near 0 they are at right
+#   angles, near −1 they are antipodal;
+# * `between`: how strongly the pair overlaps with the **rest** of the model, the largest $|\cos|$ between one of its
+#   two features and any feature of another pair — near 0 the pair has its own subspace, near 1 it shares it with
+#   another pair.
+#
+# Write `pair_geometry(W)` returning `(within, between)`, both `(n_inst, n_pairs)`, for features paired as $(2m, 2m+1)$
+# like the generators above. Cosines use $\hat W_i = W_i / \max(\|W_i\|, \varepsilon)$, so a dropped feature has cosine
+# 0 with everything. `between` never looks at the pair's own two features.
+
+# %% solution id=ex07_pair_geometry
+def pair_geometry(W: Tensor, eps: float = 1e-8) -> tuple[Tensor, Tensor]:
+    """W: (n_inst, d_hidden, 2 * n_pairs), n_pairs >= 2; pair m is features (2m, 2m+1).
+
+    Returns (within, between), each (n_inst, n_pairs): within[k, m] = cos(W_2m, W_2m+1); between[k, m] = the largest
+    |cos(W_i, W_j)| with i in pair m and j in any other pair.
+    """
+    ### BEGIN SOLUTION
+    W_hat = W / W.norm(dim=1, keepdim=True).clamp_min(eps)
+    cos = einops.einsum(W_hat, W_hat, "inst hid fi, inst hid fj -> inst fi fj")
+    within = torch.diagonal(cos[:, 0::2, 1::2], dim1=-2, dim2=-1)
+    pair = torch.arange(W.shape[-1], device=W.device) // 2
+    other_pair = pair[:, None] != pair[None, :]
+    across = (cos.abs() * other_pair).amax(-1)                      # (inst, feat)
+    between = across.view(*across.shape[:-1], -1, 2).amax(-1)       # (inst, pair)
+    return within, between
+    ### END SOLUTION
+
+# %% visible id=ex07_pair_geometry_visible
+# Instance 0: pair 0 on the two axes, pair 1 on the same axes reversed (a shared plane, right angles within each pair).
+# Instance 1: pair 0 antipodal on the first axis, pair 1 antipodal on the second (each pair on a line of its own).
+_W = torch.tensor([[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]],
+                   [[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]]])
+_within, _between = pair_geometry(_W)
+checks.assert_shape(_within, (2, 2), "pair_geometry: within")
+checks.assert_shape(_between, (2, 2), "pair_geometry: between")
+checks.assert_close(_within, torch.tensor([[0.0, 0.0], [-1.0, -1.0]]), "pair_geometry: within on two hand-made instances")
+checks.assert_close(_between, torch.tensor([[1.0, 1.0], [0.0, 0.0]]), "pair_geometry: between on two hand-made instances")
+print("pair_geometry passes the visible checks.")
+
+# %% graded id=ex07_pair_geometry_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq = torch.equal
+    def _expect(V, eps=1e-8):
+        unit = V / torch.linalg.vector_norm(V, dim=1).clamp(min=eps)[:, None, :]
+        gram = torch.einsum("khi,khj->kij", unit, unit)
+        n_f = V.shape[-1]
+        w = torch.stack([gram[:, 2 * q, 2 * q + 1] for q in range(n_f // 2)], dim=-1)
+        best = torch.zeros(V.shape[0], n_f // 2, dtype=V.dtype)
+        for q in range(n_f // 2):
+            rest = [j for j in range(n_f) if j // 2 != q]
+            best[:, q] = gram[:, 2 * q:2 * q + 2][:, :, rest].abs().flatten(1).max(dim=1).values
+        return w, best
+    _g = torch.Generator().manual_seed(7077)
+    for _n_inst, _d_hid, _n_pairs in [(3, 3, 5), (2, 4, 3), (4, 2, 2)]:
+        _V = torch.randn(_n_inst, _d_hid, 2 * _n_pairs, generator=_g) * (torch.rand(_n_inst, 1, 2 * _n_pairs, generator=_g) * 2 + 0.1)
+        _V[0, :, 3] = 0.0                     # a dropped feature
+        _V[-1, :, 0] = -0.7 * _V[-1, :, 1]    # an antipodal pair
+        _want_w, _want_b = _expect(_V.double())
+        _Vs = _V.clone().to(device)
+        _out = pair_geometry(_Vs)
+        _what = f"pair_geometry (n_inst={_n_inst}, d_hidden={_d_hid}, n_pairs={_n_pairs}, one feature exactly zero)"
+        _at(isinstance(_out, tuple) and len(_out) == 2, f"{_what}: return a tuple (within, between)")
+        _w, _b = _plain(_out[0]), _plain(_out[1])
+        _ash(_w, (_n_inst, _n_pairs), f"{_what}: within")
+        _ash(_b, (_n_inst, _n_pairs), f"{_what}: between")
+        _ac(_w.cpu().double(), _want_w, f"{_what}: within (cosine between the two features of each pair)", atol=1e-4)
+        _ac(_b.cpu().double(), _want_b, f"{_what}: between (largest |cosine| between a feature of the pair and a feature "
+            "of another pair)", atol=1e-4)
+        _at(_teq(_plain(_Vs).cpu(), _V), f"{_what}: pair_geometry changed W in place")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now the experiment: four pairs (eight features) in two small models, each trained at two sparsity levels.
+# * Correlated pairs in **4** dimensions: instance 0 dense (each pair on in 35% of the examples), instance 1 sparse
+#   (5%). Eight features in four dimensions means some sharing is unavoidable.
+# * Anticorrelated pairs in **2** dimensions: each feature on in 25% (instance 0) or 15% (instance 1) of the examples.
+#
+# Before you run it, guess: will the sparse correlated pairs merge as in the plane above, spread out, or do something
+# else? The heatmaps show $W^\top W$ (features ordered pair by pair), the arrows the anticorrelated model.
+
+# %% code
+torch.manual_seed(12)
+n_pairs_multi = 4
+p_corr_multi = torch.tensor([0.35, 0.05], device=device)
+p_anti_multi = torch.tensor([0.25, 0.15], device=device)
+model_corr_multi = ToyModel(n_inst=2, n_features=2 * n_pairs_multi, d_hidden=4)
+model_anti_multi = ToyModel(n_inst=2, n_features=2 * n_pairs_multi, d_hidden=2)
+_ = train_toy_model(model_corr_multi, steps=sized(full=10_000, ci=1_500), batch_size=sized(full=1024, ci=256), lr=1e-2,
+                    lr_schedule=cosine_decay_lr,
+                    batch_fn=lambda b: generate_correlated_batch(p_corr_multi, b, n_pairs=n_pairs_multi))
+_ = train_toy_model(model_anti_multi, steps=sized(full=10_000, ci=1_500), batch_size=sized(full=1024, ci=256), lr=1e-2,
+                    lr_schedule=cosine_decay_lr,
+                    batch_fn=lambda b: generate_anticorrelated_batch(p_anti_multi, b, n_pairs=n_pairs_multi))
+plot_features_nd(model_corr_multi.W, title="Correlated pairs in 4 dimensions: WᵀW and norms (left p = 0.35, right p = 0.05)").show()
+plot_features_in_2d(model_anti_multi.W, subplot_titles=["anticorrelated, p = 0.25", "anticorrelated, p = 0.15"],
+                    title="Four anticorrelated pairs in 2 dimensions: pair m is features (2m, 2m+1)").show()
+for _name, _model in (("correlated", model_corr_multi), ("anticorrelated", model_anti_multi)):
+    _within, _between = pair_geometry(_model.W.detach())
+    for _k in range(2):
+        print(f"{_name:>14}, instance {_k}: within {_within[_k].cpu().numpy().round(2)}, "
+              f"between {_between[_k].cpu().numpy().round(2)}")
+
+# %% [markdown]
+# ### Checkpoint 0.C — which arrangement do the pairs take?
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# Describe each model's pairs with one of four words:
+# * `"merged"`: the two features of a pair share one direction (`within` ≈ 1);
+# * `"local_bases"`: the two features of a pair are at right angles (`within` ≈ 0), and the pair shares its plane with
+#   another pair (`between` ≈ 1), so each plane holds a small orthogonal basis used by two pairs;
+# * `"antipodal"`: the two features of a pair point in opposite directions (`within` ≈ −1);
+# * `"separate"`: right angles within the pair and a subspace of its own (`within` ≈ 0 and `between` ≈ 0).
+#
+# Set `corr_dense_arrangement` (the correlated model, instance 0), `corr_sparse_arrangement` (the correlated model,
+# instance 1) and `anti_arrangement` (the anticorrelated model, both instances). The hidden test measures the trained
+# models (the typical pair of each) and checks your words.
+
+# %% solution id=ex07_arrangement_answer
+corr_dense_arrangement = None    # your answer: "merged", "local_bases", "antipodal" or "separate"
+corr_sparse_arrangement = None   # your answer: "merged", "local_bases", "antipodal" or "separate"
+anti_arrangement = None          # your answer: "merged", "local_bases", "antipodal" or "separate"
+### BEGIN SOLUTION
+corr_dense_arrangement = "merged"
+corr_sparse_arrangement = "local_bases"
+anti_arrangement = "antipodal"
+### END SOLUTION
+
+# %% visible id=ex07_arrangement_answer_visible
+for _a in (corr_dense_arrangement, corr_sparse_arrangement, anti_arrangement):
+    checks.assert_true(_a in ("merged", "local_bases", "antipodal", "separate"),
+                       'each answer should be "merged", "local_bases", "antipodal" or "separate"')
+print("Answers recorded; the graded test checks them.")
+
+# %% graded id=ex07_arrangement_answer_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _words = ("merged", "local_bases", "antipodal", "separate")
+    _answers = {"corr_dense_arrangement": _plain(corr_dense_arrangement),
+                "corr_sparse_arrangement": _plain(corr_sparse_arrangement),
+                "anti_arrangement": _plain(anti_arrangement)}
+    def _measure(V):
+        unit = V / torch.linalg.vector_norm(V, dim=1).clamp(min=1e-8)[:, None, :]
+        gram = torch.einsum("khi,khj->kij", unit, unit)
+        n_f = V.shape[-1]
+        w = torch.stack([gram[:, 2 * q, 2 * q + 1] for q in range(n_f // 2)], dim=-1)
+        o = torch.stack([gram[:, 2 * q:2 * q + 2][:, :, [j for j in range(n_f) if j // 2 != q]].abs().flatten(1).max(dim=1).values
+                         for q in range(n_f // 2)], dim=-1)
+        return w, o
+    def _word(w, o):
+        mw, mo = float(w.median()), float(o.median())
+        if mw > 0.7:
+            return "merged"
+        if mw < -0.6:
+            return "antipodal"
+        if abs(mw) < 0.3:
+            return "local_bases" if mo > 0.7 else ("separate" if mo < 0.3 else None)
+        return None
+    _wc, _oc = _measure(_plain(model_corr_multi.W).cpu().double())
+    _wa, _oa = _measure(_plain(model_anti_multi.W).cpu().double())
+    _truth = {"corr_dense_arrangement": _word(_wc[0], _oc[0]), "corr_sparse_arrangement": _word(_wc[1], _oc[1]),
+              "anti_arrangement": _word(_wa.flatten(), _oa.flatten())}
+    for _name, _ans in _answers.items():
+        _at(type(_ans) is str and _ans in _words, f'{_name} should be one of "merged", "local_bases", "antipodal", "separate"')
+    for _name, _ans in _answers.items():
+        _at(_truth[_name] is None or _ans == _truth[_name],
+            f"{_name}: that is not the arrangement the trained model shows; compare the printed within and between "
+            "values of the typical pair with the four descriptions")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# What the runs show, and why:
+# * **Dense correlated pairs merge.** When a pair is on in a third of the examples and eight features compete for four
+#   dimensions, the model cannot give every feature a clean direction. The two features of a pair are always on
+#   together, so one direction carrying roughly their sum (the pair's principal component, norm ≈ $1/\sqrt 2$ each)
+#   loses little, and the four pairs get four orthogonal directions: `between` ≈ 0.
+# * **Sparse correlated pairs form local orthogonal bases.** When pairs are rarely on, the model can afford to
+#   superpose them, and it superposes *pairs*, not features: the two features of a pair, which are on together, sit at
+#   right angles (they would interfere every time the pair fires), while a different pair, which is seldom on at the
+#   same time, takes the same plane with opposite directions (`between` ≈ 1). Each plane holds an orthogonal basis that
+#   two pairs share; correlated features avoid interfering with *each other* first.
+# * **Anticorrelated pairs go antipodal.** Two features that are never on together are the ideal antipodal partners:
+#   when one fires, the other reads a negative value and the ReLU removes it, so the pair costs no interference at all.
+#   Among the possible partners the model picks the anticorrelated twin (a few pairs can land elsewhere in a short run,
+#   which is why the test looks at the typical pair).
+#
+# The paper (Elhage et al., 2022, "Toy Models of Superposition", section on correlated and anticorrelated features)
+# reports the same three tendencies; how the pairs share space, not only whether they do, depends on how the
+# features co-occur.
 
 # %% [markdown]
 # ## Part 4 — Superposition in a privileged basis
