@@ -267,9 +267,6 @@ class LocalBackend:
                 out.append((f, JobResult(-1, error=f"worker failed: {type(e).__name__}: {e}")))
         return out
 
-    def template_info(self) -> list[dict]:
-        return [s.template.info for s in self.all if s.template is not None]
-
     def close(self) -> None:
         # Normally every job is done by now; on Ctrl-C, stopping the templates kills the running
         # kernels, so the workers finish at once instead of running their notebooks to the end.
