@@ -16,7 +16,7 @@
 # | part | exercises |
 # |---|---|
 # | a toy model and its data | 0.1 model · 0.2 sparse features · 0.3 weighted loss · 0.4 training loop |
-# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature |
+# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature · 0.6b the share of features on each sticky value (1, 3/4, 2/3, 1/2, 2/5, 3/8) across sparsity |
 # | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs (a sampling rule you work out) · checkpoint 0.A what the pairs did · 0.7c measuring how several pairs are arranged · checkpoint 0.C which arrangement (merged, local orthogonal bases, antipodal) |
 # | a privileged basis | 0.8 the neuron model · 0.9 measuring polysemanticity |
 # | a phase diagram | 0.10 classifying a feature's phase · checkpoint 0.B reading the diagram |
@@ -28,9 +28,9 @@
 # set the environment variable `SAE_COURSE_PROFILE=ci` before starting Jupyter if you want every run shorter
 # (it only changes sizes, never what is checked).
 #
-# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, 11:30–11:40 UTC, one torch thread, load
+# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, 12:03–12:10 UTC, one torch thread, load
 # average about 10 from other jobs sharing the machine) by the course's mutant checker, which runs the notebook top to
-# bottom with its solutions: under the CI profile the whole notebook used **72 s of kernel CPU time** (380 s wall clock
+# bottom with its solutions: under the CI profile the whole notebook used **75 s of kernel CPU time** (403 s wall clock
 # because of the load; on an idle machine wall clock is close to CPU time). The full profile (4–7× the training
 # steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not been measured: the shared machine
 # was too loaded to time it and no GPU was available. From the step and batch counts, expect roughly 15× the CI
@@ -828,6 +828,87 @@ fig.update_layout(title="Dimensionality per feature vs 1 / feature probability",
                   xaxis_title="1 / p", yaxis_title="dimensions", height=400)
 fig.show()
 print("fraction of features represented per instance:", fraction_represented(model_dim.W.detach()).cpu().numpy().round(2))
+
+# %% [markdown]
+# ### Exercise 0.6b — how many features sit on a sticky value?
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# The dots are easier to read as counts. Write `sticky_shares(D, values, tol, min_dim)`: for each instance, among its
+# **represented** features ($D_i >$ `min_dim`), the fraction whose $D_i$ lies within `tol` of a sticky value
+# ($|D_i - v| \le$ `tol`), one column per value in `values`. A feature counts at most once, at the sticky value
+# **nearest** to it (with a generous `tol` two windows overlap: $3/8$ and $2/5$ are only $0.025$ apart). An instance
+# without represented features gets a row of zeros. The bar chart after the test stacks these shares for every
+# instance of `model_dim`.
+
+# %% setup id=sticky_values
+STICKY_VALUES = (1.0, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8)
+
+# %% solution id=ex06_sticky
+def sticky_shares(D: Tensor, values=STICKY_VALUES, tol: float = 0.03, min_dim: float = 0.1) -> Tensor:
+    """D: (n_inst, n_features) dimensionalities -> (n_inst, len(values)) fractions of the represented features
+    (D_i > min_dim) whose nearest value in ``values`` is within ``tol``, one column per value."""
+    ### BEGIN SOLUTION
+    v = torch.as_tensor(values, dtype=D.dtype, device=D.device)
+    dist = (D.unsqueeze(-1) - v).abs()                               # (inst, feat, value)
+    represented = D > min_dim
+    on_sticky = (dist.amin(-1) <= tol) & represented
+    counts = (F.one_hot(dist.argmin(-1), len(values)) * on_sticky.unsqueeze(-1)).sum(1)
+    return counts.float() / represented.sum(-1, keepdim=True).clamp_min(1).float()
+    ### END SOLUTION
+
+# %% visible id=ex06_sticky_visible
+# Four represented features (1.0, 0.51, 0.49, 0.6) and one dropped (0.0): two of four sit near 1/2, one near 1.
+_s = sticky_shares(torch.tensor([[1.0, 0.51, 0.49, 0.6, 0.0]]))
+checks.assert_shape(_s, (1, len(STICKY_VALUES)), "sticky_shares output")
+checks.assert_close(_s, torch.tensor([[0.25, 0.0, 0.0, 0.5, 0.0, 0.0]]), "sticky_shares on a hand-made instance")
+print("sticky_shares passes the visible checks.")
+
+# %% graded id=ex06_sticky_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq = torch.equal
+    def _expect(Dm, vals, tl, md):
+        out = torch.zeros(Dm.shape[0], len(vals), dtype=torch.float64)
+        for k in range(Dm.shape[0]):
+            kept = [float(d) for d in Dm[k] if float(d) > md]
+            for d in kept:
+                gaps = [abs(d - u) for u in vals]
+                j = min(range(len(vals)), key=lambda i: gaps[i])
+                if gaps[j] <= tl:
+                    out[k, j] += 1.0 / len(kept)
+        return out
+    _g = torch.Generator().manual_seed(6066)
+    _vals = (1.0, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8)
+    for _tol, _md, _vs in [(0.03, 0.1, _vals), (0.05, 0.1, _vals), (0.04, 0.3, (1.0, 1 / 2, 1 / 3))]:
+        _base = torch.tensor(_vs, dtype=torch.float64)[torch.randint(0, len(_vs), (5, 24), generator=_g)]
+        _Dm = _base + (torch.rand(5, 24, generator=_g, dtype=torch.float64) - 0.5) * 0.14
+        _Dm[:, :4] = torch.rand(5, 4, generator=_g, dtype=torch.float64) * 0.2          # dropped or nearly dropped
+        _Dm[2] = torch.rand(24, generator=_g, dtype=torch.float64) * 0.08               # an instance with nothing represented
+        _Dm = _Dm.float().double()
+        _want = _expect(_Dm, _vs, _tol, _md)
+        _Ds = _Dm.float().clone().to(device)
+        _out = _plain(sticky_shares(_Ds, values=_vs, tol=_tol, min_dim=_md))
+        _what = f"sticky_shares (tol={_tol}, min_dim={_md}, {len(_vs)} values; one instance with no represented feature)"
+        _ash(_out, (5, len(_vs)), _what)
+        _ac(_out.cpu().double(), _want, _what, atol=1e-5)
+        _at(_teq(_plain(_Ds).cpu(), _Dm.float()), f"{_what}: sticky_shares changed D in place")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% code
+shares_dim = sticky_shares(dims).cpu()
+fig = go.Figure()
+for j, v in enumerate(STICKY_VALUES):
+    fig.add_trace(go.Bar(x=[f"{1 / p:.0f}" for p in feature_probability_dim.tolist()], y=shares_dim[:, j].tolist(),
+                         name=f"D ≈ {v:.3g}"))
+fig.update_layout(barmode="stack", title="Share of represented features on each sticky value, per instance",
+                  xaxis_title="1 / p (sparser to the right)", yaxis_title="share of represented features", height=380)
+fig.show()
 
 # %% [markdown]
 # ## Part 3 — Correlated and anticorrelated features
