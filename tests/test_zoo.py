@@ -135,6 +135,18 @@ def test_describe_zoo():
     assert d["saes"]["resid_pre"]["layers"] == list(range(cfg["n_layers"]))
     for site in ("attn_z", "transcoder"):
         assert {0, 1} <= set(d["saes"][site]["layers"])
+    fam = d["width_family"]
+    assert len(fam["widths"]) >= 2 and fam["widths"] == sorted(fam["widths"])
+    for width in fam["widths"]:
+        sae = load_sae(fam["site"], fam["layer"], mode="zoo", width=width)
+        assert sae.cfg.d_sae == width and sae.cfg.metadata.hook_name == f"blocks.{fam['layer']}.hook_resid_pre"
+    assert load_sae(fam["site"], fam["layer"], mode="zoo").cfg.d_sae in fam["widths"]
+    with pytest.raises(ValueError):
+        load_sae(fam["site"], fam["layer"], mode="zoo", width=fam["widths"][-1] * 2 + 1)
+    assert loader.hub_sae_ref("resid_pre", 8, 768) == ("gpt2-small-res-jb-feature-splitting",
+                                                       "blocks.8.hook_resid_pre_768")
+    with pytest.raises(ValueError):
+        loader.hub_sae_ref("resid_pre", 1, 768)
     with pytest.raises(ValueError):
         load_sae("resid_pre", 99, mode="zoo")
     with pytest.raises(ValueError):
@@ -287,6 +299,8 @@ HUB_SCRIPT = textwrap.dedent("""
         model.reset_saes()
         out["saes"][site] = [type(sae).__name__, sae.cfg.metadata.hook_name,
                              getattr(sae.cfg.metadata, "hook_name_out", None), sae.cfg.d_in]
+    fam = describe()["width_family"]
+    out["family"] = [fam["layer"], [load_sae("resid_pre", fam["layer"], width=w).cfg.d_sae for w in fam["widths"][:2]]]
     out["induction_shape"] = list(induction_tokens(3, 10, model=model).shape)
     out["zoo_tokens_shape"] = list(zoo_tokens(2, 32, model=model).shape)
     print("RESULT" + json.dumps(out))
@@ -325,6 +339,7 @@ def test_hub_mode_loads_through_real_from_pretrained(mock_hub, zoo_model):
     assert res["saes"]["attn_z"][1] == "blocks.1.attn.hook_z"
     assert res["saes"]["transcoder"][:3] == ["Transcoder", "blocks.1.ln2.hook_normalized", "blocks.1.hook_mlp_out"]
     assert res["induction_shape"] == [3, 21] and res["zoo_tokens_shape"] == [2, 32]
+    assert res["family"] == [8, [768, 1536]]  # GPT-2's feature-splitting release, through from_pretrained
     # the zoo's hook names are GPT-2's (as from_pretrained builds it), layer for layer
     n = zoo_model.cfg.n_layers
     gpt2_hooks = {h for h in res["hooks"] if not h.startswith("blocks.") or int(h.split(".")[1]) < n}

@@ -104,11 +104,11 @@ def _build_gpt2(cache: Path, seed: int = 0) -> dict:
             "n_layers": MOCK_DIMS["n_layer"], "vocab_size": vocab_size}
 
 
-def _saelens_sae(hook: str, d_in: int, reshape_hook_z: bool = False):
+def _saelens_sae(hook: str, d_in: int, reshape_hook_z: bool = False, d_sae: int = MOCK_D_SAE):
     from sae_lens import StandardSAE, StandardSAEConfig
     from sae_lens.saes.sae import SAEMetadata
 
-    cfg = StandardSAEConfig(d_in=d_in, d_sae=MOCK_D_SAE,
+    cfg = StandardSAEConfig(d_in=d_in, d_sae=d_sae,
                             reshape_activations="hook_z" if reshape_hook_z else "none",
                             metadata=SAEMetadata(hook_name=hook, model_name="gpt2-small", prepend_bos=True,
                                                  context_size=128))
@@ -142,6 +142,16 @@ def _build_saes(cache: Path, dims: dict, layers: list[int] | None = None) -> Non
         torch.manual_seed(1000 + layer)
         sae = _saelens_sae(SITE_HOOKS["resid_pre"][0].format(layer=layer), d_model)
         sae.save_model(str(_snapshot(cache, repo) / path))
+
+    # the width family (feature-splitting release, SAELens format): its two narrowest widths keep the mock small
+    fam = HUB["width_family"]
+    if fam["layer"] < n_layers:
+        release = directory[fam["release"]]
+        for width in fam["widths"][:2]:
+            torch.manual_seed(1500 + width)
+            sae = _saelens_sae(SITE_HOOKS["resid_pre"][0].format(layer=fam["layer"]), d_model, d_sae=width)
+            sae_id = fam["sae_id"].format(layer=fam["layer"], width=width)
+            sae.save_model(str(_snapshot(cache, release.repo_id) / release.saes_map[sae_id]))
 
     # hook_z: Connor & Rob's format: <name>.pt state dict + <name>_cfg.json
     for layer in layers_for("attn_z"):

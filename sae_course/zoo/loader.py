@@ -59,6 +59,11 @@ HUB = {
                        "sae_id": "gpt2-small-layer-{layer}-mlp-transcoder-folded-b_dec_out",
                        "layers": [0, 1, 2, 3, 4, 6, 7, 8]},
     },
+    # Feature splitting: residual SAEs of several widths at one site, trained with one recipe
+    # (sae_lens registry release, repo jbloom/GPT2-Small-Feature-Splitting-Experiment-Layer-8).
+    "width_family": {"site": "resid_pre", "layer": 8, "release": "gpt2-small-res-jb-feature-splitting",
+                     "sae_id": "blocks.{layer}.hook_resid_pre_{width}",
+                     "widths": [768, 1536, 3072, 6144, 12288, 24576, 49152, 98304]},
 }
 
 # GPT-2 small, for describe() when its config isn't in the local cache.
@@ -163,8 +168,26 @@ def zoo_config() -> dict:
         return json.load(f)
 
 
-def _zoo_sae_path(site: str, layer: int) -> Path:
-    return ZOO_SAE_DIR / f"{site}_{layer}"
+def _zoo_sae_path(site: str, layer: int, width: int | None = None) -> Path:
+    """``saes/<site>_<layer>``, or ``saes/<site>_<layer>_w<width>`` for the other members of a width family."""
+    base = ZOO_SAE_DIR / f"{site}_{layer}"
+    if width is None or _cfg_width(base) == width:
+        return base
+    return ZOO_SAE_DIR / f"{site}_{layer}_w{width}"
+
+
+def _cfg_width(path: Path) -> int | None:
+    try:
+        with open(path / "cfg.json") as f:
+            return int(json.load(f)["d_sae"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def zoo_sae_widths(site: str, layer: int) -> list[int]:
+    """The widths (``d_sae``) the zoo has at ``site`` and ``layer``: one, or a whole width family."""
+    paths = [ZOO_SAE_DIR / f"{site}_{layer}", *ZOO_SAE_DIR.glob(f"{site}_{layer}_w*")]
+    return sorted({w for p in paths if (w := _cfg_width(p)) is not None})
 
 
 def zoo_sae_layers(site: str) -> list[int]:
@@ -253,16 +276,26 @@ def _load_hub_model(device=None):
         return HookedSAETransformer.from_pretrained(HUB["model"], **kwargs)
 
 
-def hub_sae_ref(site: str, layer: int) -> tuple[str, str]:
-    """(release, sae_id) that ``load_sae(site, layer, mode="hub")`` passes to ``SAE.from_pretrained``."""
+def hub_sae_ref(site: str, layer: int, width: int | None = None) -> tuple[str, str]:
+    """(release, sae_id) that ``load_sae(site, layer, mode="hub", width=...)`` passes to ``SAE.from_pretrained``."""
     if site not in SITES:
         raise ValueError(f"site={site!r}: expected one of {SITES}")
+    if width is not None:
+        fam = HUB["width_family"]
+        if (site, layer) != (fam["site"], fam["layer"]) or width not in fam["widths"]:
+            raise ValueError(f"the hub's width family is {fam['site']} at layer {fam['layer']} with widths "
+                             f"{fam['widths']}; got {site} layer {layer} width {width}")
+        return fam["release"], fam["sae_id"].format(layer=layer, width=width)
     h = HUB["saes"][site]
     return h["release"], h["sae_id"].format(layer=layer)
 
 
-def load_sae(site: str, layer: int, mode: str | None = None, device=None):
+def load_sae(site: str, layer: int, mode: str | None = None, device=None, width: int | None = None):
     """A ``sae_lens.SAE`` (``Transcoder`` for site "transcoder") for ``site`` at ``layer``.
+
+    ``width`` picks a member of the width family (``describe()["width_family"]``: the zoo's residual SAEs
+    of several widths at one layer, the hub's GPT-2 feature-splitting release); ``None`` is the site's
+    standard SAE.
 
     ``sae.cfg.metadata.hook_name`` is the hook it reads (``blocks.L.hook_resid_pre``,
     ``blocks.L.attn.hook_z`` with ``reshape_activations="hook_z"``, ``blocks.L.ln2.hook_normalized``
@@ -274,20 +307,22 @@ def load_sae(site: str, layer: int, mode: str | None = None, device=None):
     chosen = resolve_mode(mode)
     t0 = time.time()
     args = {"site": site, "layer": layer, "mode": mode, "resolved": chosen, "device": warm.cpu_device(device)}
+    if width is not None:
+        args["width"] = int(width)
     hit = warm.take("load_sae", args)
-    sae, line = hit if hit is not None else _build_sae(site, layer, mode, chosen, device)
+    sae, line = hit if hit is not None else _build_sae(site, layer, mode, chosen, device, width)
     _say(f"{line} ({time.time() - t0:.2f}s)")
     return sae
 
 
-def _build_sae(site: str, layer: int, mode: str | None, chosen: str, device):
+def _build_sae(site: str, layer: int, mode: str | None, chosen: str, device, width: int | None = None):
     """(SAE, the mode line without its time): the hub's, or the zoo's (also when the hub fails
     and the mode was not explicit)."""
     from sae_lens import SAE
 
     dev = "cpu" if device is None else str(device)
     if chosen == "hub":
-        release, sae_id = hub_sae_ref(site, layer)
+        release, sae_id = hub_sae_ref(site, layer, width)
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=".*model_from_pretrained_kwargs.*")
@@ -303,8 +338,11 @@ def _build_sae(site: str, layer: int, mode: str | None, chosen: str, device):
                 ) from e
             _say(f"hub SAE failed ({type(e).__name__}: {e}) -> falling back to mode=zoo")
             _set_offline()
-    path = _zoo_sae_path(site, layer)
+    path = _zoo_sae_path(site, layer, width)
     if not (path / "cfg.json").exists():
+        if width is not None:
+            raise ValueError(f"the zoo has no {site} SAE of width {width} at layer {layer} "
+                             f"(widths there: {zoo_sae_widths(site, layer)})")
         raise ValueError(f"the zoo has no {site} SAE at layer {layer} (zoo layers: {zoo_sae_layers(site)})")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*model_from_pretrained_kwargs.*")
@@ -316,7 +354,8 @@ def _build_sae(site: str, layer: int, mode: str | None, chosen: str, device):
 
 # What a grading template may preload (sae_course.zoo.warm): the same builds, from recorded arguments.
 warm.BUILDERS["load_model"] = lambda a: _build_model(a["mode"], a["resolved"], a["device"])
-warm.BUILDERS["load_sae"] = lambda a: _build_sae(a["site"], a["layer"], a["mode"], a["resolved"], a["device"])
+warm.BUILDERS["load_sae"] = lambda a: _build_sae(a["site"], a["layer"], a["mode"], a["resolved"], a["device"],
+                                                 a.get("width"))
 
 
 def _hub_model_config() -> dict:
@@ -341,7 +380,9 @@ def describe(mode: str | None = None) -> dict:
 
     Keys: ``mode``, ``model_name``, ``n_layers``, ``d_model``, ``n_heads``, ``d_head``, ``d_mlp``,
     ``d_vocab``, ``n_ctx``, ``saes`` = {site: {"layers": [...], "hook_name": template,
-    "hook_name_out": template or None, "source": ...}}, ``hooks`` (handy hook-name templates).
+    "hook_name_out": template or None, "source": ...}}, ``width_family`` = {"site", "layer", "widths",
+    "source"} (the SAEs of several widths at one site, for feature splitting), ``hooks`` (handy hook-name
+    templates).
     """
     chosen = resolve_mode(mode)
     if chosen == "zoo":
@@ -353,6 +394,14 @@ def describe(mode: str | None = None) -> dict:
             hook, hook_out = SITE_HOOKS[site]
             saes[site] = {"layers": zoo_sae_layers(site), "hook_name": hook, "hook_name_out": hook_out,
                           "source": f"sae_course/zoo/weights/saes/{site}_{{layer}}"}
+        family = {"site": None, "layer": None, "widths": [], "source": None}
+        for site in SITES:
+            for layer in saes[site]["layers"]:
+                widths = zoo_sae_widths(site, layer)
+                if len(widths) > len(family["widths"]):
+                    family = {"site": site, "layer": layer, "widths": widths,
+                              "source": f"sae_course/zoo/weights/saes/{site}_{layer}[_w<width>]"}
+        info["width_family"] = family
     else:
         info = {"mode": "hub", "model_name": "gpt2-small", **_hub_model_config()}
         saes = {}
@@ -362,6 +411,9 @@ def describe(mode: str | None = None) -> dict:
             layers = [layer for layer in h["layers"] if layer < info["n_layers"]]
             saes[site] = {"layers": layers, "hook_name": hook, "hook_name_out": hook_out,
                           "source": f"SAE.from_pretrained({h['release']!r}, {h['sae_id']!r})"}
+        fam = HUB["width_family"]
+        info["width_family"] = {"site": fam["site"], "layer": fam["layer"], "widths": list(fam["widths"]),
+                                "source": f"SAE.from_pretrained({fam['release']!r}, {fam['sae_id']!r})"}
     info["saes"] = saes
     info["hooks"] = {
         "resid_pre": "blocks.{layer}.hook_resid_pre",
