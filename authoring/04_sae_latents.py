@@ -96,9 +96,12 @@ with torch.no_grad():
     RESID = _cache[HOOK]
     ACTS = {w: saes[w].encode(RESID).float() for w in WIDTHS}  # [batch, seq, width]
 del _cache
-# Flattened over (window, position), BOS positions left out: what the latents do on words.
-FLAT_IDS = tokens[:, 1:].reshape(-1)
-FLAT_ACTS = {w: a[:, 1:].reshape(-1, w) for w, a in ACTS.items()}
+# Flattened over (window, position), BOS positions left out (the windows pack several documents, each opening with
+# BOS, and many latents fire mostly there): what the latents do on words.
+BOS_ID = int(tokens[0, 0])
+WORDS = (tokens != BOS_ID).reshape(-1)
+FLAT_IDS = tokens.reshape(-1)[WORDS]
+FLAT_ACTS = {w: a.reshape(-1, w)[WORDS] for w, a in ACTS.items()}
 # A local vocabulary: the distinct tokens of the sample (GPT-2's 50k-token vocabulary would not fit in a profile).
 VOCAB_IDS, FLAT_INDEX = torch.unique(FLAT_IDS, return_inverse=True)
 VOCAB_STR = [model.tokenizer.decode([int(i)]) for i in VOCAB_IDS]
@@ -343,7 +346,8 @@ def top_tokens(profile: Tensor, latent: int, k: int = 5) -> str:
 
 
 # A few split families: a narrow latent and its children, with what each responds to.
-_fams = sorted(range(WIDTHS[0]), key=lambda i: -len(CHILDREN[i]))[:4]
+_used = (FLAT_ACTS[WIDTHS[0]] > 0).float().mean(0) > 0.01  # parents that fire on at least 1% of the words
+_fams = sorted((i for i in range(WIDTHS[0]) if _used[i]), key=lambda i: -len(CHILDREN[i]))[:4]
 for _i in _fams:
     print(f"narrow {_i:4d}: {top_tokens(PROFILES[WIDTHS[0]], _i)}")
     for _j in CHILDREN[_i]:
@@ -448,28 +452,27 @@ globals().pop("_t")()
 # Look at the families printed under 4.3. Take the narrow latents that split (two or more children in the next
 # width) and compare each child with its parent. Predict, **before running the measurement below**:
 #
-# * `"tokens"`: does a child respond to a `"narrower"`, the `"same"` or a `"broader"` set of tokens than its
-#   parent (effective number of tokens, child over parent, median over all children of split parents: below 0.8
-#   is narrower, above 1.25 broader)?
-# * `"frequency"`: does a child fire `"less"`, the `"same"` or `"more"` often than its parent (fraction of
-#   positions where it is active, same ratio and thresholds)?
+# * `"tokens"`: does a child respond to a `"narrower"` or a `"broader"` set of tokens than its parent (effective
+#   number of tokens, child over parent, median over all children of split parents: below 1 is narrower)?
+# * `"frequency"`: does a child fire `"less"` or `"more"` often than its parent (fraction of word positions where
+#   it is active, the same median ratio: below 1 is less)?
 #
 # Write your answer as a literal dict. It is graded against the measurement on the loaded SAEs.
 
 # %% solution id=ex05_split_predict
 def split_prediction() -> dict:
-    """{"tokens": "narrower" | "same" | "broader", "frequency": "less" | "same" | "more"}."""
+    """{"tokens": "narrower" | "broader", "frequency": "less" | "more"}."""
     ### BEGIN SOLUTION
     # The key is measured, so that it holds for whichever model is loaded; a student writes the dict by hand.
     # On the zoo's family: children respond to narrower token sets and fire less often than their parents.
-    words = {"tokens": ("narrower", "same", "broader"), "frequency": ("less", "same", "more")}
+    words = {"tokens": ("narrower", "broader"), "frequency": ("less", "more")}
     eff0, eff1 = effective_tokens(PROFILES[WIDTHS[0]]), effective_tokens(PROFILES[WIDTHS[1]])
     fr0, fr1 = (FLAT_ACTS[WIDTHS[0]] > 0).float().mean(0), (FLAT_ACTS[WIDTHS[1]] > 0).float().mean(0)
     pairs = [(i, j) for i, kids in enumerate(CHILDREN) if len(kids) >= 2 for j in kids]
     out = {}
     for key, (lo, hi) in {"tokens": (eff0, eff1), "frequency": (fr0, fr1)}.items():
         ratio = torch.tensor([float(hi[j] / lo[i].clamp_min(1e-9)) for i, j in pairs]).median().item()
-        out[key] = words[key][0] if ratio < 0.8 else words[key][2] if ratio > 1.25 else words[key][1]
+        out[key] = words[key][0] if ratio < 1 else words[key][1]
     return out
     ### END SOLUTION
 
@@ -477,16 +480,16 @@ def split_prediction() -> dict:
 SPLIT_PREDICTION = split_prediction()
 checks.assert_true(isinstance(SPLIT_PREDICTION, dict) and set(SPLIT_PREDICTION) == {"tokens", "frequency"},
                    'split_prediction() should return {"tokens": ..., "frequency": ...}')
-checks.assert_true(SPLIT_PREDICTION["tokens"] in ("narrower", "same", "broader"), '"tokens": "narrower", "same" or "broader"')
-checks.assert_true(SPLIT_PREDICTION["frequency"] in ("less", "same", "more"), '"frequency": "less", "same" or "more"')
+checks.assert_true(SPLIT_PREDICTION["tokens"] in ("narrower", "broader"), '"tokens": "narrower" or "broader"')
+checks.assert_true(SPLIT_PREDICTION["frequency"] in ("less", "more"), '"frequency": "less" or "more"')
 _freq = {w: (FLAT_ACTS[w] > 0).float().mean(0) for w in WIDTHS[:2]}
 _pairs = [(i, j) for i, kids in enumerate(CHILDREN) if len(kids) >= 2 for j in kids]
 _tok_ratio = torch.tensor([(EFFECTIVE[WIDTHS[1]][j] / EFFECTIVE[WIDTHS[0]][i].clamp_min(1e-9)).item() for i, j in _pairs])
 _fr_ratio = torch.tensor([(_freq[WIDTHS[1]][j] / _freq[WIDTHS[0]][i].clamp_min(1e-9)).item() for i, j in _pairs])
 print(f"{len(_pairs)} children of split parents: median child/parent effective tokens {_tok_ratio.median():.2f}, "
       f"firing frequency {_fr_ratio.median():.2f}   (you predicted {SPLIT_PREDICTION})")
-fig = go.Figure([go.Histogram(x=_tok_ratio.log2().numpy(), name="effective tokens", opacity=0.6),
-                 go.Histogram(x=_fr_ratio.log2().numpy(), name="firing frequency", opacity=0.6)])
+fig = go.Figure([go.Histogram(x=_tok_ratio.clamp_min(1e-3).log2().numpy(), name="effective tokens", opacity=0.6),
+                 go.Histogram(x=_fr_ratio.clamp_min(1e-3).log2().numpy(), name="firing frequency", opacity=0.6)])
 fig.update_layout(barmode="overlay", title="child / parent, log2 (0 = same as the parent)", xaxis_title="log2 ratio")
 fig.show()
 
@@ -519,11 +522,11 @@ def _t():
     kid_ix, par_ix = sel.nonzero().flatten(), arg[sel]
     truth = {}
     for key, lo_v, hi_v, names in [
-        ("tokens", ent_exp(prof(FLAT_ACTS[lo_w])), ent_exp(prof(FLAT_ACTS[hi_w])), ("narrower", "same", "broader")),
-        ("frequency", (FLAT_ACTS[lo_w] > 0).float().mean(0), (FLAT_ACTS[hi_w] > 0).float().mean(0), ("less", "same", "more")),
+        ("tokens", ent_exp(prof(FLAT_ACTS[lo_w])), ent_exp(prof(FLAT_ACTS[hi_w])), ("narrower", "broader")),
+        ("frequency", (FLAT_ACTS[lo_w] > 0).float().mean(0), (FLAT_ACTS[hi_w] > 0).float().mean(0), ("less", "more")),
     ]:
         r = (hi_v[kid_ix] / lo_v[par_ix].clamp_min(1e-9)).median().item()
-        truth[key] = names[0] if r < 0.8 else (names[2] if r > 1.25 else names[1])
+        truth[key] = names[0] if r < 1 else names[1]
     got = split_prediction()
     _at(_isinstance(got, _dict), "split_prediction() should return a dict")
     got = {_plain(k, "a key"): _plain(v, "a prediction") for k, v in _dict_items(got)}
@@ -1265,13 +1268,12 @@ globals().pop("_t")()
 #
 # Predict, before looking at the measurement below:
 #
-# * `"siblings"`: do siblings share `"more"`, about the `"same"` or `"fewer"` meta-latents than latents with
-#   different parents (ratio of the two numbers of 4.13: above 1.5 is more, below 0.67 fewer)?
-# * `"category"`: are the members of a meta-latent (the wide latents on whose direction it is active) `"more"`,
-#   about the `"same"` or `"less"` often of one word category than chance? Measured as the purity of the
-#   meta-latents' member sets (the mean, over meta-latents with at least two members, of the share of members in
-#   their most common dominant category) divided by the same with the categories shuffled (mean of 20 seeded
-#   shuffles): above 1.15 is more, below 0.87 less.
+# * `"siblings"`: do siblings share `"more"` or `"fewer"` meta-latents than latents with different parents (the
+#   two numbers of 4.13)?
+# * `"category"`: are the members of a meta-latent (the wide latents on whose direction it is active) `"more"` or
+#   `"less"` often of one word category than chance? Measured as the purity of the meta-latents' member sets (the
+#   mean, over meta-latents with at least two members, of the share of members in their most common dominant
+#   category) against the same with the categories shuffled among the latents (mean of 20 seeded shuffles).
 
 # %% visible id=meta_category_helper
 def meta_category_ratio(meta_acts: Tensor, categories: Tensor, n_shuffles: int = 20) -> float:
@@ -1287,13 +1289,12 @@ def meta_category_ratio(meta_acts: Tensor, categories: Tensor, n_shuffles: int =
 
 # %% solution id=ex14_meta_predict
 def meta_prediction() -> dict:
-    """{"siblings": "more" | "same" | "fewer", "category": "more" | "same" | "less"}."""
+    """{"siblings": "more" | "fewer", "category": "more" | "less"}."""
     ### BEGIN SOLUTION
     # Measured, so that the key holds for whichever model is loaded; a student writes the dict by hand.
     ratio = SIBLINGS / max(OTHERS, 1e-9)
     cat_ratio = meta_category_ratio(META_ACTS, category_profile(PROFILES[WIDTHS[-1]]).argmax(1))
-    return {"siblings": "more" if ratio > 1.5 else "fewer" if ratio < 0.67 else "same",
-            "category": "more" if cat_ratio > 1.15 else "less" if cat_ratio < 0.87 else "same"}
+    return {"siblings": "more" if ratio > 1 else "fewer", "category": "more" if cat_ratio > 1 else "less"}
     ### END SOLUTION
 
 # %% visible id=ex14_meta_predict_visible
@@ -1342,8 +1343,7 @@ def _t():
     shuffler = torch.Generator().manual_seed(0)
     base = sum(set_purity(cats[torch.randperm(n, generator=shuffler)]) for _ in range(20)) / 20
     r_cat = set_purity(cats) / max(base, 1e-9)
-    truth = {"siblings": "more" if r_sib > 1.5 else ("fewer" if r_sib < 0.67 else "same"),
-             "category": "more" if r_cat > 1.15 else ("less" if r_cat < 0.87 else "same")}
+    truth = {"siblings": "fewer" if r_sib <= 1 else "more", "category": "less" if r_cat <= 1 else "more"}
     got = meta_prediction()
     _at(_isinstance(got, _dict), "meta_prediction() should return a dict")
     got = {_plain(k, "a key"): _plain(v, "a prediction") for k, v in _dict_items(got)}
