@@ -703,8 +703,7 @@ globals().pop("_t")()
 
 # %% visible id=autointerp_setup
 WINDOW = 9
-PROMPT_INTRO = ("Each example below is a short text. A neuron fires on the words marked " + MARK_OPEN + "like this"
-                + MARK_CLOSE + ".")
+PROMPT_INTRO = "Each example below is a short text. A neuron fires on the words in double angle brackets."
 PROMPT_TOP, PROMPT_QUANTILE = "Top examples:", "Examples from lower activation quantiles:"
 PROMPT_TASK = "In one short sentence, what does the neuron respond to?"
 BACKEND = backend_from_env()
@@ -1053,10 +1052,12 @@ globals().pop("_t")()
 
 # %% [markdown]
 # The offline backend reads explanations literally: a category name covers that category's words, a quoted word
-# covers itself, nothing else counts. So the wrong category scores at or below chance, the vague sentence predicts
-# nothing and the all-covering one predicts everything; both score 0.5 on detection and 0 on simulation. An LLM
-# scorer is less literal, but the same logic is why the two scores exist: detection punishes an explanation that
-# is too broad or too narrow, simulation one that gets the strength of firing wrong.
+# covers itself, nothing else counts. The vague sentence predicts nothing and the all-covering one predicts
+# everything: both score 0.5 on detection and about 0 on simulation. Look at the wrong category too: its
+# *detection* score can be well above chance when that category merely co-occurs with what the latent fires on
+# (names sit next to "gave" in every IOI sentence), but its *simulation* score is not, because it predicts the
+# wrong tokens within each window. That is why both scores exist: detection asks "which texts", simulation
+# "which tokens, and how strongly".
 #
 # ## Part 4 — Meta-SAEs
 #

@@ -57,13 +57,14 @@ class OfflineBackend:
 
     name = "offline"
 
-    def __init__(self, category_share: float = 0.7, max_words: int = 3):
+    def __init__(self, category_share: float = 0.7, word_share: float = 0.9, max_words: int = 3):
         self.category_share = category_share
+        self.word_share = word_share
         self.max_words = max_words
 
     # -- explaining ------------------------------------------------------------------------------------------
     def explain(self, prompt: str) -> str:
-        """One sentence naming the category (or the few words) that the prompt's marked tokens are."""
+        """One sentence naming the few words, or else the category, that the prompt's marked tokens are."""
         marked = [_norm(m) for m in _MARKED.findall(prompt)]
         marked = [m for m in marked if m]
         if not marked:
@@ -73,7 +74,11 @@ class OfflineBackend:
         for w, n in words.items():
             cats[self.category_of(w)] += n
         cat, n_cat = cats.most_common(1)[0]
-        examples = ", ".join(f"'{w}'" for w, _ in words.most_common(self.max_words))
+        top = words.most_common(self.max_words)
+        examples = ", ".join(f"'{w}'" for w, _ in top)
+        if sum(n for _, n in top) >= self.word_share * len(marked):
+            # a few words account for (nearly) every mark: naming them is more precise than their category
+            return f"Fires on the words {examples}."
         if cat != "function" and n_cat >= self.category_share * len(marked):
             plural = cat if cat == "punctuation" else cat + "s"
             return f"Fires on {plural} (e.g. {examples})."

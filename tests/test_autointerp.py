@@ -73,9 +73,11 @@ def test_offline_scorer_is_honest(category):
 
 def test_offline_explainer_names_the_category_or_the_words():
     b = OfflineBackend()
-    prompt = "Top examples:\n1. the <<dog>> ran\n2. a <<cat>> and a <<cow>>\n3. <<dog>> !"
+    prompt = "Top examples:\n1. the <<dog>> ran\n2. a <<cat>> and a <<cow>>\n3. <<dog>> !\n4. <<horse>> <<duck>> <<bird>>"
     expl = b.explain(prompt)
     assert "animals" in expl and "'dog'" in expl
+    # A few words account for every mark: the explainer names them rather than their category.
+    assert b.explain("1. <<gave>> a\n2. <<gave>> the\n3. <<sent>> it") == "Fires on the words 'gave', 'sent'."
     # Mixed categories: the explainer falls back to the words themselves.
     expl = b.explain("1. <<Mary>> saw <<two>> <<red>> <<dog>>")
     assert expl.startswith("Fires on the words") and "animals" not in expl
