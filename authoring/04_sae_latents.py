@@ -1176,9 +1176,9 @@ def _t():
     rows = DECODERS[-1][torch.randperm(DECODERS[-1].shape[0], generator=g)[:256]].clone()
     rows = rows * torch.rand(rows.shape[0], 1, generator=g).mul(3).add(0.2)
     n_steps = 300
-    ev_want, l0_want = measure(fit_ref(rows.clone(), 24, 0.02, n_steps, 3e-3, 4), rows)
+    ev_want, l0_want = measure(fit_ref(rows.clone(), 24, 0.1, n_steps, 3e-3, 4), rows)
     with torch.set_grad_enabled(True):
-        net = train_meta_sae(rows.clone(), 24, 0.02, n_steps, lr=3e-3, seed=4)
+        net = train_meta_sae(rows.clone(), 24, 0.1, n_steps, lr=3e-3, seed=4)
     _at(_isinstance(net, MetaSAE), "train_meta_sae should return a MetaSAE")
     ev_got, l0_got = measure(net, rows)
     _at(ev_got >= ev_want - 0.05, "the meta-SAE reconstructs the unit-normalised directions much worse than it should")
