@@ -43,6 +43,11 @@ for _cat in CATEGORIES:
     _CATEGORY_WORDS[_cat] = _cat
     _CATEGORY_WORDS[_cat + "s"] = _cat
 _CATEGORY_WORDS.update({"punctuations": "punctuation", "punctuation": "punctuation"})
+# Lower-cased word -> its category, the first in CATEGORIES' order (as corpus.word_category picks), built once.
+_WORD_CATEGORY: dict[str, str] = {}
+for _cat, _ws in CATEGORIES.items():
+    for _w in _ws:
+        _WORD_CATEGORY.setdefault(_w.lower(), _cat)
 _QUOTED = re.compile(r"""['"]([^'"\s]+)['"]""")
 _MARKED = re.compile(re.escape(MARK_OPEN) + r"(.*?)" + re.escape(MARK_CLOSE))
 
@@ -86,11 +91,8 @@ class OfflineBackend:
 
     @staticmethod
     def category_of(word: str) -> str:
-        w = _norm(word)
-        for cat, ws in CATEGORIES.items():
-            if w in {x.lower() for x in ws}:
-                return cat
-        return "function"
+        """``corpus.word_category``, ignoring case and GPT-2's leading space."""
+        return _WORD_CATEGORY.get(_norm(word), "function")
 
     # -- reading an explanation back ---------------------------------------------------------------------------
     def covered_words(self, explanation: str) -> set[str] | None:
