@@ -2194,7 +2194,8 @@ globals().pop("_t")()
 # the denominator clamped at $\varepsilon$ as before. Write
 # * `vector_dimensionality(V, n_valid)`: `V` is `(n_inst, n_vectors, d)`; for instance $k$ only its first
 #   `n_valid[k]` vectors take part (in the sum over $j$ too), and the entries $i \ge$ `n_valid[k]` are 0. With
-#   `n_valid=None` every vector takes part.
+#   `n_valid=None` every vector takes part. (0.6's `feature_dimensionality` already computes this for vectors
+#   stored as columns: zero the vectors that do not take part, since a zero vector adds nothing to any sum.)
 # * `dd_dimensionalities(model, data, n_points)` returning two tensors: the dimensionality of the **features** (the
 #   columns $W_i$ of each instance, `(n_inst, n_features)`) and of the **data points** (the hidden vectors $h = W x$
 #   of each instance's own training points, `(n_inst, T_max)`, 0 past `n_points[k]`). Work on detached weights.
@@ -2206,11 +2207,8 @@ def vector_dimensionality(V: Tensor, n_valid: Tensor | None = None, eps: float =
     if n_valid is not None:
         n_valid = torch.as_tensor(n_valid, device=V.device)
         keep = torch.arange(V.shape[1], device=V.device)[None, :] < n_valid[:, None]     # (inst, vec)
-        V = V * keep.unsqueeze(-1).to(V.dtype)
-    norms = V.norm(dim=-1)
-    V_hat = V / norms.clamp_min(eps).unsqueeze(-1)
-    overlaps = einops.einsum(V_hat, V, "inst vi d, inst vj d -> inst vi vj")
-    return norms ** 2 / (overlaps ** 2).sum(-1).clamp_min(eps)
+        V = V * keep.unsqueeze(-1).to(V.dtype)  # a zeroed vector adds nothing to any sum and gets D = 0
+    return feature_dimensionality(V.transpose(1, 2), eps)  # 0.6's formula, vectors in place of W's columns
     ### END SOLUTION
 
 
