@@ -16,11 +16,12 @@
 # | part | exercises |
 # |---|---|
 # | a toy model and its data | 0.1 model · 0.2 sparse features · 0.3 weighted loss · 0.4 training loop |
-# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature |
-# | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs · checkpoint 0.A what the pairs did |
+# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature · 0.6b the share of features on each sticky value (1, 3/4, 2/3, 1/2, 2/5, 3/8) across sparsity |
+# | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs (a sampling rule you work out) · checkpoint 0.A what the pairs did · 0.7c measuring how several pairs are arranged · checkpoint 0.C which arrangement (merged, local orthogonal bases, antipodal) |
 # | a privileged basis | 0.8 the neuron model · 0.9 measuring polysemanticity |
 # | a phase diagram | 0.10 classifying a feature's phase · checkpoint 0.B reading the diagram |
 # | computation in superposition | 0.11 the `NeuronComputationModel`: parameters, forward pass, data and loss; graded on what it learns |
+# | memorisation and double descent | 0.12 finite datasets of normalised points · 0.13 training on a fixed dataset, one size per instance · 0.14 dimensionality of features and of data points; graded on the shape of the sweep · checkpoint 0.D what is stored at each end, and where the test loss peaks |
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
 # `raise NotImplementedError()`). Each answer is followed by a visible test (run it: it checks shapes and a small
@@ -28,12 +29,16 @@
 # set the environment variable `SAE_COURSE_PROFILE=ci` before starting Jupyter if you want every run shorter
 # (it only changes sizes, never what is checked).
 #
-# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, one torch thread, load average about 15 from
-# other jobs): the whole notebook with its solutions under the CI profile used 47 s of kernel CPU time (240 s wall
-# clock because of the load); the computation-in-superposition training of Part 6 is 3.5 s of that. The full profile
-# (4–7× the training steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not been
-# measured: the shared machine was too loaded to time it. From the step and batch counts, expect roughly 15× the CI
-# profile's CPU time, i.e. ten to fifteen minutes on a laptop CPU.
+# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, 12:03–12:10 UTC, one torch thread, load
+# average about 10 from other jobs sharing the machine) by the course's mutant checker, which runs the notebook top to
+# bottom with its solutions: under the CI profile the whole notebook used **75 s of kernel CPU time** (403 s wall clock
+# because of the load; on an idle machine wall clock is close to CPU time). That figure predates Part 7 (double
+# descent), which has not been timed inside the notebook yet: its CI training alone took 5.3 s of CPU per repeat in a
+# standalone run (two repeats here), so expect roughly 12 s more. The full profile (4–7× the training
+# steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not been measured: the shared machine
+# was too loaded to time it and no GPU was available. From the step and batch counts, expect roughly 15× the CI
+# profile's CPU time, i.e. fifteen to twenty minutes on a laptop CPU, plus about five minutes for Part 7's full sweep
+# (estimated from one repeat of it, 157 s of CPU on the shared machine; the notebook runs two).
 #
 # Notation used throughout: `n_inst` independent copies ("instances") of a model are trained side by side in one
 # batched tensor, `n_features` is the number of true features, `d_hidden` the width of the bottleneck.
@@ -829,6 +834,89 @@ fig.show()
 print("fraction of features represented per instance:", fraction_represented(model_dim.W.detach()).cpu().numpy().round(2))
 
 # %% [markdown]
+# ### Exercise 0.6b — how many features sit on a sticky value?
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# The dots are easier to read as counts. Write `sticky_shares(D, values, tol, min_dim)`: for each instance, among its
+# **represented** features ($D_i >$ `min_dim`), the fraction whose $D_i$ lies within `tol` of a sticky value
+# ($|D_i - v| \le$ `tol`), one column per value in `values`. A feature counts at most once, at the sticky value
+# **nearest** to it (with a generous `tol` two windows overlap: $3/8$ and $2/5$ are only $0.025$ apart). An instance
+# without represented features gets a row of zeros. The bar chart after the test stacks these shares for every
+# instance of `model_dim`.
+
+# %% setup id=sticky_values
+STICKY_VALUES = (1.0, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8)
+
+# %% solution id=ex06_sticky
+def sticky_shares(D: Tensor, values=STICKY_VALUES, tol: float = 0.03, min_dim: float = 0.1) -> Tensor:
+    """D: (n_inst, n_features) dimensionalities -> (n_inst, len(values)) fractions of the represented features
+    (D_i > min_dim) whose nearest value in ``values`` is within ``tol``, one column per value."""
+    ### BEGIN SOLUTION
+    v = torch.as_tensor(values, dtype=D.dtype, device=D.device)
+    dist = (D.unsqueeze(-1) - v).abs()                               # (inst, feat, value)
+    represented = D > min_dim
+    on_sticky = (dist.amin(-1) <= tol) & represented
+    counts = (F.one_hot(dist.argmin(-1), len(values)) * on_sticky.unsqueeze(-1)).sum(1)
+    return counts.float() / represented.sum(-1, keepdim=True).clamp_min(1).float()
+    ### END SOLUTION
+
+# %% visible id=ex06_sticky_visible
+# Four represented features (1.0, 0.51, 0.49, 0.6) and one dropped (0.0): two of four sit near 1/2, one near 1.
+_s = sticky_shares(torch.tensor([[1.0, 0.51, 0.49, 0.6, 0.0]]))
+checks.assert_shape(_s, (1, len(STICKY_VALUES)), "sticky_shares output")
+checks.assert_close(_s, torch.tensor([[0.25, 0.0, 0.0, 0.5, 0.0, 0.0]]), "sticky_shares on a hand-made instance")
+print("sticky_shares passes the visible checks.")
+
+# %% graded id=ex06_sticky_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq = torch.equal
+    def _expect(Dm, vals, tl, md):
+        out = torch.zeros(Dm.shape[0], len(vals), dtype=torch.float64)
+        for k in range(Dm.shape[0]):
+            kept = [float(d) for d in Dm[k] if float(d) > md]
+            for d in kept:
+                gaps = [abs(d - u) for u in vals]
+                j = min(range(len(vals)), key=lambda i: gaps[i])
+                if gaps[j] <= tl:
+                    out[k, j] += 1.0 / len(kept)
+        return out
+    _g = torch.Generator().manual_seed(6066)
+    _vals = (1.0, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8)
+    for _tol, _md, _vs in [(0.03, 0.1, _vals), (0.05, 0.1, _vals), (0.04, 0.3, (1.0, 1 / 2, 1 / 3))]:
+        _base = torch.tensor(_vs, dtype=torch.float64)[torch.randint(0, len(_vs), (5, 24), generator=_g)]
+        _Dm = _base + (torch.rand(5, 24, generator=_g, dtype=torch.float64) - 0.5) * 0.14
+        _Dm[:, :4] = torch.rand(5, 4, generator=_g, dtype=torch.float64) * 0.2          # dropped or nearly dropped
+        _Dm[2] = torch.rand(24, generator=_g, dtype=torch.float64) * 0.08               # an instance with nothing represented
+        _Dm = _Dm.float().double()
+        _want = _expect(_Dm, _vs, _tol, _md)
+        _Ds = _Dm.float().clone().to(device)
+        _out = _plain(sticky_shares(_Ds, values=_vs, tol=_tol, min_dim=_md))
+        _what = f"sticky_shares (tol={_tol}, min_dim={_md}, {len(_vs)} values; one instance with no represented feature)"
+        _ash(_out, (5, len(_vs)), _what)
+        _ac(_out.cpu().double(), _want, _what, atol=1e-5)
+        _at(_teq(_plain(_Ds).cpu(), _Dm.float()), f"{_what}: sticky_shares changed D in place")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% code
+shares_dim = sticky_shares(dims).cpu()
+fig = go.Figure()
+for j, v in enumerate(STICKY_VALUES):
+    fig.add_trace(go.Bar(x=[f"{1 / p:.0f}" for p in feature_probability_dim.tolist()], y=shares_dim[:, j].tolist(),
+                         name=f"D ≈ {v:.3g}"))
+fig.update_layout(barmode="stack", title="Share of represented features on each sticky value, per instance",
+                  xaxis_title="1 / p (sparser to the right)", yaxis_title="share of represented features", height=380)
+fig.show()
+
+# %% [markdown]
+# ## Part 3 — Correlated and anticorrelated features
+#
 # ### Exercise 0.7a — correlated features
 # > Difficulty: ●●○○○ · Importance: ●●○○○
 #
@@ -1019,9 +1107,217 @@ _chk.assert_true(anti_pair_cosine == _nearest(_pair_cos(model_anti.W)),
 #   costs nothing: the ReLU reads each one off its own side. They become antipodal pairs.
 # * Correlated features always fire together, so an antipodal pair would cancel out. With four features in two
 #   dimensions there is no room to keep both pairs' features orthogonal as well, so each pair merges onto one shared
-#   direction (two arrows on top of each other) that stores roughly their sum, the way PCA would. With more room
-#   (try `d_hidden=4`) correlated features stay orthogonal instead: they prefer to be orthogonal, and only share a
-#   direction when short of space.
+#   direction (two arrows on top of each other) that stores roughly their sum, the way PCA would. Whether that is
+#   a preference or a lack of room is the question of the next exercise, with more pairs and more dimensions.
+
+# %% [markdown]
+# ### Exercise 0.7c — several pairs: measuring the arrangement
+# > Difficulty: ●●●○○ · Importance: ●●●○○
+#
+# One pair in a plane leaves little choice. With **several** pairs the model also has to decide how different pairs
+# share the space. Two numbers per pair describe its arrangement:
+# * `within`: the cosine between the pair's two features — near 1 they share one direction, near 0 they are at right
+#   angles, near −1 they are antipodal;
+# * `between`: how strongly the pair overlaps with the **rest** of the model, the largest $|\cos|$ between one of its
+#   two features and any feature of another pair — near 0 the pair has its own subspace, near 1 it shares it with
+#   another pair.
+#
+# Write `pair_geometry(W)` returning `(within, between)`, both `(n_inst, n_pairs)`, for features paired as $(2m, 2m+1)$
+# like the generators above. Cosines use $\hat W_i = W_i / \max(\|W_i\|, \varepsilon)$, so a dropped feature has cosine
+# 0 with everything. `between` never looks at the pair's own two features.
+
+# %% solution id=ex07_pair_geometry
+def pair_geometry(W: Tensor, eps: float = 1e-8) -> tuple[Tensor, Tensor]:
+    """W: (n_inst, d_hidden, 2 * n_pairs), n_pairs >= 2; pair m is features (2m, 2m+1).
+
+    Returns (within, between), each (n_inst, n_pairs): within[k, m] = cos(W_2m, W_2m+1); between[k, m] = the largest
+    |cos(W_i, W_j)| with i in pair m and j in any other pair.
+    """
+    ### BEGIN SOLUTION
+    W_hat = W / W.norm(dim=1, keepdim=True).clamp_min(eps)
+    cos = einops.einsum(W_hat, W_hat, "inst hid fi, inst hid fj -> inst fi fj")
+    within = torch.diagonal(cos[:, 0::2, 1::2], dim1=-2, dim2=-1)
+    pair = torch.arange(W.shape[-1], device=W.device) // 2
+    other_pair = pair[:, None] != pair[None, :]
+    across = (cos.abs() * other_pair).amax(-1)                      # (inst, feat)
+    between = across.view(*across.shape[:-1], -1, 2).amax(-1)       # (inst, pair)
+    return within, between
+    ### END SOLUTION
+
+# %% visible id=ex07_pair_geometry_visible
+# Instance 0: pair 0 on the two axes, pair 1 on the same axes reversed (a shared plane, right angles within each pair).
+# Instance 1: pair 0 antipodal on the first axis, pair 1 antipodal on the second (each pair on a line of its own).
+_W = torch.tensor([[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]],
+                   [[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]]])
+_within, _between = pair_geometry(_W)
+checks.assert_shape(_within, (2, 2), "pair_geometry: within")
+checks.assert_shape(_between, (2, 2), "pair_geometry: between")
+checks.assert_close(_within, torch.tensor([[0.0, 0.0], [-1.0, -1.0]]), "pair_geometry: within on two hand-made instances")
+checks.assert_close(_between, torch.tensor([[1.0, 1.0], [0.0, 0.0]]), "pair_geometry: between on two hand-made instances")
+print("pair_geometry passes the visible checks.")
+
+# %% graded id=ex07_pair_geometry_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq = torch.equal
+    def _expect(V, eps=1e-8):
+        unit = V / torch.linalg.vector_norm(V, dim=1).clamp(min=eps)[:, None, :]
+        gram = torch.einsum("khi,khj->kij", unit, unit)
+        n_f = V.shape[-1]
+        w = torch.stack([gram[:, 2 * q, 2 * q + 1] for q in range(n_f // 2)], dim=-1)
+        best = torch.zeros(V.shape[0], n_f // 2, dtype=V.dtype)
+        for q in range(n_f // 2):
+            rest = [j for j in range(n_f) if j // 2 != q]
+            best[:, q] = gram[:, 2 * q:2 * q + 2][:, :, rest].abs().flatten(1).max(dim=1).values
+        return w, best
+    _g = torch.Generator().manual_seed(7077)
+    for _n_inst, _d_hid, _n_pairs in [(3, 3, 5), (2, 4, 3), (4, 2, 2)]:
+        _V = torch.randn(_n_inst, _d_hid, 2 * _n_pairs, generator=_g) * (torch.rand(_n_inst, 1, 2 * _n_pairs, generator=_g) * 2 + 0.1)
+        _V[0, :, 3] = 0.0                     # a dropped feature
+        _V[-1, :, 0] = -0.7 * _V[-1, :, 1]    # an antipodal pair
+        _want_w, _want_b = _expect(_V.double())
+        _Vs = _V.clone().to(device)
+        _out = pair_geometry(_Vs)
+        _what = f"pair_geometry (n_inst={_n_inst}, d_hidden={_d_hid}, n_pairs={_n_pairs}, one feature exactly zero)"
+        _at(isinstance(_out, tuple) and len(_out) == 2, f"{_what}: return a tuple (within, between)")
+        _w, _b = _plain(_out[0]), _plain(_out[1])
+        _ash(_w, (_n_inst, _n_pairs), f"{_what}: within")
+        _ash(_b, (_n_inst, _n_pairs), f"{_what}: between")
+        _ac(_w.cpu().double(), _want_w, f"{_what}: within (cosine between the two features of each pair)", atol=1e-4)
+        _ac(_b.cpu().double(), _want_b, f"{_what}: between (largest |cosine| between a feature of the pair and a feature "
+            "of another pair)", atol=1e-4)
+        _at(_teq(_plain(_Vs).cpu(), _V), f"{_what}: pair_geometry changed W in place")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now the experiment: four pairs (eight features) in two small models, each trained at two sparsity levels.
+# * Correlated pairs in **4** dimensions: instance 0 dense (each pair on in 35% of the examples), instance 1 sparse
+#   (5%). Eight features in four dimensions means some sharing is unavoidable.
+# * Anticorrelated pairs in **2** dimensions: each feature on in 25% (instance 0) or 15% (instance 1) of the examples.
+#
+# Before you run it, guess: will the sparse correlated pairs merge as in the plane above, spread out, or do something
+# else? The heatmaps show $W^\top W$ (features ordered pair by pair), the arrows the anticorrelated model.
+
+# %% code
+torch.manual_seed(12)
+n_pairs_multi = 4
+p_corr_multi = torch.tensor([0.35, 0.05], device=device)
+p_anti_multi = torch.tensor([0.25, 0.15], device=device)
+model_corr_multi = ToyModel(n_inst=2, n_features=2 * n_pairs_multi, d_hidden=4)
+model_anti_multi = ToyModel(n_inst=2, n_features=2 * n_pairs_multi, d_hidden=2)
+_ = train_toy_model(model_corr_multi, steps=sized(full=10_000, ci=1_500), batch_size=sized(full=1024, ci=256), lr=1e-2,
+                    lr_schedule=cosine_decay_lr,
+                    batch_fn=lambda b: generate_correlated_batch(p_corr_multi, b, n_pairs=n_pairs_multi))
+_ = train_toy_model(model_anti_multi, steps=sized(full=10_000, ci=1_500), batch_size=sized(full=1024, ci=256), lr=1e-2,
+                    lr_schedule=cosine_decay_lr,
+                    batch_fn=lambda b: generate_anticorrelated_batch(p_anti_multi, b, n_pairs=n_pairs_multi))
+plot_features_nd(model_corr_multi.W, title="Correlated pairs in 4 dimensions: WᵀW and norms (left p = 0.35, right p = 0.05)").show()
+plot_features_in_2d(model_anti_multi.W, subplot_titles=["anticorrelated, p = 0.25", "anticorrelated, p = 0.15"],
+                    title="Four anticorrelated pairs in 2 dimensions: pair m is features (2m, 2m+1)").show()
+for _name, _model in (("correlated", model_corr_multi), ("anticorrelated", model_anti_multi)):
+    _within, _between = pair_geometry(_model.W.detach())
+    for _k in range(2):
+        print(f"{_name:>14}, instance {_k}: within {_within[_k].cpu().numpy().round(2)}, "
+              f"between {_between[_k].cpu().numpy().round(2)}")
+
+# %% [markdown]
+# ### Checkpoint 0.C — which arrangement do the pairs take?
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# Describe each model's pairs with one of four words:
+# * `"merged"`: the two features of a pair share one direction (`within` ≈ 1);
+# * `"local_bases"`: the two features of a pair are at right angles (`within` ≈ 0), and the pair shares its plane with
+#   another pair (`between` ≈ 1), so each plane holds a small orthogonal basis used by two pairs;
+# * `"antipodal"`: the two features of a pair point in opposite directions (`within` ≈ −1);
+# * `"separate"`: right angles within the pair and a subspace of its own (`within` ≈ 0 and `between` ≈ 0).
+#
+# Set `corr_dense_arrangement` (the correlated model, instance 0), `corr_sparse_arrangement` (the correlated model,
+# instance 1) and `anti_arrangement` (the anticorrelated model, both instances). The hidden test measures the trained
+# models (the typical pair of each) and checks your words.
+
+# %% solution id=ex07_arrangement_answer
+corr_dense_arrangement = None    # your answer: "merged", "local_bases", "antipodal" or "separate"
+corr_sparse_arrangement = None   # your answer: "merged", "local_bases", "antipodal" or "separate"
+anti_arrangement = None          # your answer: "merged", "local_bases", "antipodal" or "separate"
+### BEGIN SOLUTION
+corr_dense_arrangement = "merged"
+corr_sparse_arrangement = "local_bases"
+anti_arrangement = "antipodal"
+### END SOLUTION
+
+# %% visible id=ex07_arrangement_answer_visible
+for _a in (corr_dense_arrangement, corr_sparse_arrangement, anti_arrangement):
+    checks.assert_true(_a in ("merged", "local_bases", "antipodal", "separate"),
+                       'each answer should be "merged", "local_bases", "antipodal" or "separate"')
+print("Answers recorded; the graded test checks them.")
+
+# %% graded id=ex07_arrangement_answer_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _words = ("merged", "local_bases", "antipodal", "separate")
+    _answers = {"corr_dense_arrangement": _plain(corr_dense_arrangement),
+                "corr_sparse_arrangement": _plain(corr_sparse_arrangement),
+                "anti_arrangement": _plain(anti_arrangement)}
+    def _measure(V):
+        unit = V / torch.linalg.vector_norm(V, dim=1).clamp(min=1e-8)[:, None, :]
+        gram = torch.einsum("khi,khj->kij", unit, unit)
+        n_f = V.shape[-1]
+        w = torch.stack([gram[:, 2 * q, 2 * q + 1] for q in range(n_f // 2)], dim=-1)
+        o = torch.stack([gram[:, 2 * q:2 * q + 2][:, :, [j for j in range(n_f) if j // 2 != q]].abs().flatten(1).max(dim=1).values
+                         for q in range(n_f // 2)], dim=-1)
+        return w, o
+    def _word(w, o):
+        mw, mo = float(w.median()), float(o.median())
+        if mw > 0.7:
+            return "merged"
+        if mw < -0.6:
+            return "antipodal"
+        if abs(mw) < 0.3:
+            return "local_bases" if mo > 0.7 else ("separate" if mo < 0.3 else None)
+        return None
+    _wc, _oc = _measure(_plain(model_corr_multi.W).cpu().double())
+    _wa, _oa = _measure(_plain(model_anti_multi.W).cpu().double())
+    _truth = {"corr_dense_arrangement": _word(_wc[0], _oc[0]), "corr_sparse_arrangement": _word(_wc[1], _oc[1]),
+              "anti_arrangement": _word(_wa.flatten(), _oa.flatten())}
+    for _name, _ans in _answers.items():
+        _at(type(_ans) is str and _ans in _words, f'{_name} should be one of "merged", "local_bases", "antipodal", "separate"')
+    for _name, _ans in _answers.items():
+        _at(_truth[_name] is None or _ans == _truth[_name],
+            f"{_name}: that is not the arrangement the trained model shows; compare the printed within and between "
+            "values of the typical pair with the four descriptions")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# What the runs show, and why:
+# * **Dense correlated pairs merge.** When a pair is on in a third of the examples and eight features compete for four
+#   dimensions, the model cannot give every feature a clean direction. The two features of a pair are always on
+#   together, so one direction carrying roughly their sum (the pair's principal component, norm ≈ $1/\sqrt 2$ each)
+#   loses little, and the four pairs get four orthogonal directions: `between` ≈ 0.
+# * **Sparse correlated pairs form local orthogonal bases.** When pairs are rarely on, the model can afford to
+#   superpose them, and it superposes *pairs*, not features: the two features of a pair, which are on together, sit at
+#   right angles (they would interfere every time the pair fires), while a different pair, which is seldom on at the
+#   same time, takes the same plane with opposite directions (`between` ≈ 1). Each plane holds an orthogonal basis that
+#   two pairs share; correlated features avoid interfering with *each other* first.
+# * **Anticorrelated pairs go antipodal.** Two features that are never on together are the ideal antipodal partners:
+#   when one fires, the other reads a negative value and the ReLU removes it, so the pair costs no interference at all.
+#   Among the possible partners the model picks the anticorrelated twin (a few pairs can land elsewhere in a short run,
+#   which is why the test looks at the typical pair).
+#
+# The paper (Elhage et al., 2022, "Toy Models of Superposition", section on correlated and anticorrelated features)
+# reports the same three tendencies; how the pairs share space, not only whether they do, depends on how the
+# features co-occur.
 
 # %% [markdown]
 # ## Part 4 — Superposition in a privileged basis
@@ -1643,6 +1939,541 @@ _t(); del _t
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ## Part 7 — Superposition, memorisation and double descent
+#
+# Every model so far drew a fresh batch at every step: an endless supply of data, so the only thing worth storing
+# was the features. Now the training set is **finite**: $T$ data points, seen again and again. With few points there
+# is a cheaper way to get the training loss down: store the **data points themselves**, one direction in the hidden
+# space per training point, and ignore what they are made of. With many points that no longer fits, and the model
+# goes back to storing **features**. In between, neither works well, and the loss on fresh points (the test loss)
+# first rises with $T$, then falls: a *double descent* in the size of the dataset. Anthropic reported this for toy
+# models (Henighan et al., 2023, "Superposition, Memorization, and Double Descent"); the same measure of
+# dimensionality as in 0.6 tells which of the two the model stores.
+#
+# The setting: many sparse features squeezed into `d_hidden = 2` (so every stored thing is an arrow in the plane),
+# the `ToyModel` of 0.1, and data points scaled to unit length, so that a point with many small features and one with
+# a single large feature count alike. Each instance gets its own dataset; instance $k$ trains on $T_k$ points.
+#
+# ### Exercise 0.12 — a finite dataset of normalised points
+# > Difficulty: ●○○○○ · Importance: ●●○○○
+#
+# Write `make_dataset(feature_probability, n_points)`: `n_points` sparse data points for every instance, drawn as in
+# 0.2 (present with probability $p_{k,i}$, then uniform on $[0, 1)$, torch's global generator), then each data point
+# of each instance divided by its L2 norm over the features, $x / \max(\|x\|_2, \varepsilon)$, so that a point with no
+# feature present stays exactly 0.
+
+# %% solution id=ex12_dataset
+def make_dataset(feature_probability: Tensor, n_points: int, eps: float = 1e-8) -> Tensor:
+    """feature_probability: (n_inst, n_features) -> (n_points, n_inst, n_features): sparse points of unit L2 norm
+    (over the features), all-zero points left at 0."""
+    ### BEGIN SOLUTION
+    shape = (n_points, *feature_probability.shape)
+    present = torch.rand(shape, device=feature_probability.device) < feature_probability
+    points = torch.rand(shape, device=feature_probability.device) * present
+    return points / points.norm(dim=-1, keepdim=True).clamp_min(eps)
+    ### END SOLUTION
+
+# %% visible id=ex12_dataset_visible
+_x = make_dataset(torch.tensor([[0.3] * 8, [1.0] * 8], device=device), 500)
+checks.assert_shape(_x, (500, 2, 8), "make_dataset output")
+checks.assert_true(not bool(torch.isnan(_x).any()), "make_dataset: NaN in the output (a point with no feature must stay 0)")
+_norms = _x.norm(dim=-1)
+checks.assert_true(bool(((_norms == 0) | ((_norms - 1).abs() < 1e-5)).all()),
+                   "make_dataset: every data point with a feature present should have L2 norm 1 over its features")
+checks.assert_true(bool(((_norms[:, 1] - 1).abs() < 1e-5).all()),
+                   "make_dataset: with probability 1 every point has all features present and norm 1")
+print("make_dataset passes the visible checks.")
+
+# %% graded id=ex12_dataset_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _asc, _at, _ash, _plain = _chk.assert_close, _chk.assert_scalar_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq, _seed, _isnan = torch.equal, torch.manual_seed, torch.isnan
+    _vn = torch.linalg.vector_norm
+    _g = torch.Generator().manual_seed(1201)
+    _prob = torch.rand(3, 40, generator=_g) * 0.15 + 0.03
+    _prob[2, :] = 0.04                                     # sparse enough that some points are empty
+    _prob_in = _prob.clone().to(device)
+    _seed(1202)
+    _pts = _plain(make_dataset(_prob_in, 6000)).cpu().double()
+    _what = "make_dataset (3 instances, 40 features, 6000 points)"
+    _ash(_pts, (6000, 3, 40), _what)
+    _at(_teq(_plain(_prob_in).cpu(), _prob), f"{_what}: feature_probability was changed in place")
+    _at(not bool(_isnan(_pts).any()), f"{_what}: NaN in the output; a point with no feature present must stay 0 "
+        "(divide by max(norm, eps))")
+    _at(bool((_pts >= 0).all()), f"{_what}: negative values")
+    _on = _pts > 0
+    _len = _vn(_pts, dim=-1)
+    _empty = ~_on.any(-1)
+    _at(bool(_empty.any()) and bool((_len[_empty] == 0).all()), f"{_what}: points with no feature present should be 0")
+    _at(bool(((_len[~_empty] - 1).abs() < 1e-4).all()), f"{_what}: every point with a feature present should have "
+        "L2 norm 1 over its features (each point of each instance scaled by its own norm)")
+    _ac(_on.double().mean(0), _prob.double(), f"{_what}: fraction of points in which each (instance, feature) is present",
+        atol=0.02, rtol=0.0)
+    # Points with exactly two features present: the ratio small / large of two independent uniform values is itself
+    # uniform on [0, 1], and scaling the point does not change it.
+    _pairs = _pts[_on.sum(-1) == 2]
+    _pairs = _pairs[_pairs > 0].view(-1, 2)
+    _ratio = _pairs.min(-1).values / _pairs.max(-1).values
+    _at(_ratio.numel() > 500, f"{_what}: too few points with exactly two features present")
+    _asc(float(_ratio.mean()), 0.5, f"{_what}: in points with two features, the mean ratio smaller / larger value "
+         "(the values before scaling should be uniform on [0, 1))", atol=0.03, rtol=0.0)
+    _asc(float((_ratio < 0.25).double().mean()), 0.25, f"{_what}: in points with two features, the share with ratio "
+         "smaller / larger below 0.25 (the values before scaling should be uniform on [0, 1))", atol=0.03, rtol=0.0)
+    _again = _plain(make_dataset(_prob_in, 6000)).cpu().double()
+    _at(not _teq(_again, _pts), f"{_what}: two calls returned the same points; draw fresh numbers from torch's global "
+        "generator (do not seed inside the function)")
+    _seed(1203)
+    _one = _plain(make_dataset(_prob_in, 50)).cpu()
+    _seed(1203)
+    _two = _plain(make_dataset(_prob_in, 50)).cpu()
+    _at(_teq(_one, _two), f"{_what}: after the same torch.manual_seed the points should be the same")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 0.13 — training on a fixed dataset, one dataset size per instance
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# All instances are trained together on one tensor `data` of shape `(T_max, n_inst, n_features)`; instance $k$ owns
+# only its **first** `n_points[k]` rows, the rest of its column is not its data. Its loss is the squared error averaged
+# over its own points and over the features:
+#
+# $$L_k = \frac{1}{T_k\, n_\text{features}} \sum_{t < T_k} \sum_i \big(x_{t,k,i} - x'_{t,k,i}\big)^2 .$$
+#
+# Write `dataset_loss(out, data, n_points)` returning the vector $(L_k)_k$, and `train_on_dataset`: full-batch training
+# (the whole of `data` through the model at every step) of the sum over instances $\sum_k L_k$ with **AdamW** (weight
+# decay `weight_decay`; weight decay matters here: it is what makes the model prefer simple solutions), the learning
+# rate `lr * lr_schedule(step, steps)` set before each update as in 0.4, recording the summed loss's `.item()` at each
+# step. All features are equally important here, so `model.importance` is not used. The schedule below warms up
+# linearly over the first 5% of the steps, then decays as a cosine.
+
+# %% setup id=warmup_schedule
+def warmup_cosine_lr(step: int, steps: int) -> float:
+    warmup = max(1, steps // 20)
+    return min(1.0, (step + 1) / warmup) * 0.5 * (1.0 + math.cos(math.pi * step / steps))
+
+# %% solution id=ex13_train_dataset
+def dataset_loss(out: Tensor, data: Tensor, n_points: Tensor) -> Tensor:
+    """out, data: (T_max, n_inst, n_features); n_points: (n_inst,) ints. Returns (n_inst,): instance k's squared
+    error averaged over its first n_points[k] points and over the features."""
+    ### BEGIN SOLUTION
+    n_points = torch.as_tensor(n_points, device=data.device)
+    own = (torch.arange(data.shape[0], device=data.device)[:, None] < n_points).to(data.dtype)  # (T_max, inst)
+    per_point = ((out - data) ** 2).mean(-1)                                                      # (T_max, inst)
+    return (per_point * own).sum(0) / n_points.to(data.dtype)
+    ### END SOLUTION
+
+
+def train_on_dataset(model: ToyModel, data: Tensor, n_points: Tensor, steps: int, lr: float = 1e-2,
+                     weight_decay: float = 1e-2, lr_schedule=warmup_cosine_lr, progress: bool = True) -> list[float]:
+    """Full-batch AdamW on sum_k dataset_loss(...)[k]; returns the summed loss of every step (floats)."""
+    ### BEGIN SOLUTION
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    losses = []
+    for step in tqdm(range(steps), disable=not progress):
+        for group in optimizer.param_groups:
+            group["lr"] = lr * lr_schedule(step, steps)
+        loss = dataset_loss(model(data), data, n_points).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+    ### END SOLUTION
+
+# %% visible id=ex13_train_dataset_visible
+# Instance 0 owns 1 point, instance 1 owns 2; the third row belongs to nobody.
+_data = torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[5.0, 5.0], [1.0, 0.0]], [[9.0, 9.0], [9.0, 9.0]]], device=device)
+_loss = dataset_loss(torch.zeros_like(_data), _data, torch.tensor([1, 2], device=device))
+checks.assert_shape(_loss, (2,), "dataset_loss output (one loss per instance)")
+checks.assert_close(_loss, torch.tensor([0.5, 0.5], device=device), "dataset_loss on a hand-made case (out = 0)")
+torch.manual_seed(0)
+_m = ToyModel(n_inst=2, n_features=6, d_hidden=2)
+_d = make_dataset(_m.feature_probability * 0.3, 8)
+_losses = train_on_dataset(_m, _d, torch.tensor([3, 8], device=device), steps=200, lr=1e-2, progress=False)
+checks.assert_true(isinstance(_losses, list) and len(_losses) == 200, "train_on_dataset should return one loss per step")
+checks.assert_true(np.mean(_losses[-20:]) < np.mean(_losses[:20]), "train_on_dataset: the loss did not go down")
+print("dataset_loss and train_on_dataset pass the visible checks.")
+
+# %% graded id=ex13_train_dataset_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _asc, _at, _ash, _plain = _chk.assert_close, _chk.assert_scalar_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq, _tt = torch.equal, torch.tensor
+    _g = torch.Generator().manual_seed(1301)
+    for _tmax, _k, _nf, _sizes in [(9, 4, 5, [1, 4, 9, 6]), (6, 3, 7, [6, 2, 3])]:
+        _o0 = torch.rand(_tmax, _k, _nf, generator=_g)
+        _d0 = torch.rand(_tmax, _k, _nf, generator=_g)
+        _want = _tt([float(((_o0[:_s, _j] - _d0[:_s, _j]) ** 2).mean()) for _j, _s in enumerate(_sizes)])
+        _o = _o0.clone().to(device).requires_grad_(True)
+        _d = _d0.clone().to(device)
+        _raw = dataset_loss(_o, _d, _tt(_sizes, device=device))
+        _what = f"dataset_loss (T_max={_tmax}, n_points={_sizes}, {_nf} features; rows past n_points hold other values)"
+        _at(getattr(_raw, "requires_grad", False) is True, f"{_what}: the loss must stay connected to `out`")
+        _got = _plain(_raw)
+        _ash(_got, (_k,), _what)
+        _ac(_got.detach().cpu().double(), _want.double(), _what, atol=1e-6)
+        _at(_teq(_plain(_d).cpu(), _d0), f"{_what}: data was changed in place")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex13_train_dataset_test2 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _plain = _chk.assert_close, _chk.assert_true, _chk.plain
+    _teq, _ein, _relu, _tt = torch.equal, torch.einsum, torch.relu, torch.tensor
+    _AW = torch.optim.AdamW
+    _g = torch.Generator().manual_seed(1302)
+    _k, _nf, _dh, _tmax = 3, 7, 2, 10
+    _sizes = [2, 10, 5]
+    _steps_of = [1.0, 0.3, 0.0, 1.7, 0.6, 1.2, 0.05, 0.9]
+    _n = len(_steps_of)
+    def _sched(step, steps):
+        return _steps_of[min(step, _n - 1)] if steps == _n else float("nan")
+    _d0 = torch.rand(_tmax, _k, _nf, generator=_g) * (torch.rand(_tmax, _k, _nf, generator=_g) < 0.5)
+    for _j, _s in enumerate(_sizes):
+        _d0[_s:, _j] = 3.0 * torch.rand(_tmax - _s, _nf, generator=_g)     # rows the instance does not own
+    _w0 = torch.randn(_k, _dh, _nf, generator=_g)
+    _c0 = 0.1 * torch.randn(_k, _nf, generator=_g)
+    _wd, _lr0 = 0.3, 3e-2
+    # The reference first, on clones.
+    _A, _B = _w0.clone().requires_grad_(True), _c0.clone().requires_grad_(True)
+    _opt = _AW([_A, _B], lr=_lr0, weight_decay=_wd)
+    _own = (torch.arange(_tmax)[:, None] < _tt(_sizes)).double()
+    _ref_losses = []
+    for _i in range(_n):
+        for _grp in _opt.param_groups:
+            _grp["lr"] = _lr0 * _steps_of[_i]
+        _rec = _relu(_ein("khf,tkh->tkf", _A, _ein("khf,tkf->tkh", _A, _d0)) + _B)
+        _per = (((_rec - _d0) ** 2).mean(-1) * _own).sum(0) / _tt(_sizes).double()
+        _tot = _per.sum()
+        _opt.zero_grad()
+        _tot.backward()
+        _opt.step()
+        _ref_losses.append(float(_tot.detach()))
+    _m = ToyModel(n_inst=_k, n_features=_nf, d_hidden=_dh, device=device)
+    with torch.no_grad():
+        _m.W.copy_(_w0.to(device))
+        _m.b_final.copy_(_c0.to(device))
+    _d = _d0.clone().to(device)
+    _got = _plain(train_on_dataset(_m, _d, _tt(_sizes, device=device), steps=_n, lr=_lr0, weight_decay=_wd,
+                                   lr_schedule=_sched, progress=False))
+    _what = (f"train_on_dataset ({_n} steps with a changing schedule, weight_decay={_wd}, n_points={_sizes}; "
+             "compared step by step with AdamW)")
+    _at(type(_got) is list and len(_got) == _n, f"{_what}: should return a list with one loss per step")
+    _ac(_tt([float(_plain(_v)) for _v in _got]).double(), _tt(_ref_losses).double(),
+        f"{_what}: the summed loss recorded at each step", atol=1e-5)
+    _ac(_plain(_m.W).detach().cpu(), _A.detach(), f"{_what}: W after training", atol=1e-5)
+    _ac(_plain(_m.b_final).detach().cpu(), _B.detach(), f"{_what}: b_final after training", atol=1e-5)
+    _at(_teq(_plain(_d).cpu(), _d0), f"{_what}: data was changed in place")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 0.14 — dimensionality of features and of data points
+# > Difficulty: ●●○○○ · Importance: ●●●●○
+#
+# The dimensionality of 0.6 works for any set of vectors in the hidden space, not only for the feature directions:
+# for vectors $v_1, \dots, v_n$ of one instance,
+#
+# $$D_i = \frac{\|v_i\|^2}{\sum_j \big(\hat v_i \cdot v_j\big)^2}, \qquad \hat v_i = \frac{v_i}{\max(\|v_i\|, \varepsilon)},$$
+#
+# the denominator clamped at $\varepsilon$ as before. Write
+# * `vector_dimensionality(V, n_valid)`: `V` is `(n_inst, n_vectors, d)`; for instance $k$ only its first
+#   `n_valid[k]` vectors take part (in the sum over $j$ too), and the entries $i \ge$ `n_valid[k]` are 0. With
+#   `n_valid=None` every vector takes part. (0.6's `feature_dimensionality` already computes this for vectors
+#   stored as columns: zero the vectors that do not take part, since a zero vector adds nothing to any sum.)
+# * `dd_dimensionalities(model, data, n_points)` returning two tensors: the dimensionality of the **features** (the
+#   columns $W_i$ of each instance, `(n_inst, n_features)`) and of the **data points** (the hidden vectors $h = W x$
+#   of each instance's own training points, `(n_inst, T_max)`, 0 past `n_points[k]`). Work on detached weights.
+
+# %% solution id=ex14_dd_dims
+def vector_dimensionality(V: Tensor, n_valid: Tensor | None = None, eps: float = 1e-8) -> Tensor:
+    """V: (n_inst, n_vectors, d); n_valid: (n_inst,) or None -> D: (n_inst, n_vectors), 0 past n_valid[k]."""
+    ### BEGIN SOLUTION
+    if n_valid is not None:
+        n_valid = torch.as_tensor(n_valid, device=V.device)
+        keep = torch.arange(V.shape[1], device=V.device)[None, :] < n_valid[:, None]     # (inst, vec)
+        V = V * keep.unsqueeze(-1).to(V.dtype)  # a zeroed vector adds nothing to any sum and gets D = 0
+    return feature_dimensionality(V.transpose(1, 2), eps)  # 0.6's formula, vectors in place of W's columns
+    ### END SOLUTION
+
+
+def dd_dimensionalities(model: ToyModel, data: Tensor, n_points: Tensor) -> tuple[Tensor, Tensor]:
+    """-> (features: (n_inst, n_features), data points: (n_inst, T_max), 0 past n_points[k])."""
+    ### BEGIN SOLUTION
+    W = model.W.detach()
+    feature_dims = vector_dimensionality(W.transpose(1, 2))
+    hidden = einops.einsum(data, W, "point inst feat, inst hid feat -> inst point hid")
+    return feature_dims, vector_dimensionality(hidden, n_points)
+    ### END SOLUTION
+
+# %% visible id=ex14_dd_dims_visible
+# One instance, three vectors in the plane: an antipodal pair and a lone vector; then the lone one left out.
+_V = torch.tensor([[[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0]]])
+checks.assert_close(vector_dimensionality(_V), torch.tensor([[0.5, 0.5, 1.0]]), "vector_dimensionality, all vectors")
+checks.assert_close(vector_dimensionality(_V, torch.tensor([2])), torch.tensor([[0.5, 0.5, 0.0]]),
+                    "vector_dimensionality with n_valid = 2")
+_m = ToyModel(n_inst=2, n_features=5, d_hidden=2)
+_fd, _pd = dd_dimensionalities(_m, make_dataset(_m.feature_probability, 7), torch.tensor([7, 4]))
+checks.assert_shape(_fd, (2, 5), "dd_dimensionalities: features")
+checks.assert_shape(_pd, (2, 7), "dd_dimensionalities: data points")
+print("The dimensionality functions pass the visible checks.")
+
+# %% graded id=ex14_dd_dims_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+    _teq, _ein, _tt = torch.equal, torch.einsum, torch.tensor
+    _vn = torch.linalg.vector_norm
+    def _dims(vecs, count):
+        out = torch.zeros(vecs.shape[0], vecs.shape[1], dtype=torch.float64)
+        for k in range(vecs.shape[0]):
+            use = vecs[k, :int(count[k])].double()
+            size = _vn(use, dim=-1)
+            unit = use / size.clamp(min=1e-8)[:, None]
+            out[k, :int(count[k])] = size ** 2 / ((unit @ use.T) ** 2).sum(-1).clamp(min=1e-8)
+        return out
+    _g = torch.Generator().manual_seed(1401)
+    for _k, _n, _dd, _cnt in [(3, 9, 2, [9, 4, 1]), (2, 6, 3, [6, 6])]:
+        _v0 = torch.randn(_k, _n, _dd, generator=_g) * torch.rand(_k, _n, 1, generator=_g) * 2
+        _v0[0, 2] = 0.0                                                      # a zero vector
+        _want = _dims(_v0, _cnt)
+        _v = _v0.clone().to(device)
+        _what = f"vector_dimensionality (n_inst={_k}, {_n} vectors in {_dd} dims, n_valid={_cnt}; one zero vector)"
+        _got = _plain(vector_dimensionality(_v, _tt(_cnt, device=device)))
+        _ash(_got, (_k, _n), _what)
+        _ac(_got.cpu().double(), _want, _what, atol=1e-5)
+        _got = _plain(vector_dimensionality(_v.clone()))
+        _ac(_got.cpu().double(), _dims(_v0, [_n] * _k), f"vector_dimensionality (n_valid=None, {_n} vectors)", atol=1e-5)
+        _at(_teq(_plain(_v).cpu(), _v0), f"{_what}: V was changed in place")
+    # On a model and a dataset: columns of W for the features, h = W x of the own points for the data points.
+    _k, _nf, _tmax, _cnt = 3, 12, 8, [8, 3, 5]
+    _w0 = torch.randn(_k, 2, _nf, generator=_g)
+    _x0 = torch.rand(_tmax, _k, _nf, generator=_g) * (torch.rand(_tmax, _k, _nf, generator=_g) < 0.3)
+    _want_f = _dims(_w0.transpose(1, 2), [_nf] * _k)
+    _want_p = _dims(_ein("khf,tkf->kth", _w0, _x0), _cnt)
+    _m = ToyModel(n_inst=_k, n_features=_nf, d_hidden=2, device=device)
+    with torch.no_grad():
+        _m.W.copy_(_w0.to(device))
+    _res = _plain(dd_dimensionalities(_m, _x0.clone().to(device), _tt(_cnt, device=device)))
+    _at(type(_res) is tuple and len(_res) == 2, "dd_dimensionalities should return a tuple (features, data points)")
+    _fd, _pd = _plain(_res[0]), _plain(_res[1])
+    _what = f"dd_dimensionalities (n_inst={_k}, {_nf} features, T_max={_tmax}, n_points={_cnt})"
+    _ash(_fd, (_k, _nf), f"{_what}: features")
+    _ash(_pd, (_k, _tmax), f"{_what}: data points")
+    _ac(_fd.detach().cpu().double(), _want_f, f"{_what}: dimensionality of the features (columns of W)", atol=1e-5)
+    _ac(_pd.detach().cpu().double(), _want_p, f"{_what}: dimensionality of the data points (hidden vectors W x of "
+        "each instance's own points)", atol=1e-5)
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now the sweep. One instance per pair (dataset size $T$, repeat): `DD_REPEATS` independent datasets and
+# initialisations for each $T$, all trained at once on one padded dataset. The features are very sparse, so most data
+# points hold a handful of features and a feature turns up in roughly one point in `1 / p`.
+
+# %% code
+torch.manual_seed(12)
+DD_T_VALUES = sized(full=[3, 5, 8, 13, 22, 36, 60, 100, 170, 280, 460, 770, 1300],
+                    ci=[3, 6, 12, 25, 50, 100, 200, 400])
+DD_REPEATS = sized(full=3, ci=2)
+dd_n_features, dd_p = sized(full=200, ci=50), sized(full=0.025, ci=0.1)
+n_points_dd = torch.tensor(DD_T_VALUES, device=device).repeat_interleave(DD_REPEATS)   # (n_inst,)
+model_dd = ToyModel(n_inst=len(n_points_dd), n_features=dd_n_features, d_hidden=2, feature_probability=dd_p)
+data_dd = make_dataset(model_dd.feature_probability, max(DD_T_VALUES))
+losses_dd = train_on_dataset(model_dd, data_dd, n_points_dd, steps=sized(full=3_000, ci=1_500), lr=1e-2,
+                             weight_decay=1e-2)
+
+with torch.no_grad():
+    test_dd = make_dataset(model_dd.feature_probability, 5_000)
+    test_loss_dd = ((model_dd(test_dd) - test_dd) ** 2).mean(dim=(0, 2)).view(-1, DD_REPEATS).mean(-1).cpu()
+    train_loss_dd = dataset_loss(model_dd(data_dd), data_dd, n_points_dd).view(-1, DD_REPEATS).mean(-1).cpu()
+feature_dims_dd, point_dims_dd = (D.cpu() for D in dd_dimensionalities(model_dd, data_dd, n_points_dd))
+# One number per instance: the largest dimensionality any feature / any data point gets, averaged over the repeats.
+feature_dim_max_dd = feature_dims_dd.amax(-1).view(-1, DD_REPEATS).mean(-1)
+point_dim_max_dd = point_dims_dd.amax(-1).view(-1, DD_REPEATS).mean(-1)
+
+fig = make_subplots(rows=1, cols=2, subplot_titles=["loss (mean over repeats)", "dimensionality"])
+fig.add_trace(go.Scatter(x=DD_T_VALUES, y=test_loss_dd.tolist(), mode="lines+markers", name="test loss"), row=1, col=1)
+fig.add_trace(go.Scatter(x=DD_T_VALUES, y=train_loss_dd.tolist(), mode="lines+markers", name="train loss"), row=1, col=1)
+_Tk = n_points_dd.cpu()
+fig.add_trace(go.Scatter(x=_Tk[:, None].expand_as(feature_dims_dd).flatten().tolist(), y=feature_dims_dd.flatten().tolist(),
+                         mode="markers", marker=dict(size=4, color="steelblue"), opacity=0.3, name="D of each feature"),
+              row=1, col=2)
+_own = torch.arange(point_dims_dd.shape[1])[None, :] < _Tk[:, None]
+fig.add_trace(go.Scatter(x=_Tk[:, None].expand_as(point_dims_dd)[_own].tolist(), y=point_dims_dd[_own].tolist(),
+                         mode="markers", marker=dict(size=4, color="crimson"), opacity=0.3, name="D of each data point"),
+              row=1, col=2)
+fig.add_trace(go.Scatter(x=DD_T_VALUES, y=feature_dim_max_dd.tolist(), mode="lines", line=dict(color="steelblue"),
+                         name="largest D of a feature"), row=1, col=2)
+fig.add_trace(go.Scatter(x=DD_T_VALUES, y=point_dim_max_dd.tolist(), mode="lines", line=dict(color="crimson"),
+                         name="largest D of a data point"), row=1, col=2)
+fig.update_xaxes(type="log", title_text="dataset size T")
+fig.update_yaxes(type="log", row=1, col=1)
+fig.update_layout(title="Finite datasets: test loss and what the model stores", height=430, width=980)
+fig.show()
+print("T:               ", DD_T_VALUES)
+print("test loss x 1000:", (1000 * test_loss_dd).numpy().round(2))
+print("largest D, features:   ", feature_dim_max_dd.numpy().round(2))
+print("largest D, data points:", point_dim_max_dd.numpy().round(2))
+
+# %% [markdown]
+# The graded test below measures your trained `model_dd` itself (both dimensionalities, through your
+# `dd_dimensionalities` and its own reference) and checks the shape of the dimensionality curves: at the smallest $T$
+# the data points get more dimensionality than the features; at the largest $T$ the features get more than the data
+# points. The test-loss peak is **not** graded: it needs sparser features and longer training than the CI profile
+# can afford (see the note after the checkpoint).
+
+# %% graded id=ex14_dd_dims_test2 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _plain = _chk.assert_close, _chk.assert_true, _chk.plain
+    _ein, _vn = torch.einsum, torch.linalg.vector_norm
+    _obj, _cls = model_dd, ToyModel
+    _at(type(_obj) is _cls, "model_dd should be a ToyModel: re-run the sweep cell")
+    _W = _plain(_obj.W).detach().cpu().double()
+    _x = _plain(data_dd).detach().cpu().double()
+    _sizes = [int(_s) for _s in _plain(n_points_dd).cpu().tolist()]
+    _rep = int(_plain(DD_REPEATS))
+    _k, _, _nf = _W.shape
+    _at(len(_sizes) == _k and _k % _rep == 0 and _sizes == sorted(_sizes) and len(set(_sizes)) * _rep == _k
+        and _sizes[0] <= 5 and _sizes[-1] >= 50 * _sizes[0],
+        "model_dd, n_points_dd: expected the sweep of the cell above (ascending dataset sizes, DD_REPEATS per size)")
+    _len = _vn(_x, dim=-1)
+    _at(bool((((_len - 1).abs() < 1e-4) | (_len == 0)).all()), "data_dd: the data points should have unit norm (0.12)")
+    # Dimensionalities: the hidden test's own, and your dd_dimensionalities must agree with them.
+    def _dims(vecs, count):
+        out = torch.zeros(vecs.shape[0], vecs.shape[1], dtype=torch.float64)
+        for k in range(vecs.shape[0]):
+            use = vecs[k, :count[k]]
+            size = _vn(use, dim=-1)
+            unit = use / size.clamp(min=1e-8)[:, None]
+            out[k, :count[k]] = size ** 2 / ((unit @ use.T) ** 2).sum(-1).clamp(min=1e-8)
+        return out
+    _feat = _dims(_W.transpose(1, 2), [_nf] * _k)
+    _pts = _dims(_ein("khf,tkf->kth", _W, _x), _sizes)
+    _res = _plain(dd_dimensionalities(_obj, _plain(data_dd).clone(), _plain(n_points_dd).clone()))
+    _ac(_plain(_res[0]).detach().cpu().double(), _feat, "dd_dimensionalities(model_dd, ...): features", atol=1e-4)
+    _ac(_plain(_res[1]).detach().cpu().double(), _pts, "dd_dimensionalities(model_dd, ...): data points", atol=1e-4)
+    _fmax = _feat.amax(-1).view(-1, _rep).mean(-1)
+    _pmax = _pts.amax(-1).view(-1, _rep).mean(-1)
+    _at(float(_pmax[0]) > float(_fmax[0]),
+        "model_dd: at the smallest dataset the data points should get more dimensionality than the features")
+    _at(float(_fmax[-1]) > float(_pmax[-1]),
+        "model_dd: at the largest dataset the features should get more dimensionality than the data points")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Checkpoint 0.D — reading the double descent
+# > Difficulty: ●○○○○ · Importance: ●●●○○
+#
+# From the plots and the printed numbers, set `dd_small_T_stores` and `dd_large_T_stores`: what the model stores at
+# the smallest and at the largest dataset, `"data_points"` or `"features"` (whichever has the larger dimensionality
+# there). The hidden test reads the answers off your trained `model_dd`.
+
+# %% solution id=ex14_dd_answer
+dd_small_T_stores = None   # your answer: "data_points" or "features"
+dd_large_T_stores = None   # your answer: "data_points" or "features"
+### BEGIN SOLUTION
+dd_small_T_stores = "data_points"
+dd_large_T_stores = "features"
+### END SOLUTION
+
+# %% visible id=ex14_dd_answer_visible
+checks.assert_true(dd_small_T_stores in ("data_points", "features") and dd_large_T_stores in ("data_points", "features"),
+                   'dd_small_T_stores and dd_large_T_stores should be "data_points" or "features"')
+print("Answers recorded; the graded test checks them.")
+
+# %% graded id=ex14_dd_answer_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _ein, _vn = torch.einsum, torch.linalg.vector_norm
+    _small, _large = _plain(dd_small_T_stores), _plain(dd_large_T_stores)
+    _W = _plain(model_dd.W).detach().cpu().double()
+    _x = _plain(data_dd).detach().cpu().double()
+    _sizes = [int(_s) for _s in _plain(n_points_dd).cpu().tolist()]
+    _rep = int(_plain(DD_REPEATS))
+    _k, _, _nf = _W.shape
+    def _top_dim(vecs, count):
+        best = []
+        for k in range(vecs.shape[0]):
+            use = vecs[k, :count[k]]
+            size = _vn(use, dim=-1)
+            unit = use / size.clamp(min=1e-8)[:, None]
+            best.append(float((size ** 2 / ((unit @ use.T) ** 2).sum(-1).clamp(min=1e-8)).max()))
+        return torch.tensor(best, dtype=torch.float64).view(-1, _rep).mean(-1)
+    _fmax = _top_dim(_W.transpose(1, 2), [_nf] * _k)
+    _pmax = _top_dim(_ein("khf,tkf->kth", _W, _x), _sizes)
+    def _stores(i):
+        return "data_points" if float(_pmax[i]) > float(_fmax[i]) else "features"
+    for _name, _ans in (("dd_small_T_stores", _small), ("dd_large_T_stores", _large)):
+        _at(type(_ans) is str and _ans in ("data_points", "features"), f'{_name} should be "data_points" or "features"')
+    _at(_small == _stores(0), "dd_small_T_stores: that is not what the trained model stores at the smallest dataset; "
+        "compare the largest dimensionality of a feature and of a data point there")
+    _at(_large == _stores(-1), "dd_large_T_stores: that is not what the trained model stores at the largest dataset")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# What the curves show, and why:
+# * **Small datasets: the model stores the data points.** With a handful of points, each made of several features
+#   that turn up nowhere else, the cheapest way to reconstruct the training set is to give each *point* its own arrow
+#   in the plane (three points make a triangle, five a pentagon, just as features did in 0.5a). The hidden vectors of
+#   the training points are then well separated (large dimensionality), while each feature is only a small piece of
+#   one point's arrow, sharing that direction with the other features of the point (small dimensionality). The
+#   training loss is low, but nothing about the features was learned: on fresh points the model is no better than
+#   one that outputs nearly nothing.
+# * **Large datasets: the model stores features.** When every feature turns up in many points, memorising stops
+#   fitting in two dimensions, and the features themselves get the arrows (a few of them, in superposition, as in
+#   Part 2); the hidden vectors of the many training points now pile up on those few directions (tiny dimensionality
+#   each). What was learned carries over to fresh points, and test loss and training loss meet.
+# * **In between: the peak.** Too many points to give each its own arrow, too few for the features to show: the model
+#   crams the training points into the plane as well as it can, and what it does on a fresh point can be worse than
+#   either extreme. This is the test-loss peak of double descent, here in the size of the dataset; the paper links
+#   it to the switch from memorising data points to storing features, which the two dimensionality curves show on
+#   the same axis.
+#
+# What was measured for this notebook, so you know what to expect. The full profile's setting (200 features,
+# $p = 0.025$, 3,000 steps) was run once with one instance per size (seed 0, $T$ from 3 to 1,300): the test loss
+# (×1000) was about 5 at $T \le 5$, rose to about 74 at $T = 100$ and fell back to 4.8 at $T \ge 280$; the largest data-point
+# dimensionality beat the largest feature dimensionality at $T = 3$ (0.87 against 0.43) and lost at $T = 1300$
+# (0.03 against 0.37). That single run was noisy (T = 8 already jumped to 27), so the peak's position is rough. The CI
+# profile (50 features, $p = 0.1$, 1,500 steps, $T \le 400$) is not reliable about the peak: this notebook's CI run
+# (seed 12, two repeats) peaked at $T = 25$ (45.7 against 21.3 at $T = 3$ and 17.0 at $T = 400$), but a standalone run
+# of the same sizes with one repeat (seed 0) showed no peak at all, the test loss only falling with $T$. The crossing of
+# the two dimensionality curves was clear in every run (largest D of a data point against that of a feature: 0.73
+# against 0.34 at $T = 3$, 0.04 against 0.39 at $T = 400$ here). That is why the graded checks use the dimensionalities
+# only.
+
+# %% [markdown]
 # ## Summary
 #
 # * A model with fewer dimensions than features stores sparse features in **superposition**: more directions than
@@ -1653,5 +2484,7 @@ _t(); del _t
 # * With a ReLU on the hidden layer the basis is privileged, and neurons still become polysemantic as features get
 #   sparser. Networks can also **compute** in superposition: on sparse inputs a few ReLU neurons give the absolute
 #   value of more features than one neuron per sign would allow.
+# * On a finite dataset a small model can store the **data points** instead of the features; it switches to features
+#   as the dataset grows, and the test loss peaks in between (double descent in the dataset size).
 #
 # Next: `00b_toy_saes`, sparse autoencoders that try to recover these features from the activations alone.

@@ -14,21 +14,22 @@
 # |---|---|
 # | an SAE and its training loop | 0b.1 the toy SAE · 0b.2 training |
 # | dead latents | 0b.3a resampling (simple) · 0b.3b resampling toward badly reconstructed inputs · checkpoint 0b.A what the dead latents cost |
-# | other SAE designs | 0b.4a TopK · 0b.4b the Gated SAE (init and forward) · 0b.4c JumpReLU straight-through gradients · 0b.4d the JumpReLU SAE |
-# | shrinkage | 0b.4e the relative reconstruction bias γ · checkpoint 0b.B which design shrinks |
+# | other SAE designs | 0b.4a TopK · 0b.4b the Gated SAE (init, magnitude rescaling, forward with the auxiliary loss) · 0b.4b2 resampling the Gated SAE · 0b.4c JumpReLU straight-through gradients · 0b.4d the JumpReLU SAE (log-threshold, L0 penalty) |
+# | shrinkage | 0b.4e the relative reconstruction bias γ · 0b.4f measuring γ for each design · checkpoint 0b.B which design shrinks |
 # | did it work? | 0b.5 matching SAE latents to the true features |
-# | detectors and directions | 0b.6 the encoder is not the decoder |
+# | detectors and directions | 0b.6 the encoder is not the decoder · checkpoint 0b.C predict: tied or untied? · 0b.6b measuring what tying costs |
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
 # `raise NotImplementedError()`). Each answer is followed by a visible test (run it: it checks shapes and a small
 # case) and by a locked graded test that runs hidden checks on other inputs. Set `SAE_COURSE_PROFILE=ci` before
 # starting Jupyter if you want every training run shorter (it only changes sizes, never what is checked).
 #
-# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, one torch thread, load average about 14 from
-# other jobs): the whole notebook with its solutions under the CI profile used 77 s of kernel CPU time (371 s wall
-# clock because of the load). The full profile (4× the SAE training steps, 2× the batch) has not been measured: the
-# shared machine was too loaded to time it. From the step and batch counts, expect roughly 8× the CI profile's CPU
-# time, i.e. about ten minutes on a laptop CPU.
+# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, one torch thread, load average 9–11 from
+# other jobs sharing the two cores): the whole notebook with its solutions and hidden tests under the CI profile took
+# 88 s of kernel CPU time and 261 s of wall-clock time (the mutant checker's solution run). On an idle machine
+# expect the wall-clock time to be close to the CPU time. The full profile (4× the SAE training steps, 2× the batch)
+# has not been measured on this shared machine; from the step and batch counts, expect roughly 8× the CI profile's
+# CPU time, i.e. about 12 minutes on a laptop CPU.
 #
 # Notation: as in section 0, `n_inst` independent copies ("instances") are trained side by side in one batched
 # tensor; `d_in` is the width of the activations the SAE reads and `d_sae` its number of latents.
@@ -1120,6 +1121,189 @@ for _n_inst, _d_in, _d_sae in [(3, 2, 5), (2, 4, 7)]:
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### Exercise 0b.4b2 — resampling the Gated SAE's dead latents
+# > Difficulty: ●●●○○ · Importance: ●●●○○
+#
+# A Gated latent has more parameters than a `ToySAE` latent, so `resample_advanced` does not fit it. Write
+# `resample_gated(sae, frac_active, h, scale)` with the same rule as 0b.3b (dead where `frac_active < 1e-8`; per
+# instance with dead latents, one input per dead latent drawn with replacement with probability $\propto \ell_b^2$,
+# $\ell$ = `loss_dict["L_reconstruction"]` of the Gated SAE on `h`; leave an instance alone if every $\ell_b$ is 0;
+# $v = (h_b - b_\text{dec}) / \|h_b - b_\text{dec}\|$), applied to the Gated parameters. For a dead latent $j$ of
+# instance $k$ decide yourself what must be reset, from how the latent computes:
+#
+# * the decoder row and the gate's encoder column: as in 0b.3b, with $\bar n$ the mean norm of the **live**
+#   latents' columns of `W_gate` ($\bar n = 1$ if none is alive);
+# * the magnitude path: remember that $W_\text{mag}$ is not a parameter of its own — it is `W_gate` rescaled per
+#   latent by $\exp(r_\text{mag})$. A dead latent's old `r_mag` and `b_mag` were learned for a direction it no longer
+#   has; the new latent should start as a fresh one does in `__init__`;
+# * both biases.
+#
+# Leave live latents, `b_dec` and instances without dead latents untouched; return the dead mask. (Adam's moments
+# are not reset here either, for the reason given in 0b.3b: while a Gated latent is dead its gate never opens, so
+# its gate column, decoder row, `r_mag` and both biases all get zero gradient, and their first moments decay away.)
+
+# %% solution id=ex04_gated_resample
+@torch.no_grad()
+def resample_gated(sae: nn.Module, frac_active: Tensor, h: Tensor, scale: float = 0.2) -> Tensor:
+    """Re-initialise the dead latents of a GatedToySAE toward high-loss inputs. Returns the dead mask (n_inst, d_sae).
+
+    frac_active: (n_inst, d_sae), dead where < 1e-8. h: (batch, n_inst, d_in).
+    Per dead latent (k, j): W_dec[k, j, :] (d_in,), W_gate[k, :, j] (d_in,), r_mag[k, j], b_gate[k, j], b_mag[k, j].
+    """
+    ### BEGIN SOLUTION
+    dead = frac_active < 1e-8
+    l_rec = sae(h)[0]["L_reconstruction"]  # (batch, inst)
+    for k in range(sae.n_inst):
+        dead_k = dead[k].nonzero(as_tuple=True)[0]
+        if len(dead_k) == 0:
+            continue
+        weights = l_rec[:, k] ** 2
+        if float(weights.sum()) <= 0:
+            continue
+        idx = torch.multinomial(weights / weights.sum(), len(dead_k), replacement=True)
+        v = h[idx, k] - sae.b_dec[k]
+        v = v / v.norm(dim=-1, keepdim=True)
+        live_k = ~dead[k]
+        mean_norm = sae.W_gate[k][:, live_k].norm(dim=0).mean() if live_k.any() else 1.0
+        sae.W_dec.data[k, dead_k, :] = v
+        sae.W_gate.data[k, :, dead_k] = (v * scale * mean_norm).T
+        sae.r_mag.data[k, dead_k] = 0.0
+        sae.b_gate.data[k, dead_k] = 0.0
+        sae.b_mag.data[k, dead_k] = 0.0
+    return dead
+    ### END SOLUTION
+
+# %% visible id=ex04_gated_resample_visible
+torch.manual_seed(0)
+_gsae = GatedToySAE(n_inst=2, d_in=2, d_sae=4)
+with torch.no_grad():
+    _gsae.r_mag.fill_(0.7)
+    _gsae.b_mag.fill_(0.3)
+_frac = torch.tensor([[0.0, 0.2, 0.1, 0.3], [0.3, 0.3, 0.3, 0.3]], device=device)
+_dead = resample_gated(_gsae, _frac, torch.randn(64, 2, 2, device=device))
+checks.assert_true(torch.equal(_dead.cpu(), torch.tensor([[True, False, False, False], [False] * 4])),
+                   "resample_gated: wrong dead mask returned")
+checks.assert_close(_gsae.W_dec[0, 0].norm(), torch.tensor(1.0), "norm of a resampled decoder row")
+checks.assert_close(_gsae.r_mag[1], torch.full((4,), 0.7, device=device), "r_mag of an instance with no dead latent (must not change)")
+print("resample_gated passes the visible checks.")
+
+# %% graded id=ex04_gated_resample_test points=3
+### BEGIN HIDDEN TESTS
+import torch
+import torch.nn as _nn
+import sae_course.checks as _chk
+
+def _t():
+    _ac, _at, _plain = _chk.assert_close, _chk.assert_true, _chk.plain
+    _teq, _tzeros, _tstack = torch.equal, torch.zeros, torch.stack
+    _PN = ("W_gate", "r_mag", "b_gate", "b_mag", "W_dec", "b_dec")
+
+    class _GRef(_nn.Module):
+        def __init__(self, n_i, d_i, d_s):
+            super().__init__()
+            self.n_inst, self.d_in, self.d_sae, self.l1_coeff = n_i, d_i, d_s, 0.2
+            for _nm, _sh in (("W_gate", (n_i, d_i, d_s)), ("r_mag", (n_i, d_s)), ("b_gate", (n_i, d_s)),
+                             ("b_mag", (n_i, d_s)), ("W_dec", (n_i, d_s, d_i)), ("b_dec", (n_i, d_i))):
+                setattr(self, _nm, _nn.Parameter(torch.zeros(_sh, device=device)))
+
+        @property
+        def W_dec_normalized(self):
+            return self.W_dec / self.W_dec.norm(p=2, dim=-1, keepdim=True)
+
+        def forward(self, x):
+            xc = x - self.b_dec
+            pg = torch.einsum("bid,ids->bis", xc, self.W_gate) + self.b_gate
+            pm = torch.einsum("bid,ids->bis", xc, self.W_gate * torch.exp(self.r_mag)[:, None, :]) + self.b_mag
+            zz = (pg > 0).to(x.dtype) * torch.relu(pm)
+            xr = torch.einsum("bis,isd->bid", zz, self.W_dec_normalized) + self.b_dec
+            xa = torch.einsum("bis,isd->bid", torch.relu(pg), self.W_dec_normalized.detach()) + self.b_dec.detach()
+            ld = {"L_reconstruction": ((xr - x) ** 2).mean(-1), "L_sparsity": torch.relu(pg).sum(-1),
+                  "L_aux": ((xa - x) ** 2).mean(-1)}
+            return ld, (ld["L_reconstruction"] + 0.2 * ld["L_sparsity"] + ld["L_aux"]).mean(0).sum(), zz, xr
+
+    torch.manual_seed(1121)
+    g = torch.Generator().manual_seed(1121)
+    n_i, d_i, d_s, nb = 3, 4, 8, 64
+    fa = torch.full((n_i, d_s), 0.05)
+    fa[0, [0, 3, 5]] = 0.0     # instance 0: three dead latents
+    fa[1, 6] = 1e-3            # instance 1: all alive (one barely)
+    fa[2] = 0.0                # instance 2: all dead
+    fa = fa.to(device)
+    dm = fa < 1e-8
+    lm = ~dm
+    dirs = torch.randn(n_i, d_i, d_s, generator=g)
+    dirs = dirs / dirs.norm(dim=1, keepdim=True)
+    cn = torch.rand(n_i, d_s, generator=g) * 1.5 + 0.5
+    cn[dm.cpu()] = 10.0        # the dead latents' old gate columns are much longer
+    bd = torch.zeros(n_i, d_i)
+    bd[:, 2] = -1.5
+    start = {"W_gate": (dirs * cn[:, None, :]).to(device),
+             "r_mag": (0.8 * torch.randn(n_i, d_s, generator=g)).to(device),
+             "b_gate": torch.full((n_i, d_s), -100.0, device=device),    # nothing fires: h_rec = b_dec
+             "b_mag": (0.5 * torch.randn(n_i, d_s, generator=g) + 1.0).to(device),
+             "W_dec": (1.5 * torch.randn(n_i, d_s, d_i, generator=g)).to(device),
+             "b_dec": bd.to(device)}
+    far = torch.zeros(n_i, d_i)
+    far[:, 1] = 2.5
+    far[:, 3] = torch.tensor([1.0, -0.5, 2.0])
+    hx = bd.unsqueeze(0) + 1e-3 * torch.randn(nb, n_i, d_i, generator=g)
+    hx[29] = bd + far          # the one input reconstructed badly
+    hx = hx.to(device)
+    tgt = (far / far.norm(dim=-1, keepdim=True)).to(device)
+    for sc in (0.2, 0.6):
+        m = _GRef(n_i, d_i, d_s)
+        with torch.no_grad():
+            for nm in _PN:
+                getattr(m, nm).copy_(start[nm])
+        ret = _plain(resample_gated(m, fa.clone(), hx.clone(), scale=sc))
+        _at(ret is not None and ret.shape == dm.shape and _teq(ret.bool().cpu(), dm.cpu()),
+            "resample_gated should return the boolean mask of dead latents (n_inst, d_sae)")
+        now = {nm: _plain(getattr(m, nm)) for nm in _PN}
+        _ac(now["b_dec"], start["b_dec"], "b_dec (must not change)", atol=0, rtol=0)
+        _ac(now["W_dec"][lm], start["W_dec"][lm], "decoder rows of live latents (must not change)", atol=0, rtol=0)
+        _ac(now["W_gate"].transpose(1, 2)[lm], start["W_gate"].transpose(1, 2)[lm],
+            "W_gate columns of live latents (must not change)", atol=0, rtol=0)
+        for nm in ("r_mag", "b_gate", "b_mag"):
+            _ac(now[nm][lm], start[nm][lm], f"{nm} of live latents (must not change)", atol=0, rtol=0)
+        for k in (0, 2):
+            js = dm[k].nonzero(as_tuple=True)[0]
+            want = tgt[k].expand(len(js), d_i)
+            _ac(now["W_dec"][k, js], want, f"resampled decoder rows of instance {k}: they should point from b_dec "
+                "to the input with the largest reconstruction loss, with unit norm", atol=1e-4)
+            nbar = float(start["W_gate"][k][:, lm[k]].norm(dim=0).mean()) if bool(lm[k].any()) else 1.0
+            _ac(now["W_gate"][k][:, js].T, want * sc * nbar,
+                f"resampled W_gate columns of instance {k} (scale={sc}): direction, or length relative to the live "
+                "latents' gate columns", atol=1e-4)
+            for nm, why in (("r_mag", "the magnitude path should start equal to the gate path, as after __init__"),
+                            ("b_gate", "as after __init__"), ("b_mag", "as after __init__")):
+                _ac(now[nm][k, js], _tzeros(len(js), device=device), f"{nm} of resampled latents of instance {k} ({why})",
+                    atol=0, rtol=0)
+
+    # The sampling rule: two badly reconstructed inputs with squared distances 1 and 2 from b_dec (losses l and 2l).
+    nd = 600
+    m = _GRef(1, 2, nd + 2)
+    with torch.no_grad():
+        m.W_gate.copy_(torch.randn(1, 2, nd + 2, generator=g).to(device))
+        m.W_dec.copy_(torch.randn(1, nd + 2, 2, generator=g).to(device))
+        m.b_gate.fill_(-100.0)
+    fa = torch.zeros(1, nd + 2, device=device)
+    fa[0, :2] = 0.1
+    hx = torch.zeros(40, 1, 2)
+    hx[11, 0] = torch.tensor([0.0, 1.0])
+    hx[30, 0] = torch.tensor([-(2.0 ** 0.5), 0.0])
+    resample_gated(m, fa, hx.to(device))
+    rows = _plain(m.W_dec)[0, 2:].cpu()
+    to_a = float((rows[:, 1] > 0.99).float().mean())
+    to_b = float((rows[:, 0] < -0.99).float().mean())
+    _at(to_a + to_b > 0.99, "resample_gated: some resampled decoder rows point at inputs that are already "
+        "reconstructed perfectly (their loss is 0)")
+    _at(0.74 < to_b < 0.86, "resample_gated: with two badly reconstructed inputs whose losses differ by a factor of 2, "
+        "the share of dead latents sent to each does not follow probabilities proportional to the squared loss")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ### Exercise 0b.4c — JumpReLU and its straight-through gradients
 # > Difficulty: ●●●●○ · Importance: ●●●○○
 #
@@ -1430,8 +1614,8 @@ for _n_inst, _d_in, _d_sae, _l0, _eps in [(2, 4, 6, 0.05, 0.1), (3, 2, 5, 0.3, 0
 #
 # A TopK latent only learns when it wins a place in the top $k$, so TopK SAEs are prone to dead latents (large ones
 # add an auxiliary loss against this). `TopKToySAE` subclasses `ToySAE`, so your resampling works on it; we use
-# `scale=1` so that a resampled latent is strong enough to win on its input. The Gated SAE has no `W_enc` and
-# trains without resampling, and so does the JumpReLU SAE.
+# `scale=1` so that a resampled latent is strong enough to win on its input. The Gated SAE is resampled with your
+# `resample_gated`; the JumpReLU SAE trains without resampling.
 
 # %% code
 sample_h_sae = hidden_sampler(model_sae)
@@ -1442,7 +1626,8 @@ log_topk = train_sae(sae_topk, sample_h_sae, steps=sae_steps, batch_size=sae_bat
                      resample_every=sae_steps // 5)
 torch.manual_seed(7)
 sae_gated = GatedToySAE(n_inst=n_inst_sae, d_in=2, d_sae=5, l1_coeff=0.4)
-log_gated = train_sae(sae_gated, sample_h_sae, steps=sae_steps, batch_size=sae_batch, lr=3e-3)
+log_gated = train_sae(sae_gated, sample_h_sae, steps=sae_steps, batch_size=sae_batch, lr=3e-3,
+                      resample_fn=resample_gated, resample_every=sae_steps // 4)
 torch.manual_seed(7)
 sae_jump = JumpReLUToySAE(n_inst=n_inst_sae, d_in=2, d_sae=5)
 log_jump = train_sae(sae_jump, sample_h_sae, steps=sae_steps, batch_size=sae_batch, lr=3e-3)
@@ -1517,10 +1702,64 @@ _which = torch.randint(0, model_sae.n_features, (n_eval, n_inst_sae), device=dev
 _feats = torch.zeros(n_eval, n_inst_sae, model_sae.n_features, device=device)
 _feats.scatter_(-1, _which.unsqueeze(-1), torch.rand(n_eval, n_inst_sae, 1, device=device))
 h_eval = toy_hidden(model_sae, _feats)   # (n_eval, n_inst, 2): one active feature per input
-shrinkage = {}
+designs = {"L1": sae_resampled, "TopK": sae_topk, "Gated": sae_gated, "JumpReLU": sae_jump}
+
+# %% [markdown]
+# ### Exercise 0b.4f — measure the shrinkage of each design
+# > Difficulty: ●○○○○ · Importance: ●●●●○
+#
+# Fill the dict `shrinkage` with one float per design (the keys of `designs`: `"L1"`, `"TopK"`, `"Gated"`,
+# `"JumpReLU"`): $\gamma$ of that design's reconstructions of `h_eval` (the fourth output of the SAE's forward),
+# computed with your `relative_reconstruction_bias` and averaged over the instances. Work under `torch.no_grad()`.
+# The hidden test measures $\gamma$ for the same trained SAEs on its own one-feature inputs and compares.
+
+# %% solution id=ex04_shrinkage_measure
+shrinkage = {}   # design name -> mean gamma over instances (a float)
+### BEGIN SOLUTION
 with torch.no_grad():
-    for name, s in {"L1": sae_resampled, "TopK": sae_topk, "Gated": sae_gated, "JumpReLU": sae_jump}.items():
+    for name, s in designs.items():
         shrinkage[name] = relative_reconstruction_bias(h_eval, s(h_eval)[3]).mean().item()
+### END SOLUTION
+
+# %% visible id=ex04_shrinkage_measure_visible
+checks.assert_true(isinstance(shrinkage, dict) and set(shrinkage) == set(designs),
+                   "shrinkage should be a dict with one entry per design: " + ", ".join(designs))
+checks.assert_true(all(isinstance(v, float) for v in shrinkage.values()), "each shrinkage value should be a float")
+print("shrinkage passes the visible checks.")
+
+# %% graded id=ex04_shrinkage_measure_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _dget, _dkeys = dict.get, dict.keys
+    gen = torch.Generator().manual_seed(1123)
+    nn_ = 6000
+    pick = torch.randint(0, model_sae.n_features, (nn_, n_inst_sae), generator=gen)
+    ff = torch.zeros(nn_, n_inst_sae, model_sae.n_features)
+    ff.scatter_(-1, pick.unsqueeze(-1), torch.rand(nn_, n_inst_sae, 1, generator=gen))
+    xx = torch.einsum("bif,ihf->bih", ff.to(device), model_sae.W.detach().clone())
+    models = {"L1": sae_resampled, "TopK": sae_topk, "Gated": sae_gated, "JumpReLU": sae_jump}
+    want = {}
+    with torch.no_grad():
+        for nm, mod in models.items():
+            rr = _plain(mod(xx.clone())[3])
+            want[nm] = float(((rr * rr).sum(dim=(0, 2)) / (rr * xx).sum(dim=(0, 2))).mean())
+    _at(type(shrinkage) is dict and sorted(_dkeys(shrinkage)) == sorted(want),
+        "shrinkage should be a dict with exactly the keys L1, TopK, Gated, JumpReLU")
+    for nm in want:
+        got = _plain(_dget(shrinkage, nm))
+        _at(type(got) in (float, int), f"shrinkage[{nm!r}] should be a float")
+        _at(abs(float(got) - want[nm]) < 0.02,
+            f"shrinkage[{nm!r}] does not match the relative reconstruction bias gamma of that SAE's reconstructions "
+            "of one-feature inputs, averaged over the instances")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% code
 print({k: round(v, 3) for k, v in shrinkage.items()})
 plots.bars(list(shrinkage.values()), labels=list(shrinkage), title="Relative reconstruction bias γ (1 = no shrinkage)",
            ylabel="γ").show()
@@ -1680,10 +1919,10 @@ plots.bars(list(recovered.values()), labels=list(recovered), title="Fraction of 
 # The decoder row of a latent is its *dictionary direction*: what the latent writes. The encoder column is its
 # *detector*: what it reads. Without superposition the best detector of a feature is its own direction. With five
 # features in two dimensions it is not: feature $i$'s neighbours overlap its direction (cosine $\cos 72° \approx 0.31$),
-# so a detector that reads exactly along $W_i$ also fires when a neighbour is on. An encoder can do better by
-# tilting away from the neighbours and using a negative bias, so encoder column and decoder row are free to part
-# ways; the cell after the test measures how far they do in the SAEs trained above. (This freedom is what a *tied*
-# SAE, whose encoder is forced to be its decoder transposed, gives up on superposed features.)
+# so a detector that reads exactly along $W_i$ also fires when a neighbour is on. It can ignore the neighbours with
+# a negative bias, or it can tilt its reading direction away from them; an untied SAE's encoder column and decoder
+# row are free to part ways, and the cell after the test measures how far they do in the SAEs trained above.
+# (This freedom is what a *tied* SAE, whose encoder is forced to be its decoder transposed, gives up: Part 5.)
 #
 # Write `encoder_decoder_cosine(W_enc, W_dec)`: for every instance $k$ and latent $j$ the cosine similarity between
 # the encoder column `W_enc[k, :, j]` and the decoder row `W_dec[k, j, :]` (divide each by $\max(\|\cdot\|, \varepsilon)$).
@@ -1735,11 +1974,197 @@ for name, s in {"L1, resampling": sae_resampled, "TopK": sae_topk}.items():
           f"min {matched.min():.3f}")
 
 # %% [markdown]
+# In the pentagon every feature has one neighbour on each side at the same angle. By that symmetry the best detector
+# of feature $i$ still reads along $W_i$ (its bias does the work of ignoring the neighbours), so the encoder columns
+# and decoder rows measured above barely part. The picture changes when the neighbours are **uneven**.
+#
+# ## Part 5 — Tied SAEs and uneven superposition
+#
+# A **tied** SAE uses one matrix for both jobs: $W_\text{enc} = W_\text{dec}^T$ (the encoder column of latent $j$ is
+# its decoder row, with the row's own length; the decoder still uses the normalised row). It has half the
+# parameters, and it is what you get if you assume that the best detector of a feature is its own direction.
+#
+# The toy model below stores four features in two dimensions as two close pairs: directions at $0°$, $45°$, $180°$
+# and $225°$ (rotated per instance). Feature $0°$ has a neighbour at $45°$ on one side and nothing near on the other.
+# A detector that reads along $0°$ sees the $45°$ feature at strength $\cos 45° \approx 0.71$; a detector that reads
+# along $-45°$ does not see it at all (and still sees its own feature at $0.71$).
+#
+# `TiedToySAE` (given) is a `ToySAE` whose `W_enc` is a view of `W_dec`; it starts from exactly the same weights as a
+# `ToySAE` with the same seed (which also starts tied), so the only difference between the two runs below is whether
+# the encoder may leave the decoder during training.
+
+# %% setup id=tied_sae
+class TiedToySAE(ToySAE):
+    """A ToySAE with W_enc = W_dec^T: one matrix W_dec (n_inst, d_sae, d_in) read by the encoder and the decoder."""
+
+    def __init__(self, n_inst: int, d_in: int, d_sae: int, l1_coeff: float = 0.2, device=device):
+        nn.Module.__init__(self)
+        self.n_inst, self.d_in, self.d_sae, self.l1_coeff = n_inst, d_in, d_sae, l1_coeff
+        w = nn.init.xavier_normal_(torch.empty(n_inst, d_in, d_sae, device=device))   # as ToySAE draws W_enc
+        self.W_dec = nn.Parameter(w.transpose(-1, -2).clone())
+        self.b_enc = nn.Parameter(torch.zeros(n_inst, d_sae, device=device))
+        self.b_dec = nn.Parameter(torch.zeros(n_inst, d_in, device=device))
+
+    @property
+    def W_enc(self) -> Tensor:
+        return self.W_dec.transpose(-1, -2)
+
+
+class PairedToyFeatures(ToyFeatures):
+    """Four features in 2-D as two close pairs: directions at 0, 45, 180 and 225 degrees, rotated per instance."""
+
+    def __init__(self, n_inst: int, feature_probability: float = 0.02, seed: int = 0, device=device):
+        super().__init__(n_inst, n_features=4, feature_probability=feature_probability, seed=seed, device=device)
+        g = torch.Generator().manual_seed(seed + 1)
+        angles = torch.tensor([0.0, 45.0, 180.0, 225.0]) * math.pi / 180 + torch.rand(n_inst, 1, generator=g) * 2 * math.pi
+        self.W = torch.stack([angles.cos(), angles.sin()], dim=1).to(device)
+
+
+model_pairs = PairedToyFeatures(n_inst=n_inst_sae, seed=3)
+plot_features_in_2d(model_pairs.W, title="Two close pairs of features").show()
+
+# %% [markdown]
+# ### Checkpoint 0b.C — predict: tied or untied?
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# Before running the next cell: an untied `ToySAE` and a `TiedToySAE`, four latents each, same seed, same data, same
+# steps, are trained on `model_pairs`. Whose decoder rows will line up better with the true features (larger mean
+# best cosine, the measure of 0b.5)? Set `tied_prediction` to `"untied"`, `"tied"` or `"same"` (same: the two means
+# within 0.01 of each other). The hidden test checks your choice against the two SAEs trained below.
+
+# %% solution id=ex06_tied_prediction
+tied_prediction = None   # your answer: "untied", "tied" or "same"
+### BEGIN SOLUTION
+tied_prediction = "untied"
+### END SOLUTION
+
+# %% visible id=ex06_tied_prediction_visible
+checks.assert_true(tied_prediction in ("untied", "tied", "same"), 'tied_prediction should be "untied", "tied" or "same"')
+print("Prediction recorded; it is graded after the measurement below.")
+
+# %% code
+tied_steps = sized(full=6_000, ci=1_500)
+sample_h_pairs = hidden_sampler(model_pairs)
+torch.manual_seed(9)
+sae_untied_pairs = ToySAE(n_inst=n_inst_sae, d_in=2, d_sae=4, l1_coeff=0.2)
+log_untied_pairs = train_sae(sae_untied_pairs, sample_h_pairs, steps=tied_steps, batch_size=sae_batch, lr=3e-3)
+torch.manual_seed(9)
+sae_tied_pairs = TiedToySAE(n_inst=n_inst_sae, d_in=2, d_sae=4, l1_coeff=0.2)
+log_tied_pairs = train_sae(sae_tied_pairs, sample_h_pairs, steps=tied_steps, batch_size=sae_batch, lr=3e-3)
+plot_sae_over_features(model_pairs, sae_untied_pairs, title="Untied SAE: true features (grey), decoder rows (red)").show()
+plot_sae_over_features(model_pairs, sae_tied_pairs, title="Tied SAE: true features (grey), decoder rows (red)").show()
+torch.manual_seed(10)
+h_pairs = sample_h_pairs(sized(full=50_000, ci=20_000))   # fresh inputs from the training distribution
+
+# %% [markdown]
+# ### Exercise 0b.6b — measure what tying costs
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# Compute three floats:
+# * `best_cos_untied`, `best_cos_tied`: the mean, over the features and the instances, of each feature's best
+#   cosine with a **decoder** row (your `match_features` on `W_dec` and `model_pairs.W`);
+# * `rec_ratio`: the tied SAE's reconstruction loss on `h_pairs` divided by the untied one's, where each
+#   reconstruction loss is `loss_dict["L_reconstruction"]` averaged over the batch and the instances.
+#
+# Work under `torch.no_grad()`. The hidden test measures the same quantities on its own inputs.
+
+# %% solution id=ex06_tied_measure
+best_cos_untied = best_cos_tied = rec_ratio = None
+### BEGIN SOLUTION
+with torch.no_grad():
+    best_cos_untied = match_features(sae_untied_pairs.W_dec, model_pairs.W)[1].mean().item()
+    best_cos_tied = match_features(sae_tied_pairs.W_dec, model_pairs.W)[1].mean().item()
+    rec_ratio = (sae_tied_pairs(h_pairs)[0]["L_reconstruction"].mean()
+                 / sae_untied_pairs(h_pairs)[0]["L_reconstruction"].mean()).item()
+### END SOLUTION
+
+# %% visible id=ex06_tied_measure_visible
+checks.assert_true(all(isinstance(v, float) for v in (best_cos_untied, best_cos_tied, rec_ratio)),
+                   "best_cos_untied, best_cos_tied and rec_ratio should be floats")
+checks.assert_true(-1.0 <= best_cos_untied <= 1.0 and -1.0 <= best_cos_tied <= 1.0, "a cosine lies in [-1, 1]")
+print(f"mean best cosine: untied {best_cos_untied:.3f}, tied {best_cos_tied:.3f}; "
+      f"reconstruction loss tied / untied: {rec_ratio:.2f}")
+
+# %% graded id=ex06_tied_measure_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    feats = model_pairs.W.detach().clone()
+    fu = feats / feats.norm(dim=1, keepdim=True)
+
+    def mean_best(mod):
+        rows = _plain(mod.W_dec)
+        rows = rows / rows.norm(dim=-1, keepdim=True)
+        return float(torch.einsum("idf,isd->ifs", fu, rows).max(-1).values.mean())
+
+    gen = torch.Generator().manual_seed(1124)
+    nb = 30_000
+    on = torch.rand(nb, n_inst_sae, 4, generator=gen) < 0.02
+    xx = torch.einsum("bif,ihf->bih", (on * torch.rand(nb, n_inst_sae, 4, generator=gen)).to(device), feats)
+    with torch.no_grad():
+        want_u, want_t = mean_best(sae_untied_pairs), mean_best(sae_tied_pairs)
+        lr_t = _plain(sae_tied_pairs(xx.clone())[0]["L_reconstruction"]).mean()
+        lr_u = _plain(sae_untied_pairs(xx.clone())[0]["L_reconstruction"]).mean()
+    want_r = float(lr_t / lr_u)
+    got = [_plain(best_cos_untied), _plain(best_cos_tied), _plain(rec_ratio)]
+    _at(all(type(v) in (float, int) for v in got), "best_cos_untied, best_cos_tied and rec_ratio should be floats")
+    _at(abs(got[0] - want_u) < 2e-3, "best_cos_untied is not the mean over features and instances of each feature's "
+        "best (signed) cosine with a decoder row of the untied SAE")
+    _at(abs(got[1] - want_t) < 2e-3, "best_cos_tied is not the mean over features and instances of each feature's "
+        "best (signed) cosine with a decoder row of the tied SAE")
+    _at(abs(got[2] - want_r) < 0.06 * want_r, "rec_ratio does not match the tied SAE's reconstruction loss divided by "
+        "the untied SAE's on inputs from the training distribution")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex06_tied_prediction_test points=1
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    feats = model_pairs.W.detach().clone()
+    fu = feats / feats.norm(dim=1, keepdim=True)
+    mb = {}
+    for nm, mod in (("untied", sae_untied_pairs), ("tied", sae_tied_pairs)):
+        rows = _plain(mod.W_dec)
+        rows = rows / rows.norm(dim=-1, keepdim=True)
+        mb[nm] = float(torch.einsum("idf,isd->ifs", fu, rows).max(-1).values.mean())
+    right = "same" if abs(mb["untied"] - mb["tied"]) < 0.01 else max(mb, key=mb.get)
+    ans = _plain(tied_prediction)
+    _at(type(ans) is str and ans in ("untied", "tied", "same"), 'tied_prediction should be "untied", "tied" or "same"')
+    _at(ans == right, "tied_prediction: that is not what the two trained SAEs show (mean best cosine of the decoder "
+        "rows with the true features)")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Why the tied SAE loses.** Take the latent for the $0°$ feature. Untied, its encoder column turns toward $-45°$,
+# perpendicular to the $45°$ neighbour, so the neighbour never triggers it, while its decoder row stays on $0°$ and
+# writes the feature back exactly. Tied, one vector must do both jobs. Reading along $0°$ lets the neighbour in at
+# $0.71$ of its value, and the bias needed to block that also blocks every weak occurrence of the feature itself; so
+# training compromises: the shared vector turns part of the way toward $-45°$, and the decoder row, which is that
+# same vector, now writes the feature in a wrong direction. Both numbers you measured show the price: a worse
+# match with the true features and a larger reconstruction loss. (The cell after 0b.6 measured the untied SAE's
+# encoder-decoder cosines on the symmetric pentagon; run `encoder_decoder_cosine` on `sae_untied_pairs` to see them
+# part here.) In real models, features interfere unevenly everywhere, which is why SAEs are trained untied: the best
+# detector of a feature is not its dictionary direction.
+
+# %% [markdown]
 # ## Summary
 #
 # * An SAE recovers the features of a toy model from its activations alone; in a toy model we can check it,
 #   feature by feature, against the ground truth.
 # * Dead latents are a main failure mode; resampling them toward badly reconstructed inputs fixes most of it.
-# * TopK, Gated and JumpReLU SAEs change how sparsity is imposed, to avoid the shrinkage of an $L_1$ penalty.
+# * TopK, Gated and JumpReLU SAEs change how sparsity is imposed, to avoid the shrinkage of an $L_1$ penalty;
+#   the relative reconstruction bias γ measures that shrinkage.
+# * An SAE's encoder (detector) and decoder (dictionary direction) must be free to differ: under uneven
+#   superposition a tied SAE matches the features worse and reconstructs worse.
 #
 # Next section: the same tools on a real language model.

@@ -1392,7 +1392,8 @@ _chk.assert_true(not _changed, "latent_logit_diff_attribution changed the model'
 # The cell after the exercise plots one against the other for the eight latents with the largest
 # attributions. Most points should lie near the diagonal. A point far from it (even on the wrong side of zero)
 # is a latent whose removal changes the rest of the computation too much for a first-order estimate: the
-# model is far from linear in it, and only the ablation tells the truth.
+# model is far from linear in it, and only the ablation tells the truth. Note which point is furthest off,
+# and on which side: after 1.14c you will say why, from these numbers (graded).
 
 # %% solution id=ex10_attribution
 def latent_attribution(model, sae, tokens, metric):
@@ -2989,6 +2990,197 @@ for _n in (5, 9, 30):
     _chk.assert_scalar_close(agreement(_x.clone(), _y.clone()), _exp, f"agreement on {_n} random pairs", atol=1e-5)
     _chk.assert_scalar_close(agreement(_x.clone(), -_y.clone()), -_exp, "agreement of an anti-correlated pair", atol=1e-5)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Why is a point off the diagonal? (graded)
+# > Difficulty: ●●○○○  Importance: ●●●●○
+#
+# You now have two ablation-against-estimate plots: 1.10's (the residual SAE, each latent zeroed at every
+# position) and the one above (the attention SAE, zeroed at the repeated name only). Before you read on, look at
+# the point furthest from the diagonal in each and decide *why* the first-order estimate misses it. Think of
+# the metric as a function of one latent's activation, scaled from its clean value down to 0: attribution
+# patching extrapolates the slope at the clean end; the ablation walks the whole way. Four explanations are
+# on the table:
+#
+# * `"saturated"`: near the clean activation the metric is almost flat (a softmax or a nonlinearity
+#   downstream has already saturated: a bit more or less of the latent changes little), but it moves once
+#   the latent is mostly gone;
+# * `"compensated"`: the metric reacts most right at the clean activation, and less and less on the way down
+#   (once the latent is mostly gone, other latents or heads carry what it carried);
+# * `"reversal"`: removing the latent moves the metric the opposite way from what a small decrease does;
+# * `"sign_convention"`: nothing is wrong with the model: the estimate was built with the wrong sign (for
+#   instance `+f·grad` plotted against the ablation), so the points are off the diagonal *as a rule*.
+#
+# **Exercise.** `off_diagonal(latents, ablation, estimate)` → a dict read off one plot's data:
+# * `"worst"` (int): the id (an entry of `latents`, not a position in the list) of the latent where the
+#   ablation and the estimate differ most in absolute value;
+# * `"captured"` (float): for that latent, the share of its ablation effect the estimate captures,
+#   `estimate / ablation`;
+# * `"reason"` (str): one of the four above. A pipeline error shows in most of the points, a nonlinearity in
+#   a few: answer `"sign_convention"` when more than half of the latents have ablation and estimate of
+#   opposite signs; otherwise judge the worst latent alone, from what its two numbers say about the slope at
+#   the clean end against the average slope on the way to zero.
+
+# %% solution id=ex14c_off_diagonal
+def off_diagonal(latents, ablation, estimate) -> dict:
+    """{"worst": int, "captured": float, "reason": str} for one ablation-against-estimate plot.
+
+    latents: [n] latent ids; ablation, estimate: [n] floats (entry j belongs to latents[j]).
+    reason: "saturated" | "compensated" | "reversal" | "sign_convention".
+    """
+    ### BEGIN SOLUTION
+    ids = torch.as_tensor(latents).flatten().tolist()
+    abl = torch.as_tensor(ablation, dtype=torch.float64).flatten().cpu()
+    est = torch.as_tensor(estimate, dtype=torch.float64).flatten().cpu()
+    j = int((abl - est).abs().argmax())
+    captured = float(est[j] / abl[j])
+    if 2 * int((abl * est < 0).sum()) > len(ids):
+        reason = "sign_convention"  # most points on the wrong side: the pipeline, not the model
+    elif captured < 0:
+        reason = "reversal"
+    elif captured < 1:
+        reason = "saturated"  # the slope at the clean end is smaller than the average slope to zero
+    else:
+        reason = "compensated"  # the slope at the clean end is larger than the average slope to zero
+    return {"worst": int(ids[j]), "captured": captured, "reason": reason}
+    ### END SOLUTION
+
+# %% code
+gap_110 = off_diagonal(check_latents, ablation, -attr[check_latents])
+gap_s2 = off_diagonal(s2_latents, s2_abl, s2_est)
+print("1.10  (residual SAE, every position):", gap_110)
+print("1.14c (attention SAE, at S2):       ", gap_s2)
+
+# %% visible id=ex14c_off_diagonal_visible
+for _gap in (gap_110, gap_s2):
+    checks.assert_same_set(list(_gap), ["worst", "captured", "reason"], "the keys of off_diagonal")
+    checks.assert_true(_gap["reason"] in ("saturated", "compensated", "reversal", "sign_convention"),
+                       "off_diagonal: 'reason' should be one of the four names")
+checks.assert_true(gap_s2["worst"] in s2_latents.tolist(), "off_diagonal: 'worst' is a latent id from `latents`")
+_toy = off_diagonal([12, 30], torch.tensor([1.0, -0.8]), torch.tensor([0.95, -0.8]))
+checks.assert_true(_toy["worst"] == 12, "off_diagonal: in a made-up pair, latent 12 is the one off the diagonal")
+print("off_diagonal: the visible checks pass")
+
+# %% graded id=ex14c_off_diagonal_test points=2
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+
+def _t():
+    _at, _asc, _plain = _chk.assert_true, _chk.assert_scalar_close, _chk.plain
+
+    def expected(ids, a, e):
+        a64, e64 = a.double(), e.double()
+        k = int((a64 - e64).abs().argmax())
+        frac = float(e64[k] / a64[k])
+        n_flipped = int((a64 * e64 < 0).sum())
+        kind = ("sign_convention" if 2 * n_flipped > len(ids) else "reversal" if frac < 0
+                else "saturated" if frac < 1 else "compensated")
+        return int(ids[k]), frac, kind
+
+    made_up = [  # (latent ids, ablation, estimate): each reason, and traps for the usual slips
+        ([40, 7, 123, 5, 99], [1.0, -2.0, 0.5, 0.3, -0.2], [0.9, -1.0, 0.55, 0.25, -0.2]),
+        ([3, 61, 18, 250], [0.5, -0.4, 1.5, 0.2], [0.45, -0.35, 2.4, 0.2]),
+        ([8, 17, 26, 35, 44, 53], [-5.0, 1.0, -1.2, 0.5, -0.5, 0.6], [1.5, 0.9, -1.0, 0.45, -0.4, 0.55]),
+        ([301, 77, 2], [-2.0, 0.8, 0.3], [-1.9, 0.1, 0.3]),
+        ([14, 90, 33], [0.01, 2.0, -1.0], [-0.01, 1.2, -0.9]),
+        ([70, 71, 72, 73, 74], [1.0, -0.5, 0.8, -0.3, 0.2], [-0.9, 0.6, -0.7, 0.25, 0.2]),
+        ([9, 400, 41], [2.0, 0.5, -1.0], [2.1, 1.4, -1.0]),
+    ]
+    for k, (ids, a, e) in enumerate(made_up, start=1):
+        ids_t, a_t, e_t = torch.tensor(ids), torch.tensor(a), torch.tensor(e)
+        want = expected(ids_t, a_t, e_t)
+        raw = off_diagonal(ids_t.clone(), a_t.clone(), e_t.clone())
+        _at(type(raw) is dict, "off_diagonal should return a dict")
+        got = _plain([dict.get(raw, key) for key in ("worst", "captured", "reason")], "off_diagonal")
+        _at(got[0] is not None and int(got[0]) == want[0], f"off_diagonal: 'worst' is the wrong latent for made-up plot {k}")
+        _asc(got[1], want[1], f"off_diagonal: 'captured' for made-up plot {k}", atol=1e-6, rtol=1e-4)
+        _at(got[2] == want[2], f"off_diagonal: 'reason' is wrong for made-up plot {k}")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex14c_off_diagonal_test2 points=1
+### BEGIN HIDDEN TESTS
+import sae_course.checks as _chk
+
+
+def _t():
+    _at, _asc, _plain = _chk.assert_true, _chk.assert_scalar_close, _chk.plain
+    model.reset_saes()  # undo anything an earlier answer may have left on the model
+    model.reset_hooks()
+
+    def measure(which, bt, n):  # ablation and first-order estimate on fresh prompts, made here
+        hk = which.cfg.metadata.hook_name
+        mt = ioi_metric_for(bt)
+        rr = torch.arange(len(bt["tokens"]), device=device)
+        with torch.no_grad():
+            act = model.run_with_cache(bt["tokens"], names_filter=hk)[1][hk]
+            lat0 = which.encode(act)
+            resid_err = act - which.decode(lat0)
+
+        def metric_at(lat):
+            return mt(model.run_with_hooks(bt["tokens"], fwd_hooks=[(hk, lambda a, hook: which.decode(lat) + resid_err)]))
+
+        with torch.set_grad_enabled(True):
+            leaf = lat0.clone().requires_grad_(True)
+            g, = torch.autograd.grad(metric_at(leaf), leaf)
+        fg = (lat0 * g).detach()
+        at_s2 = which is attn_sae
+        if at_s2:
+            first_order = -fg[rr, bt["s2_pos"]].sum(0)
+            pick = lat0[rr, bt["s2_pos"]].mean(0).topk(n).indices
+        else:
+            first_order = -fg.sum((0, 1))
+            pick = first_order.abs().topk(n).indices
+        effects = []
+        with torch.no_grad():
+            clean = metric_at(lat0).item()
+            for i in pick.tolist():
+                zeroed = lat0.clone()
+                if at_s2:
+                    zeroed[rr, bt["s2_pos"], i] = 0.0
+                else:
+                    zeroed[..., i] = 0.0
+                effects.append(metric_at(zeroed).item() - clean)
+        return pick.cpu(), torch.tensor(effects), first_order[pick].detach().cpu().float()
+
+    for what, which, bt in [("the residual SAE (every position)", sae, ioi_batch(8, template=0, seed=171)),
+                            ("the attention SAE (at S2)", attn_sae, ioi_batch(8, template=10, seed=172))]:
+        ids, a, e = measure(which, bt, 8)
+        k = int((a.double() - e.double()).abs().argmax())
+        frac = float(e.double()[k] / a.double()[k])
+        flips = int((a.double() * e.double() < 0).sum())
+        kind = ("sign_convention" if 2 * flips > len(ids) else "reversal" if frac < 0
+                else "saturated" if frac < 1 else "compensated")
+        raw = off_diagonal(ids.clone(), a.clone(), e.clone())
+        _at(type(raw) is dict, "off_diagonal should return a dict")
+        got = _plain([dict.get(raw, key) for key in ("worst", "captured", "reason")], "off_diagonal")
+        _at(got[0] is not None and int(got[0]) == int(ids[k]), f"off_diagonal: 'worst' is the wrong latent for {what} on fresh prompts")
+        _asc(got[1], frac, f"off_diagonal: 'captured' for {what} on fresh prompts", atol=1e-6, rtol=1e-4)
+        _at(got[2] == kind, f"off_diagonal: 'reason' is wrong for {what} on fresh prompts")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **What the points off the diagonal say.** `captured` compares two slopes of the metric along the path from
+# the clean activation to 0: the estimate is the slope at the clean end times the step, the ablation is the
+# *average* slope along the way times the same step. A share between 0 and 1 means the slope at the clean end
+# is the smaller one: the metric is flat there and bends later, which is what a saturated softmax or a
+# nonlinearity past its knee does. A share above 1 means the opposite: the metric is steepest at the clean end
+# and other parts of the model take over further down. A negative share means the path is not even monotone,
+# and no first-order method can tell the sign of such a latent's effect. Large activations make all of this
+# more likely: the step from the clean value to 0 is long, so curvature has more room to act. That is why
+# the latents that matter most are often the ones the estimate gets worst, and why a careful study uses
+# attribution patching to *rank* candidates and ablation (or integrated gradients, which averages the slope
+# along the path) to *measure* the few it keeps.
+#
+# A sign error in your own pipeline looks different: it puts most points on the wrong side, not one. One
+# wrong point can still pull a Pearson correlation (`agreement`) below zero on its own: when the agreement is
+# poor, look at the plot before you trust or distrust the method.
 
 # %% [markdown]
 # ## 1.14d Does the model still solve IOI with the attention SAEs in?

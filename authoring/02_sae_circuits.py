@@ -25,8 +25,8 @@
 # | gradients through the model | 2.1 latent → latent Jacobian · 2.1b every active pair across positions (`torch.func.jacrev`) · 2.2 token → latent and latent → logit |
 # | reading the connections | 2.3 attribution heatmap and top pairs |
 # | transcoders | 2.4 running a transcoder in place of the MLP |
-# | weights-only circuits | 2.5 de-embedding · 2.5b the extended embedding (and a measured check of both) · 2.6 pullback |
-# | putting it together | 2.7 a blind case study |
+# | weights-only circuits | 2.5 de-embedding · 2.5b the extended embedding · 2.5c measuring a de-embedding against the latent's real responses · checkpoint 2.A predict: which de-embedding tells the truth? · 2.6 pullback |
+# | putting it together | 2.7 a blind case study · 2.7b attribution to components, and your conclusions (graded on other latents too) |
 # | across layers, through attention | 2.8 an induction circuit in attention SAEs |
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
@@ -1444,50 +1444,389 @@ _t(); del _t
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Now measure whether the de-embeddings tell the truth on the loaded model. For the late transcoder's most common
-# latents, compare each latent's score for every token (raw $W_E$, and the extended embedding, both centred) with
-# its **mean activation on that token** over a slice of the corpus (tokens seen at least five times), by rank
-# correlation (Spearman) and by the overlap of the five best tokens.
+# ### Exercise 2.5c — measuring how far a de-embedding can be trusted
+# > Difficulty: ●●●○○ · Importance: ●●●●○
+#
+# A de-embedding is a *prediction*: "this latent responds to these tokens". The corpus can check it. For a
+# latent $i$ and every token $t$ that occurs often enough, compare the predicted score $s_i(t)$ with the
+# latent's **measured mean activation** on the positions whose current token is $t$. Two numbers summarise the
+# agreement:
+#
+# * **Spearman's rank correlation** between the scores and the mean activations over those tokens: the Pearson
+#   correlation of their *ranks*. It is 1 when the scores order the tokens exactly as the latent does, whatever
+#   their scale. Tied values (many tokens have a mean activation of exactly 0) share the average of the ranks
+#   they span: values 0.0, 0.0, 0.5 get ranks 1.5, 1.5, 3.
+# * **Top-$k$ overlap**: the share of the $k$ best-scoring tokens that are also among the $k$ tokens the latent
+#   responds to most. This is what a reader of a de-embedding trusts: its first few tokens.
+#
+# Write two functions.
+#
+# * `rank_agreement(scores, truth, k)`: `scores` and `truth` are `[n_tokens, n_latents]`; return
+#   `(rho, overlap)`, two tensors of shape `[n_latents]`, one value per column. You may use
+#   `scipy.stats.spearmanr` on each column, or compute average ranks in torch (`torch.searchsorted` on the
+#   sorted column counts the values below and up to each value).
+# * `de_embedding_truth(model, transcoder, E, tokens, latents, k=5, min_count=5)`: run `tokens`
+#   (`[batch, seq]`) through the model once and encode the transcoder's input. For every latent in `latents`
+#   (ids, `[n]`) and every token id, average the latent's activation over the positions holding that token,
+#   **position 0 (BOS) left out**; keep the tokens seen at least `min_count` times there. Score the same tokens
+#   with the de-embedding through `E` (`[d_vocab, d_model]`: `model.W_E`, or the extended embedding), centred
+#   as in 2.5, and return `rank_agreement(scores, mean_activations, k)` over the kept tokens.
 
-# %% code
-def _ranks(x: Tensor) -> Tensor:
-    return x.argsort(0).argsort(0).float()
+# %% solution id=ex12_deemb_truth
+def rank_agreement(scores: Tensor, truth: Tensor, k: int = 5) -> tuple[Tensor, Tensor]:
+    """scores, truth: [n_tokens, n_latents]. Returns (rho, overlap), both [n_latents]: per column, Spearman's rank
+    correlation (tied values share their average rank) and the share of the k highest scores' tokens that are
+    among the k tokens with the highest truth."""
+    ### BEGIN SOLUTION
+    def average_ranks(x: Tensor) -> Tensor:
+        cols = x.T.contiguous()
+        ordered = cols.sort(-1).values
+        below = torch.searchsorted(ordered, cols, right=False)
+        up_to = torch.searchsorted(ordered, cols, right=True)
+        return ((below + up_to + 1).double() / 2).T  # 1-based; a tied group gets the mean of its ranks
+
+    r_s, r_t = average_ranks(scores), average_ranks(truth)
+    r_s, r_t = r_s - r_s.mean(0), r_t - r_t.mean(0)
+    rho = (r_s * r_t).sum(0) / (r_s.norm(dim=0) * r_t.norm(dim=0))
+    best_s = scores.topk(k, dim=0).indices  # [k, n_latents]
+    best_t = truth.topk(k, dim=0).indices
+    hits = (best_s[:, None, :] == best_t[None, :, :]).any(1).sum(0)
+    return rho.float(), hits.float() / k
+    ### END SOLUTION
 
 
-def de_embedding_truth(tc, embeddings: dict, n_latents: int = 30) -> dict:
-    """{name: (mean Spearman, mean top-5 overlap)} between de-embedding scores and measured mean activations."""
-    corpus = zoo_tokens(sized(full=128, ci=48), 64, split="val", seed=1, model=model).to(device)
-    hook = tc.cfg.metadata.hook_name
+def de_embedding_truth(model, transcoder, E: Tensor, tokens: Tensor, latents, k: int = 5,
+                       min_count: int = 5) -> tuple[Tensor, Tensor]:
+    """rank_agreement between the de-embedding through E ([d_vocab, d_model], rows centred, times W_enc[:, latents])
+    and the latents' mean activation per current token over tokens [batch, seq] (position 0 left out), over the
+    tokens seen at least min_count times. Returns (rho, overlap), both [len(latents)]."""
+    ### BEGIN SOLUTION
+    latents = torch.as_tensor(latents, device=tokens.device)
+    hook = transcoder.cfg.metadata.hook_name
     with torch.no_grad():
-        _, c = model.run_with_cache(corpus, names_filter=hook)
-        acts = tc.encode(c[hook]).flatten(0, 1)
-        toks = corpus.flatten()
-        count = torch.bincount(toks, minlength=model.cfg.d_vocab).float()
-        mean_act = torch.zeros(model.cfg.d_vocab, acts.shape[1], device=device).index_add_(0, toks, acts) / count.clamp(min=1)[:, None]
-        seen = count >= 5
-        lat = (mean_act[seen] > 0).float().sum(0).topk(n_latents).indices
-        truth = mean_act[seen][:, lat]
-        out = {}
-        for name, E in embeddings.items():
-            sc = ((E - E.mean(-1, keepdim=True)) @ tc.W_enc[:, lat])[seen]
-            rs, rt = _ranks(sc), _ranks(truth)
-            rho = (((rs - rs.mean(0)) * (rt - rt.mean(0))).sum(0) / ((rs - rs.mean(0)).norm(dim=0) * (rt - rt.mean(0)).norm(dim=0))).mean()
-            top = torch.tensor([len(set(sc[:, j].topk(5).indices.tolist()) & set(truth[:, j].topk(5).indices.tolist())) / 5
-                                for j in range(len(lat))]).mean()
-            out[name] = (rho.item(), top.item())
-    return out
+        _, cache = model.run_with_cache(tokens, names_filter=hook)
+        acts = transcoder.encode(cache[hook])[:, 1:][..., latents].flatten(0, 1)
+        ids = tokens[:, 1:].flatten()
+        count = torch.bincount(ids, minlength=model.cfg.d_vocab)
+        total = torch.zeros(model.cfg.d_vocab, len(latents), device=acts.device).index_add_(0, ids, acts)
+        kept = count >= min_count
+        mean_act = total[kept] / count[kept, None]
+        scores = (E - E.mean(-1, keepdim=True)) @ transcoder.W_enc[:, latents]
+        return rank_agreement(scores[kept], mean_act, k)
+    ### END SOLUTION
+
+# %% visible id=ex12_deemb_truth_visible
+# Known answers: scores that are an increasing function of the truth rank the tokens exactly as it does;
+# reversed scores rank them backwards.
+_truth = torch.rand(40, 3, generator=torch.Generator().manual_seed(0))
+_rho, _ov = rank_agreement(_truth.exp() * 2.0 - 1.0, _truth, k=5)
+checks.assert_shape(_rho, (3,), "rank_agreement: rho")
+checks.assert_shape(_ov, (3,), "rank_agreement: overlap")
+checks.assert_close(_rho, torch.ones(3), "rank_agreement: rho for scores that rank the tokens like the truth")
+checks.assert_close(_ov, torch.ones(3), "rank_agreement: overlap for scores that rank the tokens like the truth")
+_rho, _ov = rank_agreement(-_truth, _truth, k=5)
+checks.assert_close(_rho, -torch.ones(3), "rank_agreement: rho for scores that rank the tokens backwards")
+checks.assert_close(_ov, torch.zeros(3), "rank_agreement: overlap for scores that rank the tokens backwards")
+# Ties: [0, 0, 1, 2] against [1, 2, 3, 4]. Average ranks 1.5, 1.5, 3, 4 against 1, 2, 3, 4.
+_rho, _ = rank_agreement(torch.tensor([[1.0], [2.0], [3.0], [4.0]]), torch.tensor([[0.0], [0.0], [1.0], [2.0]]), k=1)
+checks.assert_close(_rho, torch.tensor([0.9487]), "rank_agreement: rho with tied truth values (average ranks)", atol=1e-3)
+_rho, _ov = de_embedding_truth(model, tc_late, model.W_E, prompts[:4], torch.arange(3), k=5, min_count=2)
+checks.assert_shape(_rho, (3,), "de_embedding_truth: rho")
+checks.assert_shape(_ov, (3,), "de_embedding_truth: overlap")
+checks.assert_true(((_ov >= 0) & (_ov <= 1)).all(), "de_embedding_truth: an overlap is a share between 0 and 1")
+print("rank_agreement and de_embedding_truth pass the visible checks.")
+
+# %% graded id=ex12_deemb_truth_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+_ac, _at, _plain = _chk.assert_close, _chk.assert_true, _chk.plain
 
 
-for _name, (_rho, _top) in de_embedding_truth(tc_late, {"raw W_E": model.W_E, "extended embedding": EXT_E}).items():
-    print(f"layer-{TC_LATE} transcoder, {_name:18s}: mean Spearman {_rho:+.2f}, top-5 overlap {_top:.0%}")
+def _t():
+    def rk(v):  # rank = number of smaller entries + (number of equal entries + 1) / 2, per column
+        v = v.double()
+        smaller = (v[None, :, :] < v[:, None, :]).sum(1).double()
+        same = (v[None, :, :] == v[:, None, :]).sum(1).double()
+        return smaller + (same + 1) / 2
+
+    def spear(a, b):
+        ua, ub = rk(a), rk(b)
+        ua, ub = ua - ua.mean(0), ub - ub.mean(0)
+        return (ua * ub).sum(0) / (ua.pow(2).sum(0).sqrt() * ub.pow(2).sum(0).sqrt())
+
+    def share(a, b, kk):
+        firsts = [(set(torch.argsort(a[:, j], descending=True)[:kk].tolist()),
+                   set(torch.argsort(b[:, j], descending=True)[:kk].tolist())) for j in range(a.shape[1])]
+        return torch.tensor([len(p & q) / kk for p, q in firsts], dtype=torch.float64)
+
+    def ask(sc, tr, kk, what):
+        got = _plain(rank_agreement(sc.clone(), tr.clone(), kk), "rank_agreement")
+        _at(type(got) in (tuple, list) and len(got) == 2, f"rank_agreement ({what}): return a pair (rho, overlap)")
+        return got
+
+    gen = torch.Generator().manual_seed(121)
+    # Known answers: an increasing function of the truth, then the truth reversed.
+    base = torch.rand(36, 4, generator=gen)
+    for sc, rho_want, ov_want, what in ((3.0 * base.pow(3) - 0.5, 1.0, 1.0, "scores that rank the tokens like the truth"),
+                                        (1.0 - 4.0 * base, -1.0, 0.0, "scores that rank the tokens backwards")):
+        got = ask(sc, base, 5, what)
+        _ac(got[0], torch.full((4,), rho_want), f"rank_agreement: rho for {what}", atol=1e-4, rtol=0)
+        _ac(got[1], torch.full((4,), ov_want), f"rank_agreement: overlap for {what}", atol=1e-6, rtol=0)
+    # Seeded random cases: truths with many exact zeros (ties), noisy scores, several k.
+    for n, width, kk in ((50, 5, 5), (33, 3, 3), (64, 4, 7)):
+        tr = torch.relu(torch.randn(n, width, generator=gen))
+        sc = tr + 0.7 * torch.randn(n, width, generator=gen)
+        rho_want, ov_want = spear(sc, tr), share(sc, tr, kk)
+        got = ask(sc, tr, kk, f"{n} tokens, k={kk}")
+        _ac(got[0], rho_want, f"rank_agreement: Spearman's rho ({n} tokens, {width} latents, ties in the truth)",
+            atol=1e-4, rtol=0)
+        _ac(got[1], ov_want, f"rank_agreement: top-{kk} overlap ({n} tokens, {width} latents)", atol=1e-6, rtol=0)
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex12_deemb_truth_test2 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_ac, _at, _plain = _chk.assert_close, _chk.assert_true, _chk.plain
+
+
+def _t():
+    def rk(v):
+        v = v.double()
+        return (v[None, :, :] < v[:, None, :]).sum(1).double() + ((v[None, :, :] == v[:, None, :]).sum(1).double() + 1) / 2
+
+    def spear(a, b):
+        ua, ub = rk(a), rk(b)
+        ua, ub = ua - ua.mean(0), ub - ub.mean(0)
+        return (ua * ub).sum(0) / (ua.pow(2).sum(0).sqrt() * ub.pow(2).sum(0).sqrt())
+
+    def share(a, b, kk):
+        return torch.tensor([len(set(torch.argsort(a[:, j], descending=True)[:kk].tolist())
+                                 & set(torch.argsort(b[:, j], descending=True)[:kk].tolist())) / kk
+                             for j in range(a.shape[1])], dtype=torch.float64)
+
+    def measured(m, tcd, emb, toks, mc, lats):
+        """Per-token means of the latents lats (tokens seen >= mc times after position 0) and centred scores."""
+        hk = tcd.cfg.metadata.hook_name
+        with torch.no_grad():
+            _, cc = m.run_with_cache(toks, names_filter=hk)
+            a = tcd.encode(cc[hk])[:, 1:][..., lats].reshape(-1, len(lats)).double()
+            tid = toks[:, 1:].reshape(-1)
+            ok_ids = [t for t in range(m.cfg.d_vocab) if int((tid == t).sum()) >= mc]
+            avg = torch.stack([a[tid == t].mean(0) for t in ok_ids])
+            e = emb.detach()[ok_ids].double()
+            sc = (e - e.mean(1, keepdim=True)) @ tcd.W_enc.detach()[:, lats].double()
+        return sc, avg
+
+    def clean(sc, avg, kk):
+        """Columns whose k-th and (k+1)-th places are well apart in both rankings, with > k tokens that fire."""
+        out = []
+        for j in range(sc.shape[1]):
+            gaps = []
+            for v in (sc[:, j], avg[:, j]):
+                top = v.sort(descending=True).values
+                gaps.append(float(top[kk - 1] - top[kk]) / (float(v.abs().max()) + 1e-12))
+            if min(gaps) > 1e-3 and int((avg[:, j] > 0).sum()) > kk:
+                out.append(j)
+        return out
+
+    def world(seed, dev):
+        from sae_lens import HookedSAETransformer
+        from sae_lens.saes.sae import SAEMetadata
+        from sae_lens.saes.transcoder import Transcoder, TranscoderConfig
+        from transformer_lens import HookedTransformerConfig
+        cfg = HookedTransformerConfig(n_layers=2, d_model=24, n_heads=2, d_head=12, d_mlp=48, n_ctx=20, d_vocab=40,
+                                      act_fn="gelu_new", normalization_type="LNPre", seed=seed, device=str(dev))
+        m = HookedSAETransformer(cfg)
+        g = torch.Generator().manual_seed(int(seed))
+        with torch.no_grad():  # a common offset, then norms that differ by token: centring them matters
+            m.W_E.add_(torch.randn(24, generator=g).to(dev) * 2.0)
+            m.W_E.mul_((torch.rand(40, 1, generator=g) * 2.5 + 0.5).to(dev))
+        tcd = Transcoder(TranscoderConfig(d_in=24, d_out=24, d_sae=30, device=str(dev), apply_b_dec_to_input=False,
+                                          metadata=SAEMetadata(hook_name="blocks.1.ln2.hook_normalized",
+                                                               hook_name_out="blocks.1.hook_mlp_out")))
+        with torch.no_grad():
+            for p in tcd.parameters():
+                p.copy_(torch.randn(p.shape, generator=g).to(dev) * (0.3 if p.ndim == 2 else 0.1))
+        toks = torch.randint(1, 30, (16, 18), generator=g)
+        toks[:, 0] = 39  # a token that only ever appears at position 0
+        toks[0, 1:4] = torch.tensor([30, 31, 32])  # rare tokens, seen once each
+        return m, tcd, toks.to(dev)
+
+    gen = torch.Generator().manual_seed(131)
+    cases = []
+    m, tcd, toks = world(132, device)
+    cases.append(("a small random model", m, tcd, m.W_E.detach().clone(), toks, 3, 4))
+    ztoks = _zoo_tokens(24, 48, split="test", seed=41, model=model).to(device)
+    with torch.no_grad():
+        mid = model.W_E + (model.W_pos[0] if model.cfg.positional_embedding_type == "standard" else 0.0)
+        ext = torch.cat([v + model.blocks[0].mlp(model.blocks[0].ln2(v[:, None]))[:, 0] for v in mid.split(2048)])
+    cases.append(("the loaded model, raw W_E", model, tc_late, model.W_E.detach().clone(), ztoks, 5, 5))
+    cases.append(("the loaded model, extended embedding", model, tc_late, ext, ztoks, 5, 5))
+    refs = []
+    for what, m, tcd, emb, toks, kk, mc in cases:
+        pool = torch.randperm(tcd.cfg.d_sae, generator=gen)[:200].tolist()
+        sc, avg = measured(m, tcd, emb, toks, mc, pool)
+        cols = clean(sc, avg, kk)[:6]
+        _at(len(cols) >= 2, f"(test set-up: too few usable latents for {what})")
+        lats_t = torch.tensor([pool[j] for j in cols], device=toks.device)
+        refs.append((what, m, tcd, emb, toks, kk, mc, lats_t, spear(sc[:, cols], avg[:, cols]), share(sc[:, cols], avg[:, cols], kk)))
+    for what, m, tcd, emb, toks, kk, mc, lats_t, rho_want, ov_want in refs:
+        got = _plain(de_embedding_truth(m, tcd, emb.clone(), toks.clone(), lats_t.clone(), k=kk, min_count=mc),
+                     "de_embedding_truth")
+        _at(type(got) in (tuple, list) and len(got) == 2, f"de_embedding_truth ({what}): return a pair (rho, overlap)")
+        _ac(got[0], rho_want, f"de_embedding_truth ({what}): Spearman's rho between the de-embedding and the mean "
+            "activation per token", atol=2e-3, rtol=0)
+        _ac(got[1], ov_want, f"de_embedding_truth ({what}): top-{kk} overlap", atol=1e-6, rtol=0)
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
 
 # %% [markdown]
-# On the zoo, when this was written (CI profile): the raw de-embedding of the layer-1 latents barely ranks tokens the
-# way the latents actually respond (mean Spearman 0.06, top-5 overlap 5 %); the extended embedding lifts the rank
-# agreement to 0.22 but still finds few of the top tokens (8 %). The zoo's block-0 attention writes vectors about ten
-# times longer than the embeddings (printed above), so what a later latent reads at a token is mostly what attention
-# brought there: in this model neither de-embedding is a reliable summary of a latent, and the extended one is only
-# less wrong. On GPT-2, whose embeddings are large next to its first attention layer, the correction matters more.
+# ### Checkpoint 2.A — predict: which de-embedding tells the truth?
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# The next cell runs your `de_embedding_truth` on the late transcoder's 30 most often active latents, over a
+# slice of the corpus, once through the raw embedding $W_E$ and once through the extended embedding of 2.5b.
+# Before running it, write down two predictions. Use what you know about this model: how long block 0's
+# attention outputs are next to the token embeddings (printed after 2.5), and what a later latent reads at a
+# position besides the current token.
+#
+# * `better_de_embedding`: `"raw"` or `"extended"`, the one with the larger mean Spearman correlation
+#   over the 30 latents (if the two means are within 0.01, either answer counts);
+# * `raw_top5_mostly_right`: `True` if, on average over the 30 latents, at least half of the raw
+#   de-embedding's five best tokens are among the five tokens the latent responds to most (mean top-5 overlap
+#   at least 0.5), else `False`.
+#
+# The hidden test measures both on the loaded model itself.
+
+# %% solution id=ex12_deemb_verdict
+better_de_embedding = None     # your answer: "raw" or "extended"
+raw_top5_mostly_right = None   # your answer: True or False
+### BEGIN SOLUTION
+better_de_embedding = "extended"
+raw_top5_mostly_right = False
+### END SOLUTION
+
+# %% visible id=ex12_deemb_verdict_visible
+checks.assert_true(better_de_embedding in ("raw", "extended"), 'better_de_embedding should be "raw" or "extended"')
+checks.assert_true(type(raw_top5_mostly_right) is bool, "raw_top5_mostly_right should be True or False")
+print("Predictions recorded; they are graded after the measurement below.")
+
+# %% code
+MEASURE_CORPUS = zoo_tokens(sized(full=128, ci=48), 64, split="val", seed=1, model=model).to(device)
+with torch.no_grad():
+    _, _c = model.run_with_cache(MEASURE_CORPUS, names_filter=tc_late.cfg.metadata.hook_name)
+    _freq = (tc_late.encode(_c[tc_late.cfg.metadata.hook_name])[:, 1:] > 0).float().mean((0, 1))
+MEASURE_LATENTS = _freq.topk(30).indices
+AGREEMENT = {_name: de_embedding_truth(model, tc_late, _E, MEASURE_CORPUS, MEASURE_LATENTS)
+             for _name, _E in [("raw W_E", model.W_E), ("extended embedding", EXT_E)]}
+for _name, (_rho, _ov) in AGREEMENT.items():
+    print(f"layer-{TC_LATE} transcoder, {_name:18s}: mean Spearman {_rho.nanmean():+.2f}, "
+          f"top-5 overlap {_ov.mean():.0%} (over {len(MEASURE_LATENTS)} latents)")
+_x, _y = (AGREEMENT[_n][0].cpu().numpy() for _n in ("raw W_E", "extended embedding"))
+_fig = go.Figure([go.Scatter(x=_x, y=_y, mode="markers", name="latents",
+                             text=[f"latent {i}" for i in MEASURE_LATENTS.tolist()],
+                             hovertemplate="%{text}: raw %{x:.2f}, extended %{y:.2f}"),
+                  go.Scatter(x=[-1, 1], y=[-1, 1], mode="lines", line=dict(dash="dot", color="grey"), name="equal")])
+_fig.update_layout(title=f"layer-{TC_LATE} transcoder: Spearman of each latent's de-embedding with its measured response",
+                   xaxis_title="through raw W_E", yaxis_title="through the extended embedding")
+_fig.show()
+
+# %% graded id=ex12_deemb_verdict_test points=1
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.config import sized as _sized
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_at, _plain = _chk.assert_true, _chk.plain
+
+
+def _t():
+    hk = tc_late.cfg.metadata.hook_name
+    toks = _zoo_tokens(_sized(full=128, ci=48), 64, split="val", seed=1, model=model).to(device)
+    with torch.no_grad():
+        _, cc = model.run_with_cache(toks, names_filter=hk)
+        every = tc_late.encode(cc[hk])[:, 1:]
+        lats = (every > 0).float().mean((0, 1)).topk(30).indices
+        a = every[..., lats].reshape(-1, 30).double()
+        tid = toks[:, 1:].reshape(-1)
+        ok_ids = [t for t in range(model.cfg.d_vocab) if int((tid == t).sum()) >= 5]
+        avg = torch.stack([a[tid == t].mean(0) for t in ok_ids])
+        mid = model.W_E + (model.W_pos[0] if model.cfg.positional_embedding_type == "standard" else 0.0)
+        ext = torch.cat([v + model.blocks[0].mlp(model.blocks[0].ln2(v[:, None]))[:, 0] for v in mid.split(2048)])
+        rhos = {}
+        for nm, emb in (("raw", model.W_E), ("extended", ext)):
+            e = emb[ok_ids].double()
+            sc = (e - e.mean(1, keepdim=True)) @ tc_late.W_enc[:, lats].double()
+            ua = (sc[None] < sc[:, None]).sum(1).double() + ((sc[None] == sc[:, None]).sum(1).double() + 1) / 2
+            ub = (avg[None] < avg[:, None]).sum(1).double() + ((avg[None] == avg[:, None]).sum(1).double() + 1) / 2
+            ua, ub = ua - ua.mean(0), ub - ub.mean(0)
+            rhos[nm] = float(((ua * ub).sum(0) / (ua.pow(2).sum(0).sqrt() * ub.pow(2).sum(0).sqrt())).nanmean())
+    either = abs(rhos["raw"] - rhos["extended"]) <= 0.01
+    want = max(rhos, key=rhos.get)
+    ans = _plain(better_de_embedding)
+    _at(type(ans) is str and ans in ("raw", "extended"), 'better_de_embedding should be "raw" or "extended"')
+    _at(either or ans == want, "better_de_embedding: that is not what the measurement on the loaded model shows "
+        "(mean Spearman correlation of each de-embedding with the latents' mean activation per token)")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex12_deemb_verdict_test2 points=1
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course.config import sized as _sized
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_at, _plain = _chk.assert_true, _chk.plain
+
+
+def _t():
+    hk = tc_late.cfg.metadata.hook_name
+    toks = _zoo_tokens(_sized(full=128, ci=48), 64, split="val", seed=1, model=model).to(device)
+    with torch.no_grad():
+        _, cc = model.run_with_cache(toks, names_filter=hk)
+        every = tc_late.encode(cc[hk])[:, 1:]
+        lats = (every > 0).float().mean((0, 1)).topk(30).indices
+        a = every[..., lats].reshape(-1, 30).double()
+        tid = toks[:, 1:].reshape(-1)
+        ok_ids = [t for t in range(model.cfg.d_vocab) if int((tid == t).sum()) >= 5]
+        avg = torch.stack([a[tid == t].mean(0) for t in ok_ids])
+        e = model.W_E[ok_ids].double()
+        sc = (e - e.mean(1, keepdim=True)) @ tc_late.W_enc[:, lats].double()
+        hits = [len(set(sc[:, j].topk(5).indices.tolist()) & set(avg[:, j].topk(5).indices.tolist())) for j in range(30)]
+    share5 = sum(hits) / (5 * 30)
+    either = abs(share5 - 0.5) <= 0.05
+    ans = _plain(raw_top5_mostly_right)
+    _at(type(ans) is bool, "raw_top5_mostly_right should be True or False")
+    _at(either or ans == (share5 >= 0.5), "raw_top5_mostly_right: that is not what the measurement on the loaded model "
+        "shows (mean top-5 overlap of the raw de-embedding with the tokens each latent responds to most)")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **What the measurement shows.** On the zoo (CI profile, measured when this was written) the raw de-embedding of
+# these 30 latents barely ranks tokens the way they actually respond: mean Spearman 0.09, and on average only 7 % of
+# its five best tokens are among the latent's five real favourites, so its top-5 list is mostly wrong. The extended
+# embedding more than doubles the rank agreement (0.20) but still finds few of the top tokens (8 %). The full profile,
+# on a corpus slice almost three times larger, gives the same picture: 0.09 and 1 % raw, 0.21 and 3 % extended.
+# The reason is the one printed after 2.5: the zoo's block-0 attention writes vectors about ten times longer than
+# the token embeddings, so what a layer-1 latent reads at a position is mostly what attention brought there from
+# other positions, which no function of the current token alone can predict. Folding in block 0's MLP recovers the
+# part of the direct path that the raw $W_E$ misses, so the extended de-embedding is less wrong; but in this model
+# neither is a reliable summary of a latent. Check a de-embedding against the corpus before trusting its top tokens.
+# On GPT-2, whose token embeddings are large next to its first attention layer, the direct path carries more and
+# the correction matters more.
 
 # %% [markdown]
 # ### Exercise 2.6 — pullback
@@ -1846,6 +2185,379 @@ for _p in range(1, _corpus.shape[1]):
 _share = ((_acts * _earlier).sum() / _acts.sum().clamp(min=1e-9)).item()
 print(f"{_earlier.float().mean().item():.0%} of positions hold a token seen earlier in their sequence; "
       f"they get {_share:.0%} of this latent's total activation")
+
+# %% [markdown]
+# ### Exercise 2.7b — attribution to components, and your conclusions
+# > Difficulty: ●●●●○ · Importance: ●●●●○
+#
+# The weights gave a guess; the corpus gave the tokens it fires on. What is still missing is *where in the model
+# the activation comes from* on the positions where the latent fires. The residual stream the late transcoder
+# reads is a sum of pieces, each written by one component: the token embedding (plus the position embedding on
+# GPT-2), every attention head of blocks $0 \dots L$ (head $h$ of block $l$ writes $z^{l,h} W_O^{l,h}$), the
+# attention biases, and the MLPs of blocks before $L$. The transcoder's layer norm centres this sum and divides
+# it by one scale per position, so its pre-activation splits exactly into one term per piece:
+#
+# $$\text{contribution of a piece } v \text{ at a position} = \frac{\big(v - \mathrm{mean}(v)\big)\cdot W_\text{enc}[:, i]}{\text{scale}},$$
+#
+# plus the encoder bias. Summed over the positions where the latent is on, the terms of the heads say which head
+# the latent **reads through**. Section 1 attributed latents to heads by their decoder directions; here the
+# attribution is measured on real activations, so a head whose $W_O$ is larger or smaller counts for exactly
+# what it wrote.
+#
+# Write two functions.
+#
+# * `head_attribution(model, transcoder, tokens, latent)`: `[L + 1, n_heads]`, where $L$ is the transcoder's
+#   block (`layer_of` its hook). Entry `[l, h]` is the contribution of head `h` of block `l` to the latent's
+#   pre-activation, summed over every position of `tokens` (`[batch, seq]`) where the latent is on
+#   (activation > 0), **position 0 (BOS) left out**. Read `blocks.l.attn.hook_z` (`[batch, seq, n_heads, d_head]`),
+#   `model.W_O[l]` (`[n_heads, d_head, d_model]`) and the scale `blocks.L.ln2.hook_scale` (`[batch, seq, 1]`)
+#   from one cached run.
+# * `case_study_conclusions(model, tc_early, tc_late, latent, tokens, k=5)`: your conclusions about the latent,
+#   as a tuple `(top_tokens, head, upstream_latent)`, all measured on `tokens` with position 0 left out:
+#   - `top_tokens`: a list of the `k` token ids with the highest **mean** activation of the latent, among the
+#     tokens that occur at least 3 times (largest first);
+#   - `head`: `(layer, head)`, the head with the largest (most positive) `head_attribution`;
+#   - `upstream_latent`: the early transcoder latent with the largest direct contribution to the latent,
+#     summed over the positions where the latent is on. At one position this is 2.6's
+#     `pullback_contributions` (early activation × centred pullback weight ÷ the late scale); compute it for
+#     all those positions from one cached run (you may call `pullback` from 2.6).
+#
+# These are the statements an investigator would make about a latent. The graded tests check each against
+# what the model does on held-out text, for `CASE_LATENT` and then for other latents the test picks.
+
+# %% solution id=ex11_case_study
+def head_attribution(model, transcoder, tokens: Tensor, latent: int) -> Tensor:
+    """[L + 1, n_heads]: each head's direct contribution to the latent's pre-activation, summed over the positions
+    of tokens ([batch, seq]) where the latent is on, position 0 left out (L: the transcoder's block)."""
+    ### BEGIN SOLUTION
+    hook_in = transcoder.cfg.metadata.hook_name
+    block = layer_of(hook_in)
+    hook_scale = f"blocks.{block}.ln2.hook_scale"
+    z_hooks = [f"blocks.{l}.attn.hook_z" for l in range(block + 1)]
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=[hook_in, hook_scale, *z_hooks])
+        on = transcoder.encode(cache[hook_in])[..., latent] > 0
+        on[:, 0] = False
+        enc = transcoder.W_enc[:, latent]
+        scale = cache[hook_scale][on]  # [n_on, 1]
+        rows = []
+        for l, name in enumerate(z_hooks):
+            written = torch.einsum("nhd,hdm->nhm", cache[name][on], model.W_O[l])  # [n_on, n_heads, d_model]
+            written = written - written.mean(-1, keepdim=True)
+            rows.append(((written @ enc) / scale).sum(0))
+        return torch.stack(rows)
+    ### END SOLUTION
+
+
+def case_study_conclusions(model, tc_early, tc_late, latent: int, tokens: Tensor, k: int = 5):
+    """(top_tokens: list of k token ids, head: (layer, head), upstream_latent: int), measured on tokens
+    ([batch, seq]) with position 0 left out."""
+    ### BEGIN SOLUTION
+    hook_in, hook_early = tc_late.cfg.metadata.hook_name, tc_early.cfg.metadata.hook_name
+    hook_scale = f"blocks.{layer_of(hook_in)}.ln2.hook_scale"
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=[hook_in, hook_early, hook_scale])
+        acts = tc_late.encode(cache[hook_in])[..., latent]
+        ids, vals = tokens[:, 1:].flatten(), acts[:, 1:].flatten()
+        sums = torch.zeros(model.cfg.d_vocab, device=vals.device).index_add_(0, ids, vals)
+        counts = torch.bincount(ids, minlength=model.cfg.d_vocab)
+        means = torch.where(counts >= 3, sums / counts.clamp(min=1), torch.full_like(sums, -float("inf")))
+        top = means.topk(k).indices.tolist()
+
+        heads = head_attribution(model, tc_late, tokens, latent)
+        layer, head = divmod(int(heads.argmax()), heads.shape[1])
+
+        on = acts > 0
+        on[:, 0] = False
+        early = tc_early.encode(cache[hook_early][on])  # [n_on, d_sae_early]
+        weighted = (early / cache[hook_scale][on]).sum(0)
+        upstream = int((weighted * pullback(tc_early, tc_late, latent)).argmax())
+    return top, (layer, head), upstream
+    ### END SOLUTION
+
+# %% visible id=ex11_case_study_visible
+_few = prompts[:4]
+_ha = head_attribution(model, tc_late, _few, CASE_LATENT)
+checks.assert_shape(_ha, (TC_LATE + 1, model.cfg.n_heads), "head_attribution output")
+checks.assert_true(torch.isfinite(_ha).all(), "head_attribution: NaN or inf values")
+_ha_bos = head_attribution(model, tc_late, _few[:, :1], CASE_LATENT)
+checks.assert_true((_ha_bos == 0).all(), "head_attribution: position 0 should be left out (a BOS-only batch gives zeros)")
+_top, _head, _up = case_study_conclusions(model, tc_early, tc_late, CASE_LATENT, _corpus[:8], k=4)
+checks.assert_true(len(_top) == 4 and len(set(int(t) for t in _top)) == 4, "case_study_conclusions: top_tokens should be k distinct ids")
+checks.assert_true(len(_head) == 2 and 0 <= int(_head[0]) <= TC_LATE and 0 <= int(_head[1]) < model.cfg.n_heads,
+                   "case_study_conclusions: head should be (layer, head) with layer <= the transcoder's block")
+checks.assert_true(0 <= int(_up) < tc_early.cfg.d_sae, "case_study_conclusions: upstream_latent is not an early transcoder latent")
+print("head_attribution and case_study_conclusions pass the visible checks.")
+
+# %% graded id=ex11_case_study_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course import guards as _guards
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+
+
+def _t():
+    hin = tc_late.cfg.metadata.hook_name
+    blk = int(hin.split(".")[1])
+    toks = _zoo_tokens(24, 48, split="test", seed=31, model=model).to(device)
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks)
+        lat_acts = tc_late.encode(c[hin])
+        n_on = (lat_acts[:, 1:] > 0).sum((0, 1))
+        cands = ((n_on >= 8) & (n_on <= 0.3 * toks[:, 1:].numel())).nonzero()[:, 0]
+        if len(cands) == 0:  # (random hub transcoders: latents on almost everywhere)
+            cands = n_on.topk(4).indices
+        g = torch.Generator().manual_seed(32)
+        picks = cands[torch.randperm(len(cands), generator=g)[:2]].tolist()
+        refs = []
+        for lat in picks:
+            keep = lat_acts[..., lat] > 0
+            keep[:, 0] = False
+            sc = c[f"blocks.{blk}.ln2.hook_scale"][..., 0][keep]
+            col = tc_late.W_enc[:, lat].double()
+            col = col - col.mean()  # centring the piece = centring the encoder column
+            ref = torch.stack([torch.einsum("nhe,hem,m->nh", c[f"blocks.{q}.attn.hook_z"][keep].double(), model.W_O[q].double(), col)
+                               .div(sc.double()[:, None]).sum(0) for q in range(blk + 1)]).float()
+            refs.append((lat, ref))
+    snap = _guards.snapshot(model, tc_late)
+    try:
+        for lat, ref in refs:
+            got = _plain(head_attribution(model, tc_late, toks.clone(), lat), "head_attribution")
+            _ash(got, tuple(ref.shape), f"head_attribution (latent {lat})")
+            _ac(got, ref, f"head_attribution (latent {lat}): each head's summed direct contribution on the positions where the latent is on",
+                atol=1e-4 + 2e-3 * float(ref.abs().max()), rtol=2e-3)
+    finally:
+        changed = _guards.restore(snap)
+    _at(not changed, "head_attribution changed the model's or the transcoder's weights in place")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex11_case_study_test2 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course import guards as _guards
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_at, _plain = _chk.assert_true, _chk.plain
+
+
+def _t():
+    hin, hie = tc_late.cfg.metadata.hook_name, tc_early.cfg.metadata.hook_name
+    blk = int(hin.split(".")[1])
+    toks = _zoo_tokens(32, 48, split="test", seed=33, model=model).to(device)
+
+    def measured(lat, c):
+        a = tc_late.encode(c[hin])[..., lat].double()
+        ids = toks[:, 1:].reshape(-1)
+        n = torch.bincount(ids, minlength=model.cfg.d_vocab).double()
+        tot = torch.zeros(model.cfg.d_vocab, dtype=torch.float64, device=ids.device).scatter_add_(0, ids, a[:, 1:].reshape(-1))
+        avg = torch.where(n >= 3, tot / n.clamp(min=1), torch.full_like(tot, float("nan")))
+        keep = a > 0
+        keep[:, 0] = False
+        sc = c[f"blocks.{blk}.ln2.hook_scale"][..., 0][keep].double()
+        col = tc_late.W_enc[:, lat].double()
+        col = col - col.mean()
+        hd = torch.stack([torch.einsum("nhe,hem,m->nh", c[f"blocks.{q}.attn.hook_z"][keep].double(), model.W_O[q].double(), col)
+                          .div(sc[:, None]).sum(0) for q in range(blk + 1)])
+        dec = tc_early.W_dec.double()
+        up = (tc_early.encode(c[hie][keep]).double() / sc[:, None]).sum(0) * (dec @ col)  # centred column = centred rows
+        return avg, n, hd, up
+
+    def as_int(v):
+        if type(v) is int:
+            return v
+        if type(v) is torch.Tensor and v.numel() == 1 and not v.is_floating_point():
+            return int(v.reshape(()))
+        return None
+
+    def judge(lat, avg, n, hd, up, got, k):
+        what = f"case_study_conclusions (latent {lat})"
+        _at(type(got) in (list, tuple) and len(got) == 3, f"{what}: return a tuple (top_tokens, head, upstream_latent)")
+        top, head, upl = got
+        if type(top) is torch.Tensor:
+            top = top.tolist()
+        top = [as_int(t) for t in top] if type(top) in (list, tuple) else None
+        _at(top is not None and len(top) == k and None not in top, f"{what}: top_tokens should be a list of {k} ints (token ids)")
+        _at(len(set(top)) == k and all(0 <= t < model.cfg.d_vocab for t in top), f"{what}: top_tokens should be {k} distinct token ids")
+        _at(all(n[t] >= 3 for t in top), f"{what}: top_tokens holds a token seen fewer than 3 times (position 0 left out)")
+        kth = avg.nan_to_num(-1.0).topk(k).values[-1]
+        tol = 1e-4 + 1e-3 * float(avg.nan_to_num(0.0).abs().max())
+        _at(bool(all(avg[t] >= kth - tol for t in top)),
+            f"{what}: top_tokens are not the {k} tokens with the highest mean activation (among tokens seen at least 3 times)")
+        head = [as_int(v) for v in head] if type(head) in (list, tuple) else None
+        _at(head is not None and len(head) == 2 and None not in head, f"{what}: head should be a pair of ints (layer, head)")
+        _at(0 <= head[0] < hd.shape[0] and 0 <= head[1] < hd.shape[1], f"{what}: head {tuple(head)} is not a head of blocks 0..{blk}")
+        _at(bool(hd[head[0], head[1]] >= hd.max() - 1e-3 * hd.abs().max() - 1e-6),
+            f"{what}: head {tuple(head)} is not the head with the largest (signed) summed contribution on the positions where the latent is on")
+        upl = as_int(upl)
+        _at(upl is not None and 0 <= upl < tc_early.cfg.d_sae, f"{what}: upstream_latent should be an int, an early transcoder latent")
+        _at(bool(up[upl] >= up.max() - 1e-3 * up.abs().max() - 1e-6),
+            f"{what}: upstream latent {upl} is not the early latent with the largest summed direct contribution on the positions where the latent is on")
+
+    lats = [int(CASE_LATENT)]
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks)
+        on_count = (tc_late.encode(c[hin])[:, 1:] > 0).sum((0, 1))
+        if int(on_count[lats[0]]) < 3:  # the notebook's latent hardly fires on this text: take the one that fires most
+            lats = [int(on_count.argmax())]
+        refs = [(lat, *measured(lat, c)) for lat in lats]
+    snap = _guards.snapshot(model, tc_early, tc_late)
+    try:
+        for lat, avg, n, hd, up in refs:
+            got = _plain(case_study_conclusions(model, tc_early, tc_late, lat, toks.clone(), k=5), "case_study_conclusions")
+            judge(lat, avg, n, hd, up, got, 5)
+    finally:
+        changed = _guards.restore(snap)
+    _at(not changed, "case_study_conclusions changed the model's or a transcoder's weights in place")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% graded id=ex11_case_study_test3 points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+from sae_course import guards as _guards
+from sae_course.zoo import zoo_tokens as _zoo_tokens
+_at, _plain = _chk.assert_true, _chk.plain
+
+
+def _t():
+    hin, hie = tc_late.cfg.metadata.hook_name, tc_early.cfg.metadata.hook_name
+    blk = int(hin.split(".")[1])
+    toks = _zoo_tokens(32, 48, split="test", seed=35, model=model).to(device)
+
+    def measured(lat, c):
+        a = tc_late.encode(c[hin])[..., lat].double()
+        ids = toks[:, 1:].reshape(-1)
+        n = torch.bincount(ids, minlength=model.cfg.d_vocab).double()
+        tot = torch.zeros(model.cfg.d_vocab, dtype=torch.float64, device=ids.device).scatter_add_(0, ids, a[:, 1:].reshape(-1))
+        avg = torch.where(n >= 3, tot / n.clamp(min=1), torch.full_like(tot, float("nan")))
+        keep = a > 0
+        keep[:, 0] = False
+        sc = c[f"blocks.{blk}.ln2.hook_scale"][..., 0][keep].double()
+        col = tc_late.W_enc[:, lat].double()
+        col = col - col.mean()
+        hd = torch.stack([torch.einsum("nhe,hem,m->nh", c[f"blocks.{q}.attn.hook_z"][keep].double(), model.W_O[q].double(), col)
+                          .div(sc[:, None]).sum(0) for q in range(blk + 1)])
+        dec = tc_early.W_dec.double()
+        up = (tc_early.encode(c[hie][keep]).double() / sc[:, None]).sum(0) * (dec @ col)  # centred column = centred rows
+        return avg, n, hd, up
+
+    def as_int(v):
+        if type(v) is int:
+            return v
+        if type(v) is torch.Tensor and v.numel() == 1 and not v.is_floating_point():
+            return int(v.reshape(()))
+        return None
+
+    def judge(lat, avg, n, hd, up, got, k):
+        what = f"case_study_conclusions (latent {lat})"
+        _at(type(got) in (list, tuple) and len(got) == 3, f"{what}: return a tuple (top_tokens, head, upstream_latent)")
+        top, head, upl = got
+        if type(top) is torch.Tensor:
+            top = top.tolist()
+        top = [as_int(t) for t in top] if type(top) in (list, tuple) else None
+        _at(top is not None and len(top) == k and None not in top, f"{what}: top_tokens should be a list of {k} ints (token ids)")
+        _at(len(set(top)) == k and all(0 <= t < model.cfg.d_vocab for t in top), f"{what}: top_tokens should be {k} distinct token ids")
+        _at(all(n[t] >= 3 for t in top), f"{what}: top_tokens holds a token seen fewer than 3 times (position 0 left out)")
+        kth = avg.nan_to_num(-1.0).topk(k).values[-1]
+        tol = 1e-4 + 1e-3 * float(avg.nan_to_num(0.0).abs().max())
+        _at(bool(all(avg[t] >= kth - tol for t in top)),
+            f"{what}: top_tokens are not the {k} tokens with the highest mean activation (among tokens seen at least 3 times)")
+        head = [as_int(v) for v in head] if type(head) in (list, tuple) else None
+        _at(head is not None and len(head) == 2 and None not in head, f"{what}: head should be a pair of ints (layer, head)")
+        _at(0 <= head[0] < hd.shape[0] and 0 <= head[1] < hd.shape[1], f"{what}: head {tuple(head)} is not a head of blocks 0..{blk}")
+        _at(bool(hd[head[0], head[1]] >= hd.max() - 1e-3 * hd.abs().max() - 1e-6),
+            f"{what}: head {tuple(head)} is not the head with the largest (signed) summed contribution on the positions where the latent is on")
+        upl = as_int(upl)
+        _at(upl is not None and 0 <= upl < tc_early.cfg.d_sae, f"{what}: upstream_latent should be an int, an early transcoder latent")
+        _at(bool(up[upl] >= up.max() - 1e-3 * up.abs().max() - 1e-6),
+            f"{what}: upstream latent {upl} is not the early latent with the largest summed direct contribution on the positions where the latent is on")
+
+    with torch.no_grad():
+        _, c = model.run_with_cache(toks)
+        on_count = (tc_late.encode(c[hin])[:, 1:] > 0).sum((0, 1))
+        pool = ((on_count >= 8) & (on_count <= 0.3 * toks[:, 1:].numel())).nonzero()[:, 0]
+        pool = pool[pool != int(CASE_LATENT)]  # other latents than the notebook's, picked by the test
+        if len(pool) == 0:  # (random hub transcoders: latents on almost everywhere)
+            pool = on_count.topk(5).indices
+            pool = pool[pool != int(CASE_LATENT)]
+        lats = pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(36))[:3]].tolist()
+        refs = [(lat, *measured(lat, c)) for lat in lats]
+    snap = _guards.snapshot(model, tc_early, tc_late)
+    try:
+        for lat, avg, n, hd, up in refs:
+            got = _plain(case_study_conclusions(model, tc_early, tc_late, lat, toks.clone(), k=5), "case_study_conclusions")
+            judge(lat, avg, n, hd, up, got, 5)
+    finally:
+        changed = _guards.restore(snap)
+    _at(not changed, "case_study_conclusions changed the model's or a transcoder's weights in place")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your conclusions for `CASE_LATENT` on the held-out slice of Step 3, the *pullback through the head* you named
+# (its OV circuit, weights only: which source tokens, or which early latents, it would carry into the latent), and
+# the head attribution as a picture. The cell then checks the head claim a second way, by intervention: it zeroes
+# one head's output (`hook_z`) at every position and measures how much of the latent's total activation is left,
+# for the head you named and for the four heads with the largest direct contributions either way. A direct contribution is only part of a head's effect (the head also feeds later components), so
+# the two need not agree perfectly; when they disagree, that is itself a finding about the latent.
+
+# %% code
+CASE_CONCLUSIONS = case_study_conclusions(model, tc_early, tc_late, CASE_LATENT, _corpus)
+_top, (_hl, _hh), _up = CASE_CONCLUSIONS
+print(f"layer-{TC_LATE} transcoder latent {CASE_LATENT}:")
+print("  fires most on the tokens:        ", tok_strs(_top))
+print(f"  reads mostly through head:        {_hl}.{_hh}")
+print(f"  main upstream latent (layer {TC_EARLY}):  {_up}, which de-embeds to "
+      f"{top_tokens(de_embedding_scores(model, tc_early, _up), 5)}")
+# Pullback through the head you named (weights only): what the latent would read through that head's OV circuit
+# from a source position that holds token t (W_E[t] W_V W_O, centred, into the encoder), or, for a head after the
+# early transcoder, from an early latent j written at the source position. The layer norms are ignored.
+with torch.no_grad():
+    _enc = tc_late.W_enc[:, CASE_LATENT]
+    _ov = model.W_V[_hl, _hh] @ model.W_O[_hl, _hh]  # [d_model, d_model]
+    _via = model.W_E @ _ov
+    print(f"  through head {_hl}.{_hh}, source tokens that push it most: "
+          f"{top_tokens((_via - _via.mean(-1, keepdim=True)) @ _enc, 6)}")
+    if _hl > TC_EARLY:
+        _via = tc_early.W_dec @ _ov
+        _pb_head = (_via - _via.mean(-1, keepdim=True)) @ _enc
+        print(f"  through head {_hl}.{_hh}, early latents that push it most: {_pb_head.topk(3).indices.tolist()}")
+_ha = head_attribution(model, tc_late, _corpus, CASE_LATENT)
+plots.bars(_ha.flatten(), labels=[f"{l}.{h}" for l in range(_ha.shape[0]) for h in range(_ha.shape[1])],
+           title=f"direct contribution of each head to latent {CASE_LATENT}, summed where it fires",
+           xlabel="head (layer.head)", ylabel="summed contribution").show()
+
+
+def _total_with_head_off(layer: int, head: int) -> float:
+    def off(z, hook):
+        z[:, :, head] = 0.0
+        return z
+
+    hook_in = tc_late.cfg.metadata.hook_name
+    with torch.no_grad():
+        with model.hooks(fwd_hooks=[(f"blocks.{layer}.attn.hook_z", off)]):
+            _, c = model.run_with_cache(_corpus, names_filter=hook_in)
+        return tc_late.encode(c[hook_in])[:, 1:, CASE_LATENT].sum().item()
+
+
+with torch.no_grad():
+    _, _c = model.run_with_cache(_corpus, names_filter=tc_late.cfg.metadata.hook_name)
+    _base = tc_late.encode(_c[tc_late.cfg.metadata.hook_name])[:, 1:, CASE_LATENT].sum().item()
+_tried = {(_hl, _hh)} | {divmod(i, _ha.shape[1]) for i in _ha.flatten().abs().topk(min(4, _ha.numel())).indices.tolist()}
+_left = {(l, h): _total_with_head_off(l, h) / max(_base, 1e-9) for l, h in sorted(_tried)}
+_worst = min(_left, key=_left.get)
+print(f"activation left with head {_hl}.{_hh} zeroed: {_left[(_hl, _hh)]:.0%}; of the heads tried, the one whose "
+      f"removal hurts most is {_worst[0]}.{_worst[1]} ({_left[_worst]:.0%} left)")
 
 # %% [markdown]
 # ## Part 6 — An induction circuit in attention SAEs

@@ -175,9 +175,9 @@ class Autograder:
             self.warm = None
         scratch = self.engine_options.get("scratch")
         if scratch and Path(scratch).name.startswith("sae-hub-grade-"):
-            from sae_course.grading.sandbox import _force_rmtree
+            from sae_course.grading.sandbox import force_rmtree
 
-            _force_rmtree(Path(scratch))
+            force_rmtree(Path(scratch))
 
     # nbgrader's own API, in this process ---------------------------------------------------------
     @property

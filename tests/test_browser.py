@@ -35,7 +35,7 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 TIMEOUT = 60
 
 
-def _find_chromium() -> str | None:
+def find_chromium() -> str | None:
     env = os.environ.get("CHROMIUM")
     if env:
         return env if Path(env).exists() else shutil.which(env)
@@ -46,7 +46,7 @@ def _find_chromium() -> str | None:
     return None
 
 
-def _in_ci() -> bool:
+def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
@@ -261,9 +261,9 @@ JSON.stringify(Array.from(document.querySelectorAll('[data-plot]')).map(d => {
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    binary = _find_chromium()
+    binary = find_chromium()
     if binary is None:
-        if _in_ci():
+        if in_ci():
             pytest.fail("CI is set but Chromium is missing: .ci/run must `apt-get install chromium`")
         pytest.skip("Chromium not installed (Debian: apt-get install chromium); "
                     "with CI=true this is a failure")

@@ -525,7 +525,7 @@ def test_a_second_run_keeps_everyone_elses_grades(graded, regraded):
 # ------------------------------------------------------------------------------------------------
 
 def _scan_notebook(nb, replace_answers: dict | None = None):
-    from sae_course.grading.demo import solution_text
+    from sae_course.grading.course import solution_text
     from sae_course.grading.preprocessors.tamper_scan import scan_cells
 
     cells = []

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import ARTIFACTS, Browser, _find_chromium, _in_ci
+from test_browser import ARTIFACTS, Browser, find_chromium, in_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "release/00_toy_models/00_toy_models.ipynb"
@@ -120,9 +120,9 @@ class Lab:
 
 @pytest.fixture()  # a fresh browser for each lab: leaving a JupyterLab page asks "leave site?"
 def chromium(tmp_path_factory):
-    binary = _find_chromium()
+    binary = find_chromium()
     if binary is None:
-        if _in_ci():
+        if in_ci():
             pytest.fail("CI is set but Chromium is missing: .ci/run must `apt-get install chromium`")
         pytest.skip("Chromium not installed (make system-deps); with CI=true this is a failure")
     b = Browser(binary, tmp_path_factory.mktemp("lab-browser"), loopback=True)  # the lab is on 127.0.0.1

@@ -130,12 +130,19 @@ def test_engine_is_the_default_and_serial_is_stock(monkeypatch):
     (section, student) pairs: the submissions the pre-flight left to grade."""
     from sae_course.grading import parallel, preflight
 
-    calls, summaries = [], []
-    monkeypatch.setattr(ag, "autograde_serial", lambda course, todo, **k: calls.append(("serial", todo, None)))
+    calls, summaries, runs = [], [], []
+    monkeypatch.setattr(ag, "autograde_serial",
+                        lambda course, todo, **k: calls.append(("serial", todo, None, k["run"])))
     monkeypatch.setattr(parallel, "autograde_parallel",
-                        lambda *a, **k: calls.append(("parallel", k["todo"], k["options"])))
-    monkeypatch.setattr(preflight, "check_all", lambda *a, **k: [("bob", "s"), ("alice", "s"), ("alice", "t")])
+                        lambda *a, **k: calls.append(("parallel", k["todo"], k["options"], k["run"])))
+
+    def check_all(*a, **k):
+        runs.append(k["run"])
+        return [("bob", "s"), ("alice", "s"), ("alice", "t")]
+
+    monkeypatch.setattr(preflight, "check_all", check_all)
     monkeypatch.setattr(preflight, "summarize", lambda *a, **k: summaries.append(a))
+    monkeypatch.delenv("SAE_COURSE_GRADING_RUN", raising=False)
 
     class FakeCourse:
         def submissions(self, sections, students=None):  # what has a folder, in order
@@ -149,6 +156,56 @@ def test_engine_is_the_default_and_serial_is_stock(monkeypatch):
     assert all(c[1] == [("s", "alice"), ("s", "bob"), ("t", "alice")] for c in calls), calls
     assert isinstance(calls[1][2], EngineOptions) and calls[2][2].workers == 3
     assert len(summaries) == 3
+    # One run id per run, handed to the pre-flight, the engine and the summary as a value:
+    # no environment variable carries it.
+    assert len(set(runs)) == 3 and all(runs), runs
+    assert [c[3] for c in calls] == runs and [s[1] for s in summaries] == runs
+    assert not any("GRADING_RUN" in k for k in os.environ)
+
+
+def test_run_id_reaches_nbgrader_as_config(tmp_path, monkeypatch):
+    """The run id is a config value: ``--GradingReport.run_id`` on stock nbgrader's command line,
+    ``GradingReport.run_id`` in the engine's config, and the CSV rows the preprocessor writes
+    carry it."""
+    import nbformat
+    from traitlets.config import Config
+
+    from sae_course.grading import parallel
+    from sae_course.grading.course import Course
+    from sae_course.grading.preprocessors import issues
+    from sae_course.grading.preprocessors.report import GradingReport
+
+    args = []
+
+    class FakeCourse:
+        root = tmp_path
+        submitted = tmp_path / "submitted"
+        autograded = tmp_path / "autograded"
+
+        def students(self):
+            return ["alice", "bob"]
+
+        def nbgrader(self, *a, **k):
+            args.append(a)
+            return type("P", (), {"returncode": 0})()
+
+    for st in ("alice", "bob"):
+        (tmp_path / "submitted" / st / "s").mkdir(parents=True)
+    ag.autograde_serial(FakeCourse(), [("s", "alice")], run="r-1", log=lambda *a: None)
+    assert args == [("autograde", "s", "--force", "--student=alice", "--GradingReport.run_id=r-1")], args
+
+    (tmp_path / "nbgrader_config.py").write_text((tc.ROOT / "nbgrader_config.py").read_text())
+    assert parallel.load_config(Course(tmp_path), "r-2").GradingReport.run_id == "r-2"
+
+    nb = nbformat.v4.new_notebook()
+    issues.add_issue(nb, "tampering", "you changed a test", review=False)
+    cfg = Config()
+    cfg.GradingReport.run_id = "r-3"
+    cfg.CourseDirectory.root = str(tmp_path)
+    GradingReport(config=cfg).preprocess(nb, {"nbgrader": {"student": "alice", "assignment": "s",
+                                                           "notebook": "s", "db_url": ""}})
+    rows = issues.read_rows(tmp_path)
+    assert [(r["run"], r["student"], r["kind"]) for r in rows] == [("r-3", "alice", "tampering")], rows
 
 
 def test_cli_flags_for_autograde_and_demo():

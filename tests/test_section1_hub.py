@@ -1,6 +1,6 @@
 """Section 1 runs in hub mode: the whole notebook (solutions, ci profile) against the mock hub cache.
 
-The mock (``sae_course.zoo.mock_hub``) lays out a tiny GPT-2-architecture model and random SAEs exactly as the
+The mock (``sae_course.devtools.mock_hub``) lays out a tiny GPT-2-architecture model and random SAEs exactly as the
 Hugging Face cache holds ``gpt2``, ``gpt2-small-res-jb`` and ``gpt2-small-hook-z-kk``, so the notebook goes
 through the real hub code path (``HookedSAETransformer.from_pretrained("gpt2")``, ``SAE.from_pretrained``)
 with ``HF_HUB_OFFLINE=1``. Every cell must run, every graded cell pass without writing to stderr, and the
@@ -26,7 +26,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 @pytest.fixture(scope="module")
 def mock_hub(tmp_path_factory):
-    from sae_course.zoo.mock_hub import build_mock_hub
+    from sae_course.devtools.mock_hub import build_mock_hub
 
     return build_mock_hub(tmp_path_factory.mktemp("hf_cache"), layers=LAYERS)
 
@@ -36,7 +36,7 @@ def executed(mock_hub, tmp_path_factory):
     """The source notebook executed in hub mode; returns (notebook, working directory)."""
     from nbclient import NotebookClient
 
-    from sae_course.zoo.mock_hub import mock_hub_env
+    from sae_course.devtools.mock_hub import mock_hub_env
 
     env = mock_hub_env(mock_hub)
     env["SAE_COURSE_PROFILE"] = "ci"

@@ -1,6 +1,6 @@
 """Section 2b's replacement-model, intervention, prediction and faithfulness answers hold in hub mode.
 
-The mock hub cache (``sae_course.zoo.mock_hub``) gives a GPT-2-architecture model with eight *random* transcoders
+The mock hub cache (``sae_course.devtools.mock_hub``) gives a GPT-2-architecture model with eight *random* transcoders
 whose outputs are hundreds of times larger than the MLP outputs they stand in for: the worst case for a replacement
 model that must reproduce the clean logits exactly. A subprocess runs, in hub mode and the ci profile, the setup
 cell, the reference solutions of 2b.1, 2b.6, 2b.7 and 2b.8 and their graded (hidden) cells. The full notebook is too
@@ -89,7 +89,7 @@ def _run(cells, env, tmp_path) -> dict:
 @pytest.fixture(scope="module")
 def hub_env(tmp_path_factory):
     from sae_course.zoo.loader import HUB
-    from sae_course.zoo.mock_hub import build_mock_hub, mock_hub_env
+    from sae_course.devtools.mock_hub import build_mock_hub, mock_hub_env
 
     cache = build_mock_hub(tmp_path_factory.mktemp("hf_cache"), layers=HUB["saes"]["transcoder"]["layers"])
     env = mock_hub_env(cache)

@@ -336,6 +336,8 @@ HUB_SCRIPT = textwrap.dedent("""
         model.reset_saes()
         out["saes"][site] = [type(sae).__name__, sae.cfg.metadata.hook_name,
                              getattr(sae.cfg.metadata, "hook_name_out", None), sae.cfg.d_in]
+    fam = describe()["width_family"]
+    out["family"] = [fam["layer"], [load_sae("resid_pre", fam["layer"], width=w).cfg.d_sae for w in fam["widths"][:2]]]
     out["induction_shape"] = list(induction_tokens(3, 10, model=model).shape)
     out["zoo_tokens_shape"] = list(zoo_tokens(2, 32, model=model).shape)
     print("RESULT" + json.dumps(out))
@@ -344,7 +346,7 @@ HUB_SCRIPT = textwrap.dedent("""
 
 @pytest.fixture(scope="module")
 def mock_hub(tmp_path_factory):
-    from sae_course.zoo.mock_hub import build_mock_hub
+    from sae_course.devtools.mock_hub import build_mock_hub
 
     return build_mock_hub(tmp_path_factory.mktemp("hf_cache"), layers=[0, 1])
 
@@ -359,7 +361,7 @@ def test_mock_hub_layout(mock_hub):
 
 
 def test_hub_mode_loads_through_real_from_pretrained(mock_hub, zoo_model):
-    from sae_course.zoo.mock_hub import mock_hub_env
+    from sae_course.devtools.mock_hub import mock_hub_env
 
     env = mock_hub_env(mock_hub)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
@@ -374,6 +376,7 @@ def test_hub_mode_loads_through_real_from_pretrained(mock_hub, zoo_model):
     assert res["saes"]["attn_z"][1] == "blocks.1.attn.hook_z"
     assert res["saes"]["transcoder"][:3] == ["Transcoder", "blocks.1.ln2.hook_normalized", "blocks.1.hook_mlp_out"]
     assert res["induction_shape"] == [3, 21] and res["zoo_tokens_shape"] == [2, 32]
+    assert res["family"] == [8, [768, 1536]]  # GPT-2's feature-splitting release, through from_pretrained
     # the zoo's hook names are GPT-2's (as from_pretrained builds it), layer for layer
     n = zoo_model.cfg.n_layers
     gpt2_hooks = {h for h in res["hooks"] if not h.startswith("blocks.") or int(h.split(".")[1]) < n}

@@ -24,10 +24,11 @@ class Score:
     needs_manual: bool = False
 
 
-def autograde_serial(course: Course, todo: list[Submission], *, log=print) -> None:
+def autograde_serial(course: Course, todo: list[Submission], *, run: str = "", log=print) -> None:
     """Stock nbgrader, one notebook after another: ``todo`` is the ordered (section, student)
     pairs to grade (``run_autograde`` passes the pre-flight's; the others, already scored 0 or
-    "not submitted", are left out by name)."""
+    "not submitted", are left out by name); ``run``: the grading run's id, for nbgrader's
+    ``GradingReport`` (a config value on nbgrader's command line)."""
     by_section: dict[str, list[str]] = {}
     for section, student in todo:
         by_section.setdefault(section, []).append(student)
@@ -41,7 +42,7 @@ def autograde_serial(course: Course, todo: list[Submission], *, log=print) -> No
             extra = [f"--student={wanted[0]}"]
         else:
             extra = [f"--CourseDirectory.student_id_exclude={','.join(others)}"]
-        args = ["autograde", section, "--force", *extra]
+        args = ["autograde", section, "--force", *extra, *([f"--GradingReport.run_id={run}"] if run else [])]
         log(f"[autograde] nbgrader {' '.join(args)}")
         proc = course.nbgrader(*args, check=False)
         if proc.returncode != 0:
@@ -52,7 +53,8 @@ def autograde_serial(course: Course, todo: list[Submission], *, log=print) -> No
             # nbgrader deletes the autograded folder of a submission it failed on.
             for st in wanted:
                 if not (course.autograded / st / section).is_dir():
-                    grading_failed(course, st, section, f"nbgrader autograde failed (exit {proc.returncode})", log)
+                    grading_failed(course, st, section, f"nbgrader autograde failed (exit {proc.returncode})", log,
+                                   run=run)
 
 
 def run_autograde(course: Course, sections: list[str], students: list[str] | None = None, *,
@@ -70,18 +72,20 @@ def run_autograde(course: Course, sections: list[str], students: list[str] | Non
     student) pairs it leaves; both end with the summary of this run's grading issues.
     """
     from . import preflight
+    from .preprocessors import issues
 
     opts = EngineOptions.coerce(options)
-    gradable = {(sec, st) for st, sec in preflight.check_all(course, sections, students, log)}
+    run = issues.new_run_id()  # tags this run's rows of reports/grading_issues.csv
+    gradable = {(sec, st) for st, sec in preflight.check_all(course, sections, students, log, run=run)}
     todo = [p for p in course.submissions(sections, students) if p in gradable]
     if opts.serial:
-        autograde_serial(course, todo, log=log)
+        autograde_serial(course, todo, run=run, log=log)
         result = None
     else:
         from .parallel import autograde_parallel
 
-        result = autograde_parallel(course, sections, students, options=opts, log=log, todo=todo)
-    preflight.summarize(course, log)
+        result = autograde_parallel(course, sections, students, options=opts, log=log, todo=todo, run=run)
+    preflight.summarize(course, run, log)
     return result
 
 
@@ -108,7 +112,12 @@ def grade_and_report(course: Course, sections: list[str], students: list[str] | 
 
 
 def generate_feedback(course: Course, sections: list[str] | None = None, log=print) -> None:
+    """``nbgrader generate_feedback`` for every section with an autograded submission (for the
+    others nbgrader has nothing to convert: it would only fail with "No notebooks were matched")."""
     for section in sections or course.sections():
+        if not any(p.is_dir() for p in course.autograded.glob(f"*/{section}")):
+            log(f"[feedback] {section}: nothing autograded yet")
+            continue
         log(f"[feedback] {section}: nbgrader generate_feedback")
         course.nbgrader("generate_feedback", section, "--force", check=False)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import Course, CourseError, solution_text  # noqa: F401  (solution_text: re-exported)
+from .course import Course, CourseError, solution_text
 
 STUDENTS = ("demo-full", "demo-blank", "demo-partial")
 DUE = dt.datetime(2026, 1, 15, 17, 0, 0)

@@ -313,7 +313,7 @@ class SandboxedExecute(GuardedExecute):
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error" and out.get("ename") in (KERNEL_DIED, KERNEL_HUNG):
                     self.messages.append(f"{issues.cell_label(cell)}: {out['ename']}")
-        if self._sae_truncated:
+        if self.truncated_cells:
             self.messages.append("output truncated")
         return nb, resources
 
@@ -378,7 +378,7 @@ class SandboxedExecute(GuardedExecute):
             if not self._dead:
                 prov = getattr(self.km, "provisioner", None) if self.km is not None else None
                 code = self.slot.template.poll(prov.job) if prov is not None and prov.job and self.slot.template else None
-                self._sae_death = _death_reason(code)
+                self.death_detail = _death_reason(code)
                 raise  # GuardedExecute: a fresh kernel, this cell skipped
             self.messages.append(f"cell {index}: {self._dead}")
             cell.outputs = list(cell.get("outputs", [])) + [error_output(NOTEBOOK_TIMEOUT, self._dead)]

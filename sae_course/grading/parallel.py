@@ -30,7 +30,7 @@ from pathlib import Path
 from .course import Course, CourseError
 from .executor import GradingJob, JobResult, Slot, execute_job
 from .options import EngineOptions, Submission
-from .sandbox import _force_rmtree, check_sandbox, gpu_count
+from .sandbox import force_rmtree, check_sandbox, gpu_count
 
 
 def setup_cells(course: Course, sections: list[str]) -> list[str]:
@@ -53,8 +53,9 @@ def setup_cells(course: Course, sections: list[str]) -> list[str]:
     return out
 
 
-def load_config(course: Course):
-    """The course's nbgrader configuration, as ``nbgrader autograde`` would load it."""
+def load_config(course: Course, run: str = ""):
+    """The course's nbgrader configuration, as ``nbgrader autograde`` would load it (``run``: the
+    grading run's id, ``GradingReport.run_id``)."""
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -65,6 +66,8 @@ def load_config(course: Course):
     cfg.CourseDirectory.root = str(course.root)
     cfg.CourseDirectory.db_url = course.db_url
     cfg.Autograde.force = True  # like `nbgrader autograde --force` (autograde_serial's flags)
+    if run:
+        cfg.GradingReport.run_id = run
     return cfg
 
 
@@ -89,7 +92,7 @@ class GradebookWriter:
     """Prepares jobs and saves their grades, in this process only (one gradebook connection
     at a time, like stock nbgrader). ``prepare`` and ``finish`` are nbgrader's own code."""
 
-    def __init__(self, course: Course, config, log=print):
+    def __init__(self, course: Course, config, log=print, run: str = ""):
         from nbconvert.writers import FilesWriter
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
@@ -103,6 +106,7 @@ class GradebookWriter:
         warnings.filterwarnings("ignore", category=SAWarning, module=r"nbgrader\..*")
         self.course = course
         self.log = log
+        self.run = run
         self.coursedir = CourseDirectory(config=config)
         self.conv = Autograde(coursedir=self.coursedir, config=config)
         self.conv.writer = FilesWriter(parent=self.conv, config=self.conv.config)
@@ -124,7 +128,7 @@ class GradebookWriter:
         self.log(f"[grade] ERROR {section}/{student}: {error.strip().splitlines()[0] if error.strip() else error}")
         from .preflight import grading_failed
 
-        grading_failed(self.course, student, section, error, self.log)
+        grading_failed(self.course, student, section, error, self.log, run=self.run)
         return Outcome(section, student, False, error=error)
 
     def prepare(self, section: str, student: str, job_id: int) -> GradingJob | Outcome | None:
@@ -263,9 +267,6 @@ class LocalBackend:
                 out.append((f, JobResult(-1, error=f"worker failed: {type(e).__name__}: {e}")))
         return out
 
-    def template_info(self) -> list[dict]:
-        return [s.template.info for s in self.all if s.template is not None]
-
     def close(self) -> None:
         # Normally every job is done by now; on Ctrl-C, stopping the templates kills the running
         # kernels, so the workers finish at once instead of running their notebooks to the end.
@@ -339,10 +340,13 @@ def grade_all(pairs: list[Submission], writer: GradebookWriter, backend, workers
 
 def autograde_parallel(course: Course, sections: list[str], students: list[str] | None = None,
                        options: EngineOptions | dict | None = None, log=print, *,
-                       todo: list[Submission] | None = None) -> EngineReport:
+                       todo: list[Submission] | None = None, run: str = "") -> EngineReport:
     """Grade submissions with the parallel, sandboxed engine: ``todo``, the ordered (section,
     student) pairs to grade (``run_autograde`` passes the pre-flight's), or else every submission
-    of ``sections`` (of ``students``)."""
+    of ``sections`` (of ``students``). ``run``: the grading run's id (a new one if empty), in the
+    run column of the grading issues this run reports."""
+    from .preprocessors import issues
+
     opts = EngineOptions.coerce(options)
     t0 = time.monotonic()
     (course.root / "gradebook").mkdir(exist_ok=True)
@@ -359,8 +363,9 @@ def autograde_parallel(course: Course, sections: list[str], students: list[str] 
         if not pairs:
             log("[grade] nothing to grade")
             return EngineReport([], 0.0, 0, "none", opts.sandbox, opts.preload)
-        config = load_config(course)
-        writer = GradebookWriter(course, config, log)
+        run = run or issues.new_run_id()
+        config = load_config(course, run)
+        writer = GradebookWriter(course, config, log, run=run)
         if opts.warm_setup and not opts.setup:
             opts = replace(opts, setup=tuple(setup_cells(course, sorted({sec for sec, _ in pairs}))))
         workers = min(opts.resolved_workers(), len(pairs))
@@ -378,7 +383,7 @@ def autograde_parallel(course: Course, sections: list[str], students: list[str] 
         if backend is not None:
             backend.close()
         if not opts.scratch:
-            _force_rmtree(scratch)
+            force_rmtree(scratch)
     report = EngineReport(outcomes, time.monotonic() - t0, workers, backend.name if backend else "none",
                            opts.sandbox, opts.preload)
     n = len(report.graded)

@@ -25,7 +25,6 @@ prints this run's rows at the end.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import os
@@ -182,7 +181,7 @@ def zero_submission(course: Course, student: str, section: str, message: str, lo
             f"<p>{html.escape(message)}</p></body></html>\n")
 
 
-def grading_failed(course: Course, student: str, section: str, error: str, log=print) -> None:
+def grading_failed(course: Course, student: str, section: str, error: str, log=print, run: str = "") -> None:
     """A submission that an engine could not grade still gets a grade, feedback and a review flag.
 
     Nothing a student can put in a notebook should fail its grading as a whole (the defences
@@ -194,19 +193,19 @@ def grading_failed(course: Course, student: str, section: str, error: str, log=p
     message = ("the autograder could not grade this notebook (" + first[:300] + "); it scores 0 until an "
                "instructor has graded it by hand")
     issue = issues.make_issue("grading_failed", message, review=True)
-    if not issues.append_rows(course.root, [issues.to_row(issue, student, section, "")]):
+    if not issues.append_rows(course.root, [issues.to_row(issue, student, section, "", run)]):
         log(f"[grade] could not write reports/{issues.CSV_NAME}")
     zero_submission(course, student, section, message, log, review=True)
 
 
-def check_all(course: Course, sections: list[str], students: list[str] | None = None, log=print) -> list[tuple[str, str]]:
+def check_all(course: Course, sections: list[str], students: list[str] | None = None, log=print, *,
+              run: str = "") -> list[tuple[str, str]]:
     """Check every submission in scope; return the (student, section) pairs to grade.
 
     Unreadable, oversized and missing notebooks are dealt with here (0 / not submitted, with a
-    message); renamed ones are copied to the right name and graded.
+    message); renamed ones are copied to the right name and graded. ``run``: this grading run's
+    id (``issues.new_run_id``), in the run column of the rows written here.
     """
-    run = dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + os.urandom(2).hex()
-    os.environ[issues.RUN_ENV] = run  # the grading processes tag their rows with it
     students = list(students or course.students())
     scope = {(st, sec) for st in students for sec in sections}
 
@@ -238,9 +237,8 @@ def check_all(course: Course, sections: list[str], students: list[str] | None = 
     return gradable
 
 
-def summarize(course: Course, log=print) -> list[dict]:
-    """Print this run's grading issues (pre-flight and grading); returns the rows."""
-    run = os.environ.get(issues.RUN_ENV)
+def summarize(course: Course, run: str = "", log=print) -> list[dict]:
+    """Print the grading issues of run ``run`` (pre-flight and grading; all rows without one); returns the rows."""
     rows = [r for r in issues.read_rows(course.root) if not run or r.get("run") == run]
     if not rows:
         log("[grading issues] none")

@@ -38,10 +38,10 @@ def _worker_slot(sandbox: bool, preload: tuple[str, ...], scratch_root: str | No
                      gpu=bool(os.environ.get("CUDA_VISIBLE_DEVICES")), setup=setup)
         import atexit
 
-        from .sandbox import _force_rmtree
+        from .sandbox import force_rmtree
 
         slot = _SLOT
-        atexit.register(lambda: (slot.close(), _force_rmtree(scratch)))
+        atexit.register(lambda: (slot.close(), force_rmtree(scratch)))
     return _SLOT
 
 
@@ -128,8 +128,8 @@ class RayBackend:
         return out
 
     def close(self) -> None:
-        from .sandbox import _force_rmtree
+        from .sandbox import force_rmtree
 
         if self._owns:
             self.ray.shutdown()
-        _force_rmtree(Path(self.scratch))  # what the workers on this machine left (killed by the shutdown)
+        force_rmtree(Path(self.scratch))  # what the workers on this machine left (killed by the shutdown)

@@ -366,18 +366,50 @@ def render_index(c: Cohort, db_url: str, generated: dt.datetime) -> str:
     from plotly.offline import get_plotlyjs
 
     stats = c.exercise_stats()
+    parts = [_index_header(c, db_url, generated)]
+    parts.append(_plot_block(
+        "heatmap", "Students × sections",
+        "Score per student and section (% of the section's points). Grey: no graded submission "
+        "(missing, not 0).", _fig_heatmap(c)))
+    parts.append(_plot_block(
+        "completion", "Completion per section",
+        "Students with a graded submission, out of every student in the gradebook.",
+        _fig_completion(c), _section_table(c)))
+    parts.append(_plot_block(
+        "scores", "Score distributions",
+        "One point per graded submission; the box spans the middle half of the cohort.",
+        _fig_scores(c)))
+    parts.append(_plot_block(
+        "exercises", "Exercises across the cohort — most missed first",
+        "Share of the students who submitted the section that got full marks on the exercise "
+        "(all of its graded cells, e.g. <code>_test</code> and <code>_test2</code>).",
+        _fig_exercises(stats), _exercise_table(stats)))
+    parts.append(_plot_block(
+        "late", "Submissions against due dates",
+        "Submission time (nbgrader's timestamp) minus the due date, extensions included; "
+        "above the line is late.", _fig_late(c), _late_table(c)))
+    parts.append(_students_card(c))
+    parts.append("</main>")
+    parts.append(f'<script type="application/json" id="report-data">{_summary_json(c, stats)}'
+                 "</script>")
+
+    # plotly.js once, inline, and only when there is something to plot
+    has_plots = any('data-plot="' in p for p in parts)
+    head_extra = f'<script type="text/javascript">{get_plotlyjs()}</script>\n' if has_plots else ""
+    return _page(f"{c.course_id} — cohort progress", "\n".join(parts), head_extra)
+
+
+def _index_header(c: Cohort, db_url: str, generated: dt.datetime) -> str:
+    """Title, the optional message, the headline numbers and the table of contents."""
     n_sub = len(c.results)
     n_late = sum(1 for r in c.results.values() if r.late)
     mean = _mean(r.percent for r in c.results.values())
-
-    parts = [
-        f"<header><h1>{esc(c.course_id)} — cohort progress</h1>"
-        f"<p>Gradebook {esc(safe_db_url(db_url))} · generated {fmt_time(generated)} UTC · "
-        f"exports: <code>sae-course export</code></p></header><main>",
-    ]
+    out = (f"<header><h1>{esc(c.course_id)} — cohort progress</h1>"
+           f"<p>Gradebook {esc(safe_db_url(db_url))} · generated {fmt_time(generated)} UTC · "
+           f"exports: <code>sae-course export</code></p></header><main>")
     if c.message:
-        parts.append(f'<div class="message" id="message">{esc(c.message)}</div>')
-    parts.append(
+        out += "\n" + f'<div class="message" id="message">{esc(c.message)}</div>'
+    return out + "\n" + (
         '<div class="stats">'
         f'<div class="stat"><b>{len(c.students)}</b><span>students</span></div>'
         f'<div class="stat"><b>{len(c.sections)}</b><span>sections</span></div>'
@@ -389,7 +421,8 @@ def render_index(c: Cohort, db_url: str, generated: dt.datetime) -> str:
         '<a href="#late">Due dates</a><a href="#students">Students</a></nav>'
     )
 
-    # section summary table
+
+def _section_table(c: Cohort) -> str:
     rows = []
     for sec in c.sections:
         done, total = c.completion(sec.name)
@@ -401,67 +434,51 @@ def render_index(c: Cohort, db_url: str, generated: dt.datetime) -> str:
             f'<td class="num">{done}/{total}</td><td class="num">{_pct(100 * done / total if total else None)}</td>'
             f'<td class="num">{_pct(_mean(pcts))}</td><td class="num">{_pct(_median(pcts))}</td>'
             f'<td class="num">{late}</td></tr>')
-    section_table = (
+    return (
         '<table id="section-table"><thead><tr><th>section</th><th>due (UTC)</th>'
         '<th class="num">points</th><th class="num">submitted</th><th class="num">completion</th>'
         '<th class="num">mean</th><th class="num">median</th><th class="num">late</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table>' if rows else "")
 
-    parts.append(_plot_block(
-        "heatmap", "Students × sections",
-        "Score per student and section (% of the section's points). Grey: no graded submission "
-        "(missing, not 0).", _fig_heatmap(c)))
-    parts.append(_plot_block(
-        "completion", "Completion per section",
-        "Students with a graded submission, out of every student in the gradebook.",
-        _fig_completion(c), section_table))
-    parts.append(_plot_block(
-        "scores", "Score distributions",
-        "One point per graded submission; the box spans the middle half of the cohort.",
-        _fig_scores(c)))
 
-    ex_rows = []
+def _exercise_table(stats: list[dict]) -> str:
+    rows = []
     for r in stats:
-        ex_rows.append(
+        rows.append(
             f'<tr data-exercise="{esc(r["exercise"])}"><td>{esc(r["section"])}</td>'
             f'<td>{esc(r["exercise"])}</td><td class="num">{fmt_num(r["max_score"])}</td>'
             f'<td class="num">{r["attempted"]}</td><td class="num">{r["passed"]}</td>'
             f'<td class="num">{r["missed"]}</td>'
             f'<td class="num">{_pct(None if r["pass_rate"] is None else 100 * r["pass_rate"])}</td>'
             f'<td class="num">{fmt_num(r["mean_score"], 2) or "—"}</td></tr>')
-    ex_table = (
+    return (
         '<table id="exercise-table"><thead><tr><th>section</th><th>exercise</th>'
         '<th class="num">points</th><th class="num">submitted</th><th class="num">passed</th>'
         '<th class="num">missed</th><th class="num">pass rate</th><th class="num">mean points</th>'
-        f'</tr></thead><tbody>{"".join(ex_rows)}</tbody></table>' if ex_rows else "")
-    parts.append(_plot_block(
-        "exercises", "Exercises across the cohort — most missed first",
-        "Share of the students who submitted the section that got full marks on the exercise "
-        "(all of its graded cells, e.g. <code>_test</code> and <code>_test2</code>).",
-        _fig_exercises(stats), ex_table))
+        f'</tr></thead><tbody>{"".join(rows)}</tbody></table>' if rows else "")
 
+
+def _late_table(c: Cohort) -> str:
     names = {s.id: s.name for s in c.students}
-    late_rows = []
+    rows = []
     for r in sorted((r for r in c.results.values() if r.late),
                     key=lambda r: (r.section, -r.seconds_late, r.student_id)):
-        late_rows.append(
+        rows.append(
             f'<tr><td><a href="students/{esc(quote(student_page_name(r.student_id)))}">'
             f'{esc(r.student_id)}</a></td><td>{esc(names.get(r.student_id, ""))}</td>'
             f'<td>{esc(r.section)}</td><td>{fmt_time(r.duedate)}</td><td>{fmt_time(r.timestamp)}</td>'
             f'<td class="late">{_duration(r.seconds_late)}</td></tr>')
-    late_table = (
+    return (
         '<table id="late-table"><thead><tr><th>student</th><th>name</th><th>section</th>'
         '<th>due (UTC)</th><th>submitted (UTC)</th><th>late by</th></tr></thead>'
-        f'<tbody>{"".join(late_rows)}</tbody></table>' if late_rows
+        f'<tbody>{"".join(rows)}</tbody></table>' if rows
         else ('<p class="hint">No late submissions.</p>' if c.results else ""))
-    parts.append(_plot_block(
-        "late", "Submissions against due dates",
-        "Submission time (nbgrader's timestamp) minus the due date, extensions included; "
-        "above the line is late.", _fig_late(c), late_table))
 
-    # students table
+
+def _students_card(c: Cohort) -> str:
+    """Every student's points per section, with links to their pages."""
     head = "".join(f'<th class="num">{esc(s.name)}</th>' for s in c.sections)
-    srows = []
+    rows = []
     for st in c.students:
         cells = []
         for sec in c.sections:
@@ -473,25 +490,17 @@ def render_index(c: Cohort, db_url: str, generated: dt.datetime) -> str:
                 cells.append(f'<td class="num" data-score="{fmt_num(r.score)}">'
                              f'{fmt_num(r.score)}/{fmt_num(r.max_score)}{mark}</td>')
         done = sum(1 for sec in c.sections if c.result(st.id, sec.name) is not None)
-        srows.append(
+        rows.append(
             f'<tr data-student="{esc(st.id)}"><td><a href="students/'
             f'{esc(quote(student_page_name(st.id)))}">{esc(st.id)}</a></td><td>{esc(st.name)}</td>'
             f'{"".join(cells)}<td class="num">{done}/{len(c.sections)}</td></tr>')
-    students_html = (
+    table = (
         f'<table id="student-table"><thead><tr><th>student</th><th>name</th>{head}'
-        f'<th class="num">sections done</th></tr></thead><tbody>{"".join(srows)}</tbody></table>'
-        if srows else '<p class="empty">No students in the gradebook yet.</p>')
-    parts.append(f'<section class="card" id="students"><h2>Students</h2>'
-                 f'<p class="hint">Points per section; — no submission; <span class="late">late</span>: submitted after the due date. Each student has '
-                 f'a page with their exercises and feedback.</p>{students_html}</section>')
-    parts.append("</main>")
-    parts.append(f'<script type="application/json" id="report-data">{_summary_json(c, stats)}'
-                 "</script>")
-
-    # plotly.js once, inline, and only when there is something to plot
-    has_plots = any('data-plot="' in p for p in parts)
-    head_extra = f'<script type="text/javascript">{get_plotlyjs()}</script>\n' if has_plots else ""
-    return _page(f"{c.course_id} — cohort progress", "\n".join(parts), head_extra)
+        f'<th class="num">sections done</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        if rows else '<p class="empty">No students in the gradebook yet.</p>')
+    return (f'<section class="card" id="students"><h2>Students</h2>'
+            f'<p class="hint">Points per section; — no submission; <span class="late">late</span>: submitted after the due date. Each student has '
+            f'a page with their exercises and feedback.</p>{table}</section>')
 
 
 def _feedback_links(course_root: Path, student_id: str, section: str, page_dir: Path) -> str:

@@ -154,7 +154,7 @@ class SlotDirs:
                 if child in ancestors and child.is_dir() and not child.is_symlink():
                     clear(child)
                 elif child.is_dir() and not child.is_symlink():
-                    _force_rmtree(child)
+                    force_rmtree(child)
                 else:
                     child.unlink(missing_ok=True)
 
@@ -179,7 +179,7 @@ class SlotDirs:
         raise ValueError(f"{host_path} is not inside the slot's writable folders")
 
 
-def _force_rmtree(path: Path) -> None:
+def force_rmtree(path: Path) -> None:
     """rmtree that also removes what the student made unwritable (chmod 000 folders)."""
 
     def onerror(func, p, exc):
@@ -370,7 +370,7 @@ def check_sandbox(scratch: Path) -> None:
     except (OSError, subprocess.TimeoutExpired) as e:
         msg = f"bubblewrap could not be started: {e}; {INSTALL_HINT}"
     finally:
-        _force_rmtree(dirs.root)
+        force_rmtree(dirs.root)
     _PROBED[key] = msg
     if msg:
         raise SandboxUnavailable(msg)

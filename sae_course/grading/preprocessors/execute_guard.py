@@ -69,9 +69,6 @@ def error_output(ename: str, evalue: str):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])
 
 
-_error = error_output
-
-
 def _size(msg) -> int:
     content = msg.get("content", {})
     if msg.get("msg_type") == "stream":
@@ -106,6 +103,10 @@ def _shrunk_data(msg, cap: int):
 
 class GuardedExecute(Execute):
     """nbgrader's Execute, plus crash recovery, output limits and messages for the student."""
+
+    # Set by every run of a notebook, read by subclasses (``executor.SandboxedExecute``):
+    truncated_cells: set[int]  # indices of the cells whose output was cut
+    death_detail: str | None  # why the kernel died in the current cell, when a subclass knows
 
     max_restarts = Integer(2, help="fresh kernels to try after a cell kills or hangs the kernel").tag(config=True)
     max_output_chars = Integer(
@@ -205,13 +206,13 @@ class GuardedExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         self._sae_cell = index
         if cell.cell_type == "code" and cell.source.strip() and self._out_of_time():
-            cell.outputs = [_error(NOTEBOOK_TIMEOUT, "not run: this notebook used up its total time limit "
+            cell.outputs = [error_output(NOTEBOOK_TIMEOUT, "not run: this notebook used up its total time limit "
                                                       "(restarts included)")]
             return cell, resources
         return super().preprocess_cell(cell, resources, index)
 
     def _note(self, outs, display_id, cell_index, text, name="stdout"):
-        self._sae_truncated.add(cell_index)
+        self.truncated_cells.add(cell_index)
         outs.append(new_output("stream", name=name, text=text))
 
     def output(self, outs, msg, display_id, cell_index):
@@ -286,7 +287,7 @@ class GuardedExecute(Execute):
         for attempt in range(self.max_restarts + 1):
             if attempt:
                 self._restore_workdir(resources)
-            self._sae_truncated = set()
+            self.truncated_cells = set()
             for i, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
                     cell.outputs = []
@@ -295,7 +296,7 @@ class GuardedExecute(Execute):
                 originals.setdefault(i, nb.cells[i].source)
                 nb.cells[i].source = f"raise RuntimeError({why!r})"
             self._sae_cell = None
-            self._sae_death = None
+            self.death_detail = None
             self._sae_chars = {}
             self._sae_total = 0
             try:
@@ -307,7 +308,7 @@ class GuardedExecute(Execute):
                 if i is None or i in skipped:
                     raise
                 if isinstance(e, DeadKernelError):
-                    detail = getattr(self, "_sae_death", None)
+                    detail = self.death_detail
                     kind, why = "kernel_died", ("the Python kernel died while running this cell "
                                                 + (f"({detail}; " if detail else "(")
                                                 + "it crashed, called os._exit, or hit the memory or process "
@@ -327,8 +328,8 @@ class GuardedExecute(Execute):
                    else "not run: the kernel died too many times in earlier cells")
             for cell in nb.cells[aborted_at + 1:]:
                 if cell.cell_type == "code":
-                    cell.outputs = [_error(CELL_NOT_RUN if late else NOT_RUN, why)]
+                    cell.outputs = [error_output(CELL_NOT_RUN if late else NOT_RUN, why)]
         for i, (kind, why) in skipped.items():
             nb.cells[i].source = originals.get(i, nb.cells[i].source)
-            nb.cells[i].outputs = [_error(KERNEL_DIED if kind == "kernel_died" else KERNEL_HUNG, why)]
+            nb.cells[i].outputs = [error_output(KERNEL_DIED if kind == "kernel_died" else KERNEL_HUNG, why)]
         return nb, resources

@@ -44,8 +44,7 @@ from traitlets import List, Unicode
 from . import cells as cellroles
 from . import issues, pyparse
 from .execute_guard import UNFINISHED
-from ...guards import EVENT as FRAME_EVENT
-from .tamper_scan import _bound_names, _cell_bindings, _to_python, _top_level_statements
+from .tamper_scan import bound_names, cell_bindings, to_python, top_level_statements
 
 MIME = "application/vnd.sae-course.integrity+json"
 META = "sae_injected"
@@ -250,6 +249,10 @@ def _targets(spec: dict) -> dict:
 
 
 def probe_source(seq: int, nonce: str, names: list[str], preload: list[str], targets: dict) -> str:
+    # Imported here, not at the top: sae_course.guards imports torch, and every nbgrader command
+    # (generate_assignment, generate_feedback, export, validate) loads this module with its config.
+    from ...guards import EVENT as FRAME_EVENT
+
     args = json.dumps([seq, nonce, sorted(names), preload, _targets(targets), UNSTABLE_BUILTINS])
     fp_src = "\n    ".join(CODE_FP.strip().splitlines())
     return (PROBE.replace("__ARGS__", args).replace("__MIME__", MIME).replace("__CODE_FP__", fp_src)
@@ -331,10 +334,10 @@ def _all_bindings(src: str) -> set[str]:
     import ast
 
     try:
-        tree = pyparse.parse(_to_python(src))
+        tree = pyparse.parse(to_python(src))
     except SyntaxError:
         return set()
-    return {n for st in _top_level_statements(tree) for n, _ in _bound_names(st)}
+    return {n for st in top_level_statements(tree) for n, _ in bound_names(st)}
 
 
 def _name_bound_before(plan: dict, seq: int, name: str) -> bool:
@@ -374,7 +377,7 @@ class IntegrityInject(NbGraderPreprocessor):
         for i, cell in enumerate(orig):
             provides.append(dict(names_so_far))
             if course[i]:
-                b = _cell_bindings(cell.source)
+                b = cell_bindings(cell.source)
                 names_so_far.update(b)
                 binds.append(_all_bindings(cell.source))
             else:
@@ -420,6 +423,114 @@ class IntegrityInject(NbGraderPreprocessor):
         return nb, resources
 
 
+def _read_probes(nb, nonce: str):
+    """The probe cells' reports, by probe number: (fingerprints, code fingerprints, frame-watch
+    records, probes that ran and did not report, the notebook's other cells)."""
+    reports: dict[int, dict] = {}
+    codes: dict[int, dict] = {}
+    frames: dict[int, list] = {}
+    broken: list[int] = []
+    kept = []
+    seq = 0
+    # (Both engines cap output per cell and per notebook, but never drop a probe's report or an
+    # error: a probe that ran and did not report is evidence, however much was printed before.)
+    for cell in nb.cells:
+        if cell.metadata.get(META) != nonce:
+            kept.append(cell)
+            continue
+        report, ran = None, True
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") in NOT_RUN:
+                ran = False  # the engine skipped it (the kernel had died): nothing to check
+            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                ran = False  # the kernel was still busy with an earlier cell: not evidence either way
+            data = out.get("data", {}) if out.get("output_type") == "display_data" else {}
+            r = data.get(MIME)
+            if isinstance(r, str):
+                try:
+                    r = json.loads(r)
+                except ValueError:
+                    r = None
+            if isinstance(r, dict) and r.get("nonce") == nonce and r.get("seq") == seq:
+                report = r
+        if report is not None:
+            reports[seq] = report["fp"]
+            codes[seq] = report.get("code") or {}
+            frames[seq] = report.get("frames") or []
+        elif ran:
+            broken.append(seq)
+        seq += 1
+    return reports, codes, frames, broken, kept
+
+
+def _where(plan: dict, a: int, b: int) -> str:
+    """The cells that ran between probes ``a`` and ``b``, as the student reads them."""
+    studs = [s for iv in plan["intervals"][a:b] for s in iv["student_cells"]]
+    if studs:
+        return "after your cell(s) " + ", ".join(dict.fromkeys(studs))
+    course = [s for iv in plan["intervals"][a:b] for s in iv["course_cells"]]
+    return "while running " + ", ".join(course) if course else "between two cells"
+
+
+def _changes(plan: dict, reports: dict, codes: dict, broken: list[int]) -> list[str]:
+    """What changed: probes that could not report, fingerprints that differ between two probes,
+    and code that differs from the course's own (the baseline)."""
+    labels = plan["labels"]
+    bounds = [p["before"] for p in plan["probes"]]
+    changes: list[str] = []
+    for s in broken:
+        after = labels[bounds[s] - 1] if bounds[s] > 0 else "the start"
+        changes.append(f"the grader's check after {after} could not run or report (something it needs, "
+                       "such as printing, IPython's display or an import, was changed)")
+    ok = sorted(reports)
+    for a, b in zip(ok, ok[1:]):
+        ra, rb = reports[a], reports[b]
+        # Names checked across a--b: provided before a and bound by no course cell in between.
+        checked = set.intersection(*(set(iv["check_names"]) for iv in plan["intervals"][a:b]))
+        diff = []
+        for key, val in ra.items():
+            if val == "-" or (key.startswith("name ") and key[5:] not in checked):
+                continue  # absent before (appearing is not tampering), or legitimately rebound
+            if rb.get(key, "<gone>") != val:
+                diff.append(_pretty(key))
+        if diff:
+            shown = ", ".join(diff[:6]) + (f" and {len(diff) - 6} more" if len(diff) > 6 else "")
+            changes.append(f"{shown} changed {_where(plan, a, b)}")
+    base = plan.get("baseline") or {}
+    reported_off: set[str] = set()
+    for s_ in sorted(codes):
+        # Names a course cell binds are checked from the probe after that cell on.
+        off = [k for k, v in base.items() if k in codes[s_] and codes[s_][k] != v and k not in reported_off
+               and not (k.startswith("name ") and not _name_bound_before(plan, s_, k[5:]))]
+        if off:
+            reported_off.update(off)
+            after = labels[bounds[s_] - 1] if bounds[s_] > 0 else "the start of the notebook"
+            shown = ", ".join(_pretty(k) for k in off[:6]) + (f" and {len(off) - 6} more" if len(off) > 6 else "")
+            changes.append(f"{shown} differed from the course's own code at the grader's check after {after}")
+    return changes
+
+
+def _frames_reached(plan: dict, reports: dict, frames: dict) -> list[str]:
+    """Frame watch: what notebook code did to reach the running tests' frames or objects. Each
+    probe reports every record so far (the list is never cleared); a record is new at the first
+    probe that shows it, and happened after the probe before."""
+    seen: set = set()
+    reached: list[str] = []
+    for s_ in sorted(frames):
+        new = []
+        for item in frames[s_]:
+            key = tuple(item) if isinstance(item, list) else (item,)
+            if key not in seen:
+                seen.add(key)
+                new.append(str(item[-1]) if isinstance(item, list) and item else str(item))
+        if new:
+            prev = max([k for k in reports if k < s_], default=None)
+            place = _where(plan, prev, s_) if prev is not None else "before the first check"
+            shown = "; ".join(dict.fromkeys(new[:3])) + (f" and {len(new) - 3} more" if len(new) > 3 else "")
+            reached.append(f"{place}: {shown}")
+    return reached
+
+
 class IntegrityVerify(NbGraderPreprocessor):
     """Reads the probes' reports, removes the probe cells, records any change as tampering."""
 
@@ -428,101 +539,9 @@ class IntegrityVerify(NbGraderPreprocessor):
         plan = st.get("integrity")
         if not plan:
             return nb, resources
-        nonce = plan["nonce"]
-
-        reports: dict[int, dict] = {}
-        codes: dict[int, dict] = {}
-        frames: dict[int, list] = {}
-        broken: list[int] = []
-        kept = []
-        seq = 0
-        # (Both engines cap output per cell and per notebook, but never drop a probe's report or an
-        # error: a probe that ran and did not report is evidence, however much was printed before.)
-        for cell in nb.cells:
-            if cell.metadata.get(META) != nonce:
-                kept.append(cell)
-                continue
-            report, ran = None, True
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error" and out.get("ename") in NOT_RUN:
-                    ran = False  # the engine skipped it (the kernel had died): nothing to check
-                if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
-                    ran = False  # the kernel was still busy with an earlier cell: not evidence either way
-                data = out.get("data", {}) if out.get("output_type") == "display_data" else {}
-                r = data.get(MIME)
-                if isinstance(r, str):
-                    try:
-                        r = json.loads(r)
-                    except ValueError:
-                        r = None
-                if isinstance(r, dict) and r.get("nonce") == nonce and r.get("seq") == seq:
-                    report = r
-            if report is not None:
-                reports[seq] = report["fp"]
-                codes[seq] = report.get("code") or {}
-                frames[seq] = report.get("frames") or []
-            elif ran:
-                broken.append(seq)
-            seq += 1
-        nb.cells = kept
-
-        labels = plan["labels"]
-        bounds = [p["before"] for p in plan["probes"]]
-
-        def where(a: int, b: int) -> str:
-            studs = [s for iv in plan["intervals"][a:b] for s in iv["student_cells"]]
-            if studs:
-                return "after your cell(s) " + ", ".join(dict.fromkeys(studs))
-            course = [s for iv in plan["intervals"][a:b] for s in iv["course_cells"]]
-            return "while running " + ", ".join(course) if course else "between two cells"
-
-        changes: list[str] = []
-        for s in broken:
-            after = labels[bounds[s] - 1] if bounds[s] > 0 else "the start"
-            changes.append(f"the grader's check after {after} could not run or report (something it needs, "
-                           "such as printing, IPython's display or an import, was changed)")
-        ok = sorted(reports)
-        for a, b in zip(ok, ok[1:]):
-            ra, rb = reports[a], reports[b]
-            # Names checked across a--b: provided before a and bound by no course cell in between.
-            checked = set.intersection(*(set(iv["check_names"]) for iv in plan["intervals"][a:b]))
-            diff = []
-            for key, val in ra.items():
-                if val == "-" or (key.startswith("name ") and key[5:] not in checked):
-                    continue  # absent before (appearing is not tampering), or legitimately rebound
-                if rb.get(key, "<gone>") != val:
-                    diff.append(_pretty(key))
-            if diff:
-                shown = ", ".join(diff[:6]) + (f" and {len(diff) - 6} more" if len(diff) > 6 else "")
-                changes.append(f"{shown} changed {where(a, b)}")
-        base = plan.get("baseline") or {}
-        reported_off: set[str] = set()
-        for s_ in sorted(codes):
-            # Names a course cell binds are checked from the probe after that cell on.
-            off = [k for k, v in base.items() if k in codes[s_] and codes[s_][k] != v and k not in reported_off
-                   and not (k.startswith("name ") and not _name_bound_before(plan, s_, k[5:]))]
-            if off:
-                reported_off.update(off)
-                after = labels[bounds[s_] - 1] if bounds[s_] > 0 else "the start of the notebook"
-                shown = ", ".join(_pretty(k) for k in off[:6]) + (f" and {len(off) - 6} more" if len(off) > 6 else "")
-                changes.append(f"{shown} differed from the course's own code at the grader's check after {after}")
-        # Frame watch (class 3): what notebook code did to reach the running tests' frames or objects.
-        # Each probe reports every record so far (the list is never cleared); a record is new at the
-        # first probe that shows it, and happened after the probe before.
-        seen: set = set()
-        reached: list[str] = []
-        for s_ in sorted(frames):
-            new = []
-            for item in frames[s_]:
-                key = tuple(item) if isinstance(item, list) else (item,)
-                if key not in seen:
-                    seen.add(key)
-                    new.append(str(item[-1]) if isinstance(item, list) and item else str(item))
-            if new:
-                prev = max([k for k in reports if k < s_], default=None)
-                place = where(prev, s_) if prev is not None else "before the first check"
-                shown = "; ".join(dict.fromkeys(new[:3])) + (f" and {len(new) - 3} more" if len(new) > 3 else "")
-                reached.append(f"{place}: {shown}")
+        reports, codes, frames, broken, nb.cells = _read_probes(nb, plan["nonce"])
+        changes = _changes(plan, reports, codes, broken)
+        reached = _frames_reached(plan, reports, frames)
         st["integrity_changes"] = changes + reached
         if reached:
             issues.add_issue(

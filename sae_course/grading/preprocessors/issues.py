@@ -26,7 +26,6 @@ from pathlib import Path
 META_KEY = "sae_grading"
 CSV_NAME = "grading_issues.csv"
 CSV_FIELDS = ["run", "student", "section", "notebook", "kind", "review", "cells", "message"]
-RUN_ENV = "SAE_COURSE_GRADING_RUN"  # set by the pre-flight: one id per `sae-course autograde`
 
 
 def make_issue(kind: str, message: str, cells=(), review: bool = False) -> dict:
@@ -92,8 +91,10 @@ def csv_path(root: Path) -> Path:
     return Path(root) / "reports" / CSV_NAME
 
 
-def run_id() -> str:
-    return os.environ.get(RUN_ENV) or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+def new_run_id() -> str:
+    """The id of one grading run (``run_autograde`` makes one and hands it to the pre-flight, the
+    engines and, as the config value ``GradingReport.run_id``, nbgrader's preprocessors)."""
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S-") + os.urandom(2).hex()
 
 
 def _locked(path: Path, mode: str):
@@ -142,9 +143,10 @@ def rewrite_rows(root: Path, rows: list[dict]) -> Path:
     return path
 
 
-def to_row(issue: dict, student: str, section: str, notebook: str, run: str | None = None) -> dict:
+def to_row(issue: dict, student: str, section: str, notebook: str, run: str = "") -> dict:
+    """A CSV row; without ``run`` (stock ``nbgrader autograde`` run by hand) the time stands for it."""
     return {
-        "run": run or run_id(),
+        "run": run or dt.datetime.now().strftime("%Y%m%d-%H%M%S"),
         "student": student,
         "section": section,
         "notebook": notebook,

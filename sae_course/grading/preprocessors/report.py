@@ -15,6 +15,7 @@ import nbformat
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
 
 from . import cells as cellroles
 from . import issues
@@ -34,6 +35,9 @@ def notes_markdown(found: list[dict]) -> str:
 class GradingReport(NbGraderPreprocessor):
     """Notes cell, CSV rows and review flags for the issues found in this notebook."""
 
+    run_id = Unicode("", help="the grading run the CSV rows belong to (set by `sae-course autograde`; "
+                              "empty: the time of grading)").tag(config=True)
+
     def preprocess(self, nb, resources):
         found = list(issues.state(nb)["issues"])
         nb.metadata[issues.META_KEY] = {"issues": found}  # the scratch data goes, the issues stay
@@ -49,7 +53,7 @@ class GradingReport(NbGraderPreprocessor):
         cell = nbformat.v4.new_markdown_cell(notes_markdown(found))
         cell.metadata["tags"] = [NOTES_TAG]
         nb.cells.insert(0, cell)
-        rows = [issues.to_row(it, nbg["student"], nbg["assignment"], nbg["notebook"]) for it in found]
+        rows = [issues.to_row(it, nbg["student"], nbg["assignment"], nbg["notebook"], self.run_id) for it in found]
         if not issues.append_rows(issues.course_root(self.config), rows):
             self.log.warning("could not write %d grading issue(s) to reports/%s", len(rows), issues.CSV_NAME)
         for it in found:

@@ -114,7 +114,7 @@ class Finding:
 
 
 @functools.lru_cache(maxsize=4096)
-def _to_python(source: str) -> str:
+def to_python(source: str) -> str:
     """IPython cell syntax (magics, ``!cmd``, ``x?``) as plain Python."""
     if not any(ch in source for ch in "%!?"):
         return source  # plain Python already (the common case, and much faster)
@@ -164,7 +164,7 @@ def _import_bindings(node) -> list[tuple[str, str]]:
     return out
 
 
-def _top_level_statements(tree):
+def top_level_statements(tree):
     """Statements that run at module level (inside if/for/while/with/try too, not in defs)."""
     todo = list(tree.body)
     while todo:
@@ -184,7 +184,7 @@ def _top_level_statements(tree):
                 todo.extend(case.body)
 
 
-def _bound_names(st) -> list[tuple[str, str | None]]:
+def bound_names(st) -> list[tuple[str, str | None]]:
     """Names a top-level statement binds, with the import origin when it is an import."""
     if isinstance(st, (ast.Import, ast.ImportFrom)):
         return _import_bindings(st)
@@ -219,7 +219,7 @@ def _cell_bindings_cached(src: str) -> tuple:
     return tuple(_cell_bindings_uncached(src).items())
 
 
-def _cell_bindings(src: str) -> dict[str, str]:
+def cell_bindings(src: str) -> dict[str, str]:
     return dict(_cell_bindings_cached(src))
 
 
@@ -227,10 +227,10 @@ def _cell_bindings_uncached(src: str) -> dict[str, str]:
     """Names a (locked) cell imports or defines at top level: name → origin ('def' for definitions)."""
     out: dict[str, str] = {}
     try:
-        tree = pyparse.parse(_to_python(src))
+        tree = pyparse.parse(to_python(src))
     except SyntaxError:
         return out
-    for st in _top_level_statements(tree):
+    for st in top_level_statements(tree):
         if isinstance(st, (ast.Import, ast.ImportFrom)):
             for name, origin in _import_bindings(st):
                 out[name] = origin
@@ -394,7 +394,7 @@ def scan_cells(notebook_cells: list[tuple[str, str, bool]]) -> list[Finding]:
     for _label, src, course in notebook_cells:
         protected_at.append(dict(provided))
         if course:
-            b = _cell_bindings(src)
+            b = cell_bindings(src)
             provided.update(b)
             aliases.update({n: o for n, o in b.items() if o != "def"})
 
@@ -402,14 +402,14 @@ def scan_cells(notebook_cells: list[tuple[str, str, bool]]) -> list[Finding]:
     for k, (label, src, course) in enumerate(notebook_cells):
         if course:
             continue
-        text = _to_python(src)
+        text = to_python(src)
         try:
             tree = pyparse.parse(text)
         except SyntaxError:
             continue  # it fails when it runs; nothing to scan
         parsed.append((k, label, text, tree))
-        for st in _top_level_statements(tree):
-            for name, origin in _bound_names(st):
+        for st in top_level_statements(tree):
+            for name, origin in bound_names(st):
                 if origin:
                     aliases.setdefault(name, origin)
             if isinstance(st, ast.Assign) and isinstance(st.value, (ast.Name, ast.Attribute)):
@@ -433,8 +433,8 @@ def scan_cells(notebook_cells: list[tuple[str, str, bool]]) -> list[Finding]:
         sc.visit(tree)
         # Rebinding, at module level, a name the course's cells above provide.
         protected = protected_at[k]
-        for st in _top_level_statements(tree):
-            for name, origin in _bound_names(st):
+        for st in top_level_statements(tree):
+            for name, origin in bound_names(st):
                 want = protected.get(name)
                 if want is None or (origin is not None and origin == want):
                     continue

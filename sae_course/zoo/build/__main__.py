@@ -47,6 +47,38 @@ def _determinism(threads: int) -> None:
     warnings.filterwarnings("ignore", message=".*model_from_pretrained_kwargs.*")
 
 
+def _train_saes(zoo_dir: Path, sae_scale: float, progress: bool) -> None:
+    """Every SAE and transcoder of ``train_saes.default_specs``, on the LM as the loader builds it."""
+    import torch
+
+    from ..loader import load_zoo_model
+    from . import train_saes
+
+    torch.manual_seed(SEED)
+    model = load_zoo_model(lm_dir=zoo_dir / "lm", tokenizer_dir=zoo_dir / "tokenizer")
+    specs = train_saes.default_specs(model.cfg.n_layers)
+    if sae_scale != 1.0:
+        for s in specs:
+            s.steps = max(50, int(s.steps * sae_scale))
+    train_saes.train_all(model, zoo_dir / "saes", specs, seed=SEED, progress=progress)
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Make every file readable by others, then replace ``out`` with the finished ``tmp``."""
+    # safetensors writes 0600 files; the grading sandbox runs kernels as another user, who must read them.
+    for f in tmp.rglob("*"):
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    if out.exists():
+        old = out.parent / (out.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old)
+    else:
+        tmp.rename(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sae_course.zoo.build", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(WEIGHTS_DIR), help="where the zoo goes (default: the package's weights/)")
@@ -61,11 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     # OpenMP's default busy-waiting makes 2 threads ~10x slower on a busy machine; sleep instead.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     _determinism(args.threads)
+    import torch
     from tqdm.auto import tqdm
 
     from .. import corpus
     from . import train_lm
-    from ..loader import load_zoo_model
     from ..tokenizer import build_tokenizer
 
     out = Path(args.out).resolve()
@@ -100,33 +132,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # 4. SAEs (SAELens runner) and transcoders (own loop), on the processed model as it is loaded
     t0 = time.time()
-    import torch
-
-    from . import train_saes
-
-    torch.manual_seed(SEED)
-    model = load_zoo_model(lm_dir=tmp / "lm", tokenizer_dir=tmp / "tokenizer")
-    specs = train_saes.default_specs(model.cfg.n_layers)
-    if args.sae_scale != 1.0:
-        for s in specs:
-            s.steps = max(50, int(s.steps * args.sae_scale))
-    train_saes.train_all(model, tmp / "saes", specs, seed=SEED, progress=progress)
+    _train_saes(tmp, args.sae_scale, progress)
     done("saes", t0)
-
-    # safetensors writes 0600 files; the grading sandbox runs kernels as another user, who must read them.
-    for f in tmp.rglob("*"):
-        f.chmod(0o755 if f.is_dir() else 0o644)
-
-    # swap the new zoo in
-    if out.exists():
-        old = out.parent / (out.name + ".old")
-        if old.exists():
-            shutil.rmtree(old)
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old)
-    else:
-        tmp.rename(out)
+    _swap_in(tmp, out)
 
     # 5. evaluation + model card
     from . import evaluate
@@ -138,13 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     figures["build"] = {"timings_s": timings, "threads": args.threads, "seed": SEED,
                         "torch": torch.__version__, "vocab": len(corpus.vocabulary())}
     evaluate.write_figures(out, figures, card=not args.no_card)
-    t0 = time.time()
     steps.update(1)
     steps.close()
-    ok = evaluate.check_figures(figures)
+    bad = evaluate.check_figures(figures)
     print(f"[zoo] built in {timings['total']:.0f}s -> {out} ({evaluate.dir_size_mb(out):.1f} MB); "
-          f"quality {'OK' if not ok else 'FAILS: ' + '; '.join(ok)}")
-    return 0 if not ok else 1
+          f"quality {'OK' if not bad else 'FAILS: ' + '; '.join(bad)}")
+    return 0 if not bad else 1
 
 
 if __name__ == "__main__":

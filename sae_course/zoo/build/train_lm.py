@@ -1,7 +1,6 @@
 """Train the zoo language model: a small GPT-2-style ``HookedTransformer`` on the synthetic corpus.
 
-Run on its own with ``python -m sae_course.zoo.build.train_lm OUT_DIR`` (the tokenizer must exist in
-``OUT_DIR/../tokenizer``); :mod:`sae_course.zoo.build` calls :func:`train_lm`.
+:mod:`sae_course.zoo.build` (``make zoo``) calls :func:`train_lm` after building the tokenizer.
 
 Architecture: GPT-2's blocks (attention + GELU MLP, pre-LayerNorm, learned positional embeddings)
 with two choices made for learning speed on a CPU budget, both keeping GPT-2's hook names:
@@ -92,9 +91,6 @@ def _lr_at(step: int, tc: LMTrainConfig) -> float:
 def train_lm(out_dir: str | Path, tokenizer_dir: str | Path, tc: LMTrainConfig | None = None,
              progress: bool = True, on_log=None) -> dict:
     """Train, process and save the model to ``out_dir`` (config.json + model.safetensors)."""
-    from safetensors.torch import save_file
-    from tqdm.auto import tqdm
-
     from ..tokenizer import load_tokenizer
 
     tc = tc or LMTrainConfig()
@@ -107,12 +103,27 @@ def train_lm(out_dir: str | Path, tokenizer_dir: str | Path, tc: LMTrainConfig |
         # LayerNorm weights can't be folded past shortformer's post-LN positional term: train LNPre.
         cfg_dict["normalization_type"] = "LNPre"
     model = make_model(cfg_dict)
-    model.train()
 
     t0 = time.time()
     data = zoo_tokens(tc.train_seqs or tc.steps * tc.batch_size, tc.seq_len, "train", tc.seed)
     t_data = time.time() - t0
+    running, log = _train_loop(model, data, tc, progress, on_log, t0)
+    train_s = time.time() - t0
 
+    _process_weights(model, data[:8])
+    cfg_dict = dict(cfg_dict)
+    cfg_dict["normalization_type"] = model.cfg.normalization_type  # "LNPre"
+    meta = {"train": {k: v for k, v in asdict(tc).items() if k != "extra"}, "data_s": round(t_data, 1),
+            "train_s": round(train_s, 1), "final_loss_ema": running, "log": log}
+    _save(model, cfg_dict, meta, Path(out_dir))
+    return meta
+
+
+def _train_loop(model, data: torch.Tensor, tc: LMTrainConfig, progress: bool, on_log, t0: float):
+    """AdamW over shuffled epochs of ``data`` with the warm-up + cosine schedule; (loss EMA, log)."""
+    from tqdm.auto import tqdm
+
+    model.train()
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (decay if p.ndim >= 2 and "embed" not in name else no_decay).append(p)
@@ -151,10 +162,11 @@ def train_lm(out_dir: str | Path, tokenizer_dir: str | Path, tc: LMTrainConfig |
                 tqdm.write(json.dumps(entry))
             model.train()
     model.eval()
-    train_s = time.time() - t0
+    return running, log
 
-    # Process the weights as HookedTransformer.from_pretrained does for GPT-2, then save.
-    check = data[:8]
+
+def _process_weights(model, check: torch.Tensor) -> None:
+    """Process the weights as HookedTransformer.from_pretrained does for GPT-2; fail if predictions move."""
     with torch.no_grad():
         before = model(check).log_softmax(-1)
         W_pos = model.W_pos.detach().clone()
@@ -169,17 +181,16 @@ def train_lm(out_dir: str | Path, tokenizer_dir: str | Path, tc: LMTrainConfig |
     err = (before - after).abs().max().item()
     if err > 1e-3:
         raise RuntimeError(f"weight processing changed the model's predictions (max |d log p| = {err:.2e})")
-    cfg_dict = dict(cfg_dict)
-    cfg_dict["normalization_type"] = model.cfg.normalization_type  # "LNPre"
-    out_dir = Path(out_dir)
+
+
+def _save(model, cfg_dict: dict, meta: dict, out_dir: Path) -> None:
+    from safetensors.torch import save_file
+
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {k: v.contiguous() for k, v in model.state_dict().items()
              if not (k.endswith("attn.mask") or k.endswith("attn.IGNORE"))}
     save_file(state, str(out_dir / "model.safetensors"))
-    meta = {"train": {k: v for k, v in asdict(tc).items() if k != "extra"}, "data_s": round(t_data, 1),
-            "train_s": round(train_s, 1), "final_loss_ema": running, "log": log}
     with open(out_dir / "config.json", "w") as f:
         json.dump(cfg_dict, f, indent=2, sort_keys=True)
     with open(out_dir / "training.json", "w") as f:
         json.dump(meta, f, indent=2)
-    return meta

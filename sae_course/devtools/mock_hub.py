@@ -1,5 +1,7 @@
 """A mock Hugging Face hub cache, so the ``hub`` mode can be tested offline through the real code.
 
+Test tooling (the tests and a developer use it), not part of the zoo's runtime.
+
 :func:`build_mock_hub` writes, into a folder, what ``huggingface_hub`` would have cached after
 downloading (``models--<owner>--<name>/refs/main`` + ``snapshots/<commit>/...``):
 
@@ -17,7 +19,7 @@ Then, with ``HF_HUB_CACHE=<folder>`` and ``HF_HUB_OFFLINE=1`` in the environment
 and ``load_sae(..., mode="hub")`` runs ``SAE.from_pretrained(...)`` unchanged. Built in a few seconds,
 a few MB; never committed (build it into a temporary folder).
 
-CLI: ``python -m sae_course.zoo.mock_hub DIR`` builds it and prints the environment to use.
+CLI: ``python -m sae_course.devtools.mock_hub DIR`` builds it and prints the environment to use.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from pathlib import Path
 
 import torch
 
-from . import corpus
-from .loader import HUB, SITE_HOOKS
+from ..zoo import corpus
+from ..zoo.loader import HUB, SITE_HOOKS
 
 MOCK_DIMS = {"n_layer": 12, "n_head": 12, "n_embd": 48, "n_positions": 128}
 MOCK_D_SAE = 32
@@ -102,11 +104,11 @@ def _build_gpt2(cache: Path, seed: int = 0) -> dict:
             "n_layers": MOCK_DIMS["n_layer"], "vocab_size": vocab_size}
 
 
-def _saelens_sae(hook: str, d_in: int, reshape_hook_z: bool = False):
+def _saelens_sae(hook: str, d_in: int, reshape_hook_z: bool = False, d_sae: int = MOCK_D_SAE):
     from sae_lens import StandardSAE, StandardSAEConfig
     from sae_lens.saes.sae import SAEMetadata
 
-    cfg = StandardSAEConfig(d_in=d_in, d_sae=MOCK_D_SAE,
+    cfg = StandardSAEConfig(d_in=d_in, d_sae=d_sae,
                             reshape_activations="hook_z" if reshape_hook_z else "none",
                             metadata=SAEMetadata(hook_name=hook, model_name="gpt2-small", prepend_bos=True,
                                                  context_size=128))
@@ -140,6 +142,16 @@ def _build_saes(cache: Path, dims: dict, layers: list[int] | None = None) -> Non
         torch.manual_seed(1000 + layer)
         sae = _saelens_sae(SITE_HOOKS["resid_pre"][0].format(layer=layer), d_model)
         sae.save_model(str(_snapshot(cache, repo) / path))
+
+    # the width family (feature-splitting release, SAELens format): its two narrowest widths keep the mock small
+    fam = HUB["width_family"]
+    if fam["layer"] < n_layers:
+        release = directory[fam["release"]]
+        for width in fam["widths"][:2]:
+            torch.manual_seed(1500 + width)
+            sae = _saelens_sae(SITE_HOOKS["resid_pre"][0].format(layer=fam["layer"]), d_model, d_sae=width)
+            sae_id = fam["sae_id"].format(layer=fam["layer"], width=width)
+            sae.save_model(str(_snapshot(cache, release.repo_id) / release.saes_map[sae_id]))
 
     # hook_z: Connor & Rob's format: <name>.pt state dict + <name>_cfg.json
     for layer in layers_for("attn_z"):
@@ -196,7 +208,7 @@ def mock_hub_env(cache_dir: str | Path, base: dict | None = None) -> dict:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        print("usage: python -m sae_course.zoo.mock_hub DIR")
+        print("usage: python -m sae_course.devtools.mock_hub DIR")
         raise SystemExit(2)
     cache = build_mock_hub(argv[0])
     print(f"mock hub cache built in {cache}. Use it with:")

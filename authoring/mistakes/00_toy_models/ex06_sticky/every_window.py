@@ -1,0 +1,8 @@
+# Mistake: counts a feature at every sticky value within tol, not only at the nearest (overlapping windows count it twice).
+def sticky_shares(D: Tensor, values=STICKY_VALUES, tol: float = 0.03, min_dim: float = 0.1) -> Tensor:
+    """D: (n_inst, n_features) -> (n_inst, len(values))."""
+    v = torch.as_tensor(values, dtype=D.dtype, device=D.device)
+    dist = (D.unsqueeze(-1) - v).abs()
+    represented = D > min_dim
+    counts = ((dist <= tol) & represented.unsqueeze(-1)).sum(1)
+    return counts.float() / represented.sum(-1, keepdim=True).clamp_min(1).float()

@@ -1,0 +1,5 @@
+# Mistake: says the model stores features at both ends, as it did with fresh batches.
+dd_small_T_stores = None   # your answer: "data_points" or "features"
+dd_large_T_stores = None   # your answer: "data_points" or "features"
+dd_small_T_stores = "features"
+dd_large_T_stores = "features"

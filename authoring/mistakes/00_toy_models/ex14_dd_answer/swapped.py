@@ -1,0 +1,5 @@
+# Mistake: swaps the two ends: features for small datasets, data points for large ones.
+dd_small_T_stores = None   # your answer: "data_points" or "features"
+dd_large_T_stores = None   # your answer: "data_points" or "features"
+dd_small_T_stores = "features"
+dd_large_T_stores = "data_points"

@@ -1,0 +1,2 @@
+# Mistake: answers yes/no (a bool) instead of naming the design.
+tied_prediction = True

@@ -1,0 +1,2 @@
+# Mistake: predicts that tying makes no difference.
+tied_prediction = "same"

@@ -1,0 +1,2 @@
+# Mistake: predicts that the tied SAE matches the features better.
+tied_prediction = "tied"

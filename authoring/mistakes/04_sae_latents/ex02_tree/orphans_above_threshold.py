@@ -1,0 +1,8 @@
+# Inverts the threshold: marks the good matches as orphans and keeps the poor ones.
+def splitting_tree(decoders: list[Tensor], min_cos: float) -> list[Tensor]:
+    """The splitting tree of a width family."""
+    parents = []
+    for narrow, wide in zip(decoders[:-1], decoders[1:]):
+        parent, cos = match_latents(narrow, wide)
+        parents.append(torch.where(cos < min_cos, parent, torch.full_like(parent, -1)))
+    return parents

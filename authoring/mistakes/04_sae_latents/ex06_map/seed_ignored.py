@@ -1,0 +1,7 @@
+# Always seeds UMAP with 0, whatever seed is asked for.
+def latent_map(decoders: list[Tensor], n_components: int = 2, seed: int = 0) -> np.ndarray:
+    """UMAP of every decoder direction of the family."""
+    stacked = torch.cat([d / d.norm(dim=-1, keepdim=True) for d in decoders]).cpu().numpy()
+    reducer = umap.UMAP(n_components=n_components, n_neighbors=UMAP_NEIGHBORS, min_dist=0.05, metric="cosine",
+                        n_epochs=UMAP_EPOCHS, random_state=0, n_jobs=1)
+    return reducer.fit_transform(stacked)

@@ -1,0 +1,9 @@
+# Reports the noise fraction as the coverage.
+def cluster_purity(labels: np.ndarray, categories: np.ndarray) -> tuple[float, float]:
+    """(purity, coverage)."""
+    labels, categories = np.asarray(labels), np.asarray(categories)
+    inside = labels >= 0
+    if not inside.any():
+        return 0.0, 0.0
+    agree = sum(np.bincount(categories[labels == c]).max() for c in np.unique(labels[inside]))
+    return float(agree / inside.sum()), float((~inside).mean())

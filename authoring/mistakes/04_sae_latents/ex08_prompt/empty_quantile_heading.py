@@ -1,0 +1,11 @@
+# Writes the quantile heading even when there are no quantile examples.
+def explainer_prompt(top: list, quantile: list, threshold: float = 0.3) -> str:
+    """The explainer prompt."""
+    cut = threshold * max(max(acts) for _, acts in top)
+
+    def text(toks, acts):
+        return join_tokens([MARK_OPEN + t + MARK_CLOSE if a > cut else t for t, a in zip(toks, acts)])
+
+    lines = [PROMPT_INTRO, PROMPT_TOP] + [f"{i + 1}. {text(*ex)}" for i, ex in enumerate(top)]
+    lines += [PROMPT_QUANTILE] + [f"{i + 1}. {text(*ex)}" for i, ex in enumerate(quantile)]
+    return "\n".join(lines + [PROMPT_TASK])

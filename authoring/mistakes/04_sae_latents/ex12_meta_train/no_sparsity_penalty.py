@@ -1,0 +1,12 @@
+# Trains on reconstruction alone: the meta-latents are not sparse.
+def train_meta_sae(directions: Tensor, d_meta: int, l1_coeff: float, steps: int, lr: float = 3e-3, seed: int = 0) -> MetaSAE:
+    """Returns the trained MetaSAE."""
+    x = directions / directions.norm(dim=-1, keepdim=True)
+    meta = MetaSAE(x.shape[1], d_meta, seed)
+    opt = torch.optim.Adam(meta.parameters(), lr=lr)
+    for _ in tqdm(range(steps), desc="meta-SAE"):
+        loss = (meta(x) - x).pow(2).sum(-1).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return meta

@@ -1,0 +1,11 @@
+# Keeps the orphans: every pair of parent -1 latents counts as siblings.
+def meta_overlap(meta_acts: Tensor, parent: Tensor) -> tuple[float, float]:
+    """(siblings, others)."""
+    on = (meta_acts > 0).float()
+    inter = on @ on.T
+    size = on.sum(1)
+    union = size[:, None] + size[None, :] - inter
+    jac = torch.where(union > 0, inter / union.clamp_min(1), torch.zeros_like(inter))
+    upper = torch.triu(torch.ones_like(jac, dtype=torch.bool), diagonal=1)
+    same = parent[:, None] == parent[None, :]
+    return float(jac[upper & same].mean()), float(jac[upper & ~same].mean())
