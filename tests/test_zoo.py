@@ -114,6 +114,26 @@ def test_corpus_v2_structures_are_what_the_card_says():
         assert w in vocab
 
 
+def test_circle_geometry_tells_a_circle_in_order_from_other_shapes():
+    from sae_course.zoo.build.structures import circle_geometry
+
+    g = torch.Generator().manual_seed(0)
+    n, d = 7, 32
+    plane = torch.linalg.qr(torch.randn(d, 2, generator=g))[0]
+    theta = torch.arange(n) * 2 * torch.pi / n
+    ring = torch.stack([theta.cos(), theta.sin()], 1) @ plane.T + 0.05 * torch.randn(n, d, generator=g)
+    c = circle_geometry(ring)
+    assert c["circle_fourier_frac"] > 0.9 and c["circle_fourier_order"] and c["circle_order"]
+    assert abs(c["circle_chance"] - 2 / 6) < 1e-9
+    # the same points visited in a scrambled order: still a circle (PCA sees it), but not in cyclic order
+    perm = torch.tensor([0, 3, 6, 2, 5, 1, 4])  # steps of 3: the second Fourier mode, not the first
+    c = circle_geometry(ring[perm])
+    assert c["circle_var2"] > 0.9 and not c["circle_order"] and c["circle_fourier_frac"] < 0.2
+    # no structure: the Fourier plane holds about chance
+    c = circle_geometry(torch.randn(n, d, generator=g))
+    assert c["circle_fourier_frac"] < 0.7 and c["circle_var2"] > c["circle_fourier_frac"] - 1e-6
+
+
 # ------------------------------------------------------------------------------------------ loading
 def test_resolve_mode_rules(monkeypatch, no_network):
     assert resolve_mode("zoo") == "zoo" and os.environ["HF_HUB_OFFLINE"] == "1"

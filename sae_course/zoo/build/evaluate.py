@@ -331,8 +331,13 @@ def structures_table(fig: dict) -> str:
     for unit, n in (("day", 7), ("month", 12)):
         rows.append((f"{unit}s: 'The {unit} after X is' -> next (top-1, {n} prompts)", pct(st[f"{unit}_next_acc"])))
         rows.append((f"{unit}s: 'The {unit} k {unit}s after X is' -> X+k, wrapping (top-1)", pct(st[f"{unit}_k_after_acc"])))
+        yn = lambda b: "yes" if b else "no"  # noqa: E731
+        if f"{unit}_circle_fourier_frac" in st:
+            rows.append((f"{unit}s: share of the mean residual's (blocks.1.hook_resid_pre) between-word variance in the "
+                         f"first Fourier mode's plane (chance {st[f'{unit}_circle_chance']:.2f}) / in cyclic order",
+                         f"{st[f'{unit}_circle_fourier_frac']:.2f} / {yn(st[f'{unit}_circle_fourier_order'])}"))
         rows.append((f"{unit}s: variance of the mean residual (blocks.1.hook_resid_pre) on its top 2 PCs / in cyclic order",
-                     f"{st[f'{unit}_circle_var2']:.2f} / {'yes' if st[f'{unit}_circle_order'] else 'no'}"))
+                     f"{st[f'{unit}_circle_var2']:.2f} / {yn(st[f'{unit}_circle_order'])}"))
     rows.append(("definitions: 'W is a kind of' -> W's category (top-1, mean over 8 categories)",
                  pct(st["kind_acc_mean"])))
     rows.append(("... per category", ", ".join(f"{k} {pct(v)}" for k, v in st["kind_acc"].items())))

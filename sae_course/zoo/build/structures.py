@@ -2,9 +2,10 @@
 
 * **Cycles** (days, months): top-1 accuracy of "The day after X is" -> X+1 and of "The day k days after X
   is" -> X+k (wrapping around), and whether the model's representation of the cycle is a circle: the
-  residual stream at the day (month) word, averaged over contexts, projected on its top two principal
-  components. ``circle_var2`` is the share of variance those two components hold; ``circle_order`` is
-  true when going round the circle in angle visits the words in their cyclic order (either direction).
+  residual stream at the day (month) word, averaged over contexts, projected on the plane of the first
+  Fourier mode over the cyclic order (``circle_fourier_frac``: share of the between-word variance in it,
+  chance ``2/(n-1)``; ``circle_fourier_order``: the angles go round in order) and on its top two principal
+  components (``circle_var2``, ``circle_order``): see :func:`circle_geometry`.
 * **Kinds** (definitions over the category hierarchy): top-1 accuracy of "W is a kind of" -> the
   category word, per category; and patch scoping's precondition: the residual stream of W taken from
   other contexts and patched into "<unk> is a kind of" at the unknown word makes the model say W's
@@ -18,6 +19,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import torch
@@ -72,19 +74,38 @@ def circle_metrics(model, unit: str, n_contexts: int = 24, site: str = SITE) -> 
             _, cache = model.run_with_cache(toks, names_filter=lambda name: name == site)
             acts.append(cache[site][0, pos])
         means.append(torch.stack(acts).mean(0))
-    m = torch.stack(means)
-    m = m - m.mean(0)
-    u, s, v = torch.linalg.svd(m, full_matrices=False)
-    var = s ** 2
-    proj = m @ v[:2].T
-    angles = torch.atan2(proj[:, 1], proj[:, 0])
+    return circle_geometry(torch.stack(means))
+
+
+def _in_cyclic_order(angles: torch.Tensor) -> bool:
+    """Going round in angle visits the words in their cyclic order (either direction)."""
+    n = len(angles)
     order = torch.argsort(angles).tolist()
-    n = len(cycle)
     start = order.index(0)
     rolled = order[start:] + order[:start]
-    forward = rolled == list(range(n))
-    backward = rolled == [0] + list(range(n - 1, 0, -1))
-    return {"circle_var2": (var[:2].sum() / var.sum()).item(), "circle_order": bool(forward or backward)}
+    return rolled == list(range(n)) or rolled == [0] + list(range(n - 1, 0, -1))
+
+
+def circle_geometry(means: torch.Tensor) -> dict:
+    """How circular ``means`` ([n, d], one row per word, in cyclic order) is.
+
+    ``circle_fourier_frac``: share of the between-word variance in the plane of the first Fourier mode over
+    the cyclic order (the plane a perfect circle in that order lies in; a random plane holds about
+    ``2 / (n - 1)``); ``circle_fourier_order``: the words' angles in that plane go round in order.
+    ``circle_var2`` / ``circle_order``: the same for the best plane (top two principal components).
+    """
+    n = means.shape[0]
+    m = means - means.mean(0)
+    theta = torch.arange(n, dtype=m.dtype) * 2 * math.pi / n
+    basis, _ = torch.linalg.qr(torch.stack([(m * torch.cos(theta)[:, None]).sum(0),
+                                            (m * torch.sin(theta)[:, None]).sum(0)], 1))
+    pf = m @ basis
+    _, s, vh = torch.linalg.svd(m, full_matrices=False)
+    pp = m @ vh[:2].T
+    return {"circle_fourier_frac": ((pf ** 2).sum() / (m ** 2).sum()).item(), "circle_chance": 2 / (n - 1),
+            "circle_fourier_order": _in_cyclic_order(torch.atan2(pf[:, 1], pf[:, 0])),
+            "circle_var2": ((s[:2] ** 2).sum() / (s ** 2).sum()).item(),
+            "circle_order": _in_cyclic_order(torch.atan2(pp[:, 1], pp[:, 0]))}
 
 
 @torch.no_grad()
@@ -163,8 +184,7 @@ def structure_metrics(model, train_tokens: torch.Tensor, size: str = "full") -> 
         out[f"{unit}_next_acc"] = _top1(model, p1, t1)
         out[f"{unit}_k_after_acc"] = _top1(model, pk, tk)
         c = circle_metrics(model, unit, n_contexts=24 if size == "full" else 6)
-        out[f"{unit}_circle_var2"] = c["circle_var2"]
-        out[f"{unit}_circle_order"] = c["circle_order"]
+        out.update({f"{unit}_{k}": v for k, v in c.items()})
     out.update(kind_metrics(model))
     out.update(fruit_metrics(model, train_tokens))
     out.update(short_prefix_metrics(model, n=200 if size == "full" else 40))
