@@ -54,7 +54,7 @@ MODEL_CONFIG: dict = {
 
 @dataclass
 class LMTrainConfig:
-    steps: int = 3000
+    steps: int = 4000  # zoo v2: the induction/IOI phase change comes at ~2100 steps; 3000 left too few after it
     batch_size: int = 24
     seq_len: int = 128
     lr: float = 3e-3
