@@ -122,7 +122,7 @@ def kind_metrics(model, site: str = SITE) -> dict:
             # W's residual from another context: a story-like sentence that does not define it
             toks = model.to_tokens(f"Then {w} was there.")
             _, cache = model.run_with_cache(toks, names_filter=lambda name: name == site)
-            vec = cache[site][0, 1]
+            vec = cache[site][0, 2]  # BOS, "Then", W
 
             def patch(act, hook, vec=vec):
                 act[:, unk_pos] = vec
