@@ -57,7 +57,7 @@ def time_section(section: str, profile: str, threads: int, timeout: float, top: 
     cpu = sum(r.cpu_seconds or 0.0 for r in runs)
     slow = sorted(runs, key=lambda r: -r.seconds)[:top]
     return dict(section=section, wall=wall, cpu=cpu, load=(load0, os.getloadavg()[0]), cells=len(runs),
-                failed=failed, slow=[(r.label, r.seconds) for r in slow])
+                failed=failed, slow=[(r.cell_id, r.seconds) for r in slow])
 
 
 def main(argv=None) -> int:
