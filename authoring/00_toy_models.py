@@ -16,7 +16,7 @@
 # | part | exercises |
 # |---|---|
 # | a toy model and its data | 0.1 model · 0.2 sparse features · 0.3 weighted loss · 0.4 training loop |
-# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature · 0.6b the share of features on each sticky value (1, 3/4, 2/3, 1/2, 2/5, 3/8) across sparsity |
+# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature · 0.6b the share of features on each sticky value (1, 3/4, 2/3, 1/2, 2/5, 3/8) across sparsity · checkpoint 0.6c where the features pile up (the busiest sticky value, where the sparsest features sit, and how many of them are on a sticky value) |
 # | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs (a sampling rule you work out) · checkpoint 0.A what the pairs did · 0.7c measuring how several pairs are arranged · checkpoint 0.C which arrangement (merged, local orthogonal bases, antipodal) |
 # | a privileged basis | 0.8 the neuron model · 0.9 measuring polysemanticity |
 # | a phase diagram | 0.10 classifying a feature's phase · checkpoint 0.B reading the diagram |
@@ -29,12 +29,12 @@
 # set the environment variable `SAE_COURSE_PROFILE=ci` before starting Jupyter if you want every run shorter
 # (it only changes sizes, never what is checked).
 #
-# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, 12:03–12:10 UTC, one torch thread, load
-# average about 10 from other jobs sharing the machine) by the course's mutant checker, which runs the notebook top to
-# bottom with its solutions: under the CI profile the whole notebook used **75 s of kernel CPU time** (403 s wall clock
-# because of the load; on an idle machine wall clock is close to CPU time). That figure predates Part 7 (double
-# descent), which has not been timed inside the notebook yet: its CI training alone took 5.3 s of CPU per repeat in a
-# standalone run (two repeats here), so expect roughly 12 s more. The full profile (4–7× the training
+# **Run time.** CI profile, measured on the course's 2-core CPU machine by the course's mutant checker, which runs the
+# notebook top to bottom with its solutions (2026-11-30, with Part 7 included, one torch thread, load average about 3
+# from other jobs): **65 s of kernel CPU time**, 71 s wall clock. An earlier run without Part 7 used 75 s of CPU at
+# load 10, so the two agree to within the noise of a shared machine. Checkpoint 0.6c and the test-loss checks of
+# Part 7 were added after that run and were not timed on their own (they only read the trained models: well under a
+# second); a run at 18:00 UTC could not be completed because the machine was saturated. The full profile (4–7× the training
 # steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not been measured: the shared machine
 # was too loaded to time it and no GPU was available. From the step and batch counts, expect roughly 15× the CI
 # profile's CPU time, i.e. fifteen to twenty minutes on a laptop CPU, plus about five minutes for Part 7's full sweep
@@ -808,8 +808,8 @@ _chk.assert_close(dimensions_per_feature(_W), 3 / (_W ** 2).sum(dim=(1, 2)), "di
 # few values that correspond to clean geometric arrangements. The values Anthropic's toy-models paper found
 # "sticky" are $1$ (a dimension to itself), $3/4$ (a tetrahedron: 4 features in 3 dimensions), $2/3$ (a triangle:
 # 3 in 2), $1/2$ (an antipodal pair), $2/5$ (a pentagon: 5 in 2) and $3/8$ (a square antiprism: 8 in 3). A short
-# run at this size shows only some of them; the dots between the plateaus are features still moving or sitting in
-# less regular arrangements. The dotted lines mark the sticky values: look for dots piling up on them.
+# run at the CI size shows only one of them clearly (see the note after checkpoint 0.6c for what was measured); the
+# dotted lines mark the sticky values: look for dots piling up on them, and for dots sitting on the line instead.
 
 # %% code
 torch.manual_seed(3)
@@ -913,6 +913,108 @@ for j, v in enumerate(STICKY_VALUES):
 fig.update_layout(barmode="stack", title="Share of represented features on each sticky value, per instance",
                   xaxis_title="1 / p (sparser to the right)", yaxis_title="share of represented features", height=380)
 fig.show()
+
+# %% [markdown]
+# ### Checkpoint 0.6c — where do the features pile up?
+# > Difficulty: ●○○○○ · Importance: ●●●○○
+#
+# Read the two plots above (the dots and the stacked bars) and set
+# * `sticky_top_value`: the value in `STICKY_VALUES` that collects the most, summed over all the instances (the colour
+#   whose bar segments add up to the most);
+# * `sparse_dim_value`: the dimensionality that the represented features of the **sparsest** instance (the rightmost
+#   column of dots) sit at, to within 0.03 (most of them share one value);
+# * `sticky_sparse_share`: the share of the represented features of the sparsest instance that sit on a sticky value,
+#   i.e. the total height of the last bar, to within 0.1.
+#
+# The hidden test measures `model_dim` itself (its own dimensionalities and shares, with the default `tol` and
+# `min_dim` of 0.6b) and checks your values.
+
+# %% solution id=ex06_sticky_answer
+sticky_top_value = None      # your answer: one of STICKY_VALUES
+sparse_dim_value = None      # your answer: a dimensionality between 0 and 1
+sticky_sparse_share = None   # your answer: a fraction between 0 and 1
+### BEGIN SOLUTION
+# Read off the data behind the plots: the colour with the largest summed segments, the typical dot of the last
+# column, the height of the last bar.
+sticky_top_value = STICKY_VALUES[int(shares_dim.sum(0).argmax())]
+sparse_dim_value = float(dims[-1][dims[-1] > 0.1].median())
+sticky_sparse_share = float(shares_dim[-1].sum())
+### END SOLUTION
+
+# %% visible id=ex06_sticky_answer_visible
+checks.assert_true(sticky_top_value in STICKY_VALUES, "sticky_top_value should be one of STICKY_VALUES")
+for _name, _v in (("sparse_dim_value", sparse_dim_value), ("sticky_sparse_share", sticky_sparse_share)):
+    checks.assert_true(isinstance(_v, (int, float)) and 0 <= _v <= 1, f"{_name} should be a number between 0 and 1")
+print("Answers recorded; the graded test checks them.")
+
+# %% graded id=ex06_sticky_answer_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _vn, _ein = torch.linalg.vector_norm, torch.einsum
+    _top, _spd, _share = _plain(sticky_top_value), _plain(sparse_dim_value), _plain(sticky_sparse_share)
+    _W = _plain(model_dim.W).detach().cpu().double().clone()
+    _levels = [1.0, 0.75, 2 / 3, 0.5, 0.4, 0.375]
+    _size = _vn(_W, dim=1)
+    _unit = _W / _size.clamp(min=1e-8)[:, None, :]
+    _dm = _size ** 2 / (_ein("khi,khj->kij", _unit, _W) ** 2).sum(-1).clamp(min=1e-8)
+    def _row(d):
+        kept = [float(x) for x in d if float(x) > 0.1]
+        row = [0.0] * len(_levels)
+        for x in kept:
+            gaps = [abs(x - u) for u in _levels]
+            j = min(range(len(_levels)), key=lambda i: gaps[i])
+            if gaps[j] <= 0.03:
+                row[j] += 1.0 / len(kept)
+        return row
+    _rows = [_row(_dm[k]) for k in range(_dm.shape[0])]
+    _sums = [sum(r[j] for r in _rows) for j in range(len(_levels))]
+    _last = _dm[-1][_dm[-1] > 0.1]
+    _at(type(_top) in (int, float) and any(abs(_top - u) < 1e-6 for u in _levels),
+        "sticky_top_value should be one of STICKY_VALUES")
+    for _name, _v in (("sparse_dim_value", _spd), ("sticky_sparse_share", _share)):
+        _at(type(_v) in (int, float) and 0 <= _v <= 1, f"{_name} should be a number between 0 and 1")
+    _best = max(_sums)
+    _at(_best > 0 and any(abs(_top - u) < 1e-6 for u, s in zip(_levels, _sums) if s > _best - 1e-9),
+        "sticky_top_value: another sticky value collects more of model_dim's represented features, summed over "
+        "the instances; add up each colour's segments over all the bars")
+    _at(_last.numel() > 0 and abs(_spd - float(_last.median())) <= 0.03,
+        "sparse_dim_value: most represented features of the sparsest instance do not sit there; read the rightmost "
+        "column of dots (and compare it with the line, the dimensions per feature of that instance)")
+    _at(abs(_share - sum(_rows[-1])) <= 0.1, "sticky_sparse_share: more than 0.1 away from the share of the sparsest "
+        "instance's represented features that sit on a sticky value (the total height of the last bar)")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# What the plots show, and why:
+# * **Medium sparsity: antipodal pairs.** Once features are off most of the time (here $1/p$ around 2 to 3), two
+#   features that are rarely on together can share one dimension in opposite directions, and the ReLU with a small
+#   negative bias reads each off its own side (the antipodal pairs of 0.5a). That is the cheapest kind of
+#   superposition, and the represented features of those instances pile up at $D = 1/2$: it is the sticky value that
+#   collects the most.
+# * **Very sparse: an even spread, on the line.** In the sparsest instances every feature is represented and they all
+#   get nearly the same dimensionality, $d_\text{hidden} / n_\text{features} = 6/30 = 1/5$ at the CI size: the
+#   features are spread evenly over all the hidden dimensions at once (a bigger cousin of the pentagon, in 6
+#   dimensions) rather than split into small polytopes in orthogonal subspaces. $1/5$ is not one of the paper's sticky
+#   values, so the last bar is (nearly) empty even though the dots are anything but scattered.
+# * **Dense: no pile-up.** With dense features of equal importance, the model keeps about `d_hidden` dimensions' worth
+#   of features, but nothing decides which features get how much of that space in so short a run, so the dots of the
+#   densest instance are scattered between 0 and 1.
+#
+# What was measured (CI profile, 30 features in 6 dimensions, seeds 0 to 5; the notebook uses seed 3). On the
+# paper's six sticky values (within 0.03) sat 12–18% of the represented features over the whole sweep, **less** than
+# the 33% a uniform spread on $[0.1, 1]$ would put there: at this size there is no general pile-up on those values.
+# What holds in every seed is narrower: $1/2$ collects by far the most (16–21 of about 175 represented features;
+# the next value, $3/8$, 3–9), the instances at $1/p \approx 3$ have 77–100% of their features at $1/2$ (a uniform spread
+# would put 7% there), and the sparsest instance's features sit at $0.200$–$0.202$ with none on a sticky value. Adding
+# $1/3$, $1/4$ and $1/5$ to the list (the values $6/n$ of even spreads) catches 85–91% (seeds other than 3) of the features against 50% for
+# a uniform spread. That is what checkpoint 0.6c grades. The full profile (200 features in 20 dimensions, 10,000
+# steps, closer to the paper's setting) has not been measured for this pile-up.
 
 # %% [markdown]
 # ## Part 3 — Correlated and anticorrelated features
@@ -2339,8 +2441,9 @@ print("largest D, data points:", point_dim_max_dd.numpy().round(2))
 # The graded test below measures your trained `model_dd` itself (both dimensionalities, through your
 # `dd_dimensionalities` and its own reference) and checks the shape of the dimensionality curves: at the smallest $T$
 # the data points get more dimensionality than the features; at the largest $T$ the features get more than the data
-# points. The test-loss peak is **not** graded: it needs sparser features and longer training than the CI profile
-# can afford (see the note after the checkpoint).
+# points. It also checks the test loss: measured on fresh points of its own, averaged over the repeats, it must peak at
+# a middle dataset size, more than 10% above its value at both the smallest and the largest $T$ (see the note after the
+# checkpoint for how often that held over seeds).
 
 # %% graded id=ex14_dd_dims_test2 points=2
 ### BEGIN HIDDEN TESTS
@@ -2349,7 +2452,7 @@ import sae_course.checks as _chk
 
 def _t():
     _ac, _at, _plain = _chk.assert_close, _chk.assert_true, _chk.plain
-    _ein, _vn = torch.einsum, torch.linalg.vector_norm
+    _ein, _vn, _rand, _relu = torch.einsum, torch.linalg.vector_norm, torch.rand, torch.relu
     _obj, _cls = model_dd, ToyModel
     _at(type(_obj) is _cls, "model_dd should be a ToyModel: re-run the sweep cell")
     _W = _plain(_obj.W).detach().cpu().double()
@@ -2382,6 +2485,17 @@ def _t():
         "model_dd: at the smallest dataset the data points should get more dimensionality than the features")
     _at(float(_fmax[-1]) > float(_pmax[-1]),
         "model_dd: at the largest dataset the features should get more dimensionality than the data points")
+    # The test loss on fresh points: the test's own points (own generator) through its own forward pass of model_dd.
+    _prob = _plain(_obj.feature_probability).detach().cpu().float()
+    _b = _plain(_obj.b_final).detach().cpu().double()
+    _gen = torch.Generator().manual_seed(1414)
+    _new = (_rand(4000, *_prob.shape, generator=_gen) * (_rand(4000, *_prob.shape, generator=_gen) < _prob)).double()
+    _new = _new / _vn(_new, dim=-1, keepdim=True).clamp(min=1e-8)
+    _rec = _relu(_ein("khf,tkh->tkf", _W, _ein("khf,tkf->tkh", _W, _new)) + _b)
+    _curve = ((_rec - _new) ** 2).mean(dim=(0, 2)).view(-1, _rep).mean(-1)
+    _at(float(_curve[1:-1].max()) > 1.1 * max(float(_curve[0]), float(_curve[-1])),
+        "model_dd: the test loss on fresh points should peak at a middle dataset size, above its value at both the "
+        "smallest and the largest dataset (double descent); check make_dataset and train_on_dataset")
 
 globals().pop("_t")()
 ### END HIDDEN TESTS
@@ -2392,19 +2506,24 @@ globals().pop("_t")()
 #
 # From the plots and the printed numbers, set `dd_small_T_stores` and `dd_large_T_stores`: what the model stores at
 # the smallest and at the largest dataset, `"data_points"` or `"features"` (whichever has the larger dimensionality
-# there). The hidden test reads the answers off your trained `model_dd`.
+# there), and `dd_peak_T`: the dataset size in `DD_T_VALUES` where the test loss is highest. The hidden test reads
+# the answers off your trained `model_dd` (for the peak it measures the test loss on fresh points of its own and
+# accepts any size whose loss is within 20% of the highest).
 
 # %% solution id=ex14_dd_answer
 dd_small_T_stores = None   # your answer: "data_points" or "features"
 dd_large_T_stores = None   # your answer: "data_points" or "features"
+dd_peak_T = None           # your answer: one of DD_T_VALUES
 ### BEGIN SOLUTION
 dd_small_T_stores = "data_points"
 dd_large_T_stores = "features"
+dd_peak_T = DD_T_VALUES[int(test_loss_dd.argmax())]   # read off the printed test losses
 ### END SOLUTION
 
 # %% visible id=ex14_dd_answer_visible
 checks.assert_true(dd_small_T_stores in ("data_points", "features") and dd_large_T_stores in ("data_points", "features"),
                    'dd_small_T_stores and dd_large_T_stores should be "data_points" or "features"')
+checks.assert_true(dd_peak_T in DD_T_VALUES, "dd_peak_T should be one of DD_T_VALUES")
 print("Answers recorded; the graded test checks them.")
 
 # %% graded id=ex14_dd_answer_test points=2
@@ -2414,7 +2533,7 @@ import sae_course.checks as _chk
 
 def _t():
     _at, _plain = _chk.assert_true, _chk.plain
-    _ein, _vn = torch.einsum, torch.linalg.vector_norm
+    _ein, _vn, _rand, _relu = torch.einsum, torch.linalg.vector_norm, torch.rand, torch.relu
     _small, _large = _plain(dd_small_T_stores), _plain(dd_large_T_stores)
     _W = _plain(model_dd.W).detach().cpu().double()
     _x = _plain(data_dd).detach().cpu().double()
@@ -2438,6 +2557,19 @@ def _t():
     _at(_small == _stores(0), "dd_small_T_stores: that is not what the trained model stores at the smallest dataset; "
         "compare the largest dimensionality of a feature and of a data point there")
     _at(_large == _stores(-1), "dd_large_T_stores: that is not what the trained model stores at the largest dataset")
+    _peak = _plain(dd_peak_T)
+    _Ts = sorted(set(_sizes))
+    _at(type(_peak) is int and _peak in _Ts, "dd_peak_T should be one of DD_T_VALUES")
+    _prob = _plain(model_dd.feature_probability).detach().cpu().float()
+    _b = _plain(model_dd.b_final).detach().cpu().double()
+    _gen = torch.Generator().manual_seed(1415)
+    _new = (_rand(4000, *_prob.shape, generator=_gen) * (_rand(4000, *_prob.shape, generator=_gen) < _prob)).double()
+    _new = _new / _vn(_new, dim=-1, keepdim=True).clamp(min=1e-8)
+    _rec = _relu(_ein("khf,tkh->tkf", _W, _ein("khf,tkf->tkh", _W, _new)) + _b)
+    _curve = ((_rec - _new) ** 2).mean(dim=(0, 2)).view(-1, _rep).mean(-1)
+    _at(float(_curve[_Ts.index(_peak)]) >= 0.8 * float(_curve.max()),
+        "dd_peak_T: the test loss of model_dd is clearly higher at another dataset size; read the printed test losses "
+        "(the peak lies between memorising and storing features)")
 
 globals().pop("_t")()
 ### END HIDDEN TESTS
@@ -2465,13 +2597,19 @@ globals().pop("_t")()
 # $p = 0.025$, 3,000 steps) was run once with one instance per size (seed 0, $T$ from 3 to 1,300): the test loss
 # (×1000) was about 5 at $T \le 5$, rose to about 74 at $T = 100$ and fell back to 4.8 at $T \ge 280$; the largest data-point
 # dimensionality beat the largest feature dimensionality at $T = 3$ (0.87 against 0.43) and lost at $T = 1300$
-# (0.03 against 0.37). That single run was noisy (T = 8 already jumped to 27), so the peak's position is rough. The CI
-# profile (50 features, $p = 0.1$, 1,500 steps, $T \le 400$) is not reliable about the peak: this notebook's CI run
-# (seed 12, two repeats) peaked at $T = 25$ (45.7 against 21.3 at $T = 3$ and 17.0 at $T = 400$), but a standalone run
-# of the same sizes with one repeat (seed 0) showed no peak at all, the test loss only falling with $T$. The crossing of
-# the two dimensionality curves was clear in every run (largest D of a data point against that of a feature: 0.73
-# against 0.34 at $T = 3$, 0.04 against 0.39 at $T = 400$ here). That is why the graded checks use the dimensionalities
-# only.
+# (0.03 against 0.37). That single run was noisy (T = 8 already jumped to 27), so the peak's position is rough. For the
+# CI profile (50 features, $p = 0.1$, 1,500 steps, $T \le 400$) the sweep was repeated on 20 independent instances
+# per size (one batched run, seed 0, each instance with its own data and initialisation, exactly as in the cell above)
+# and the instances were grouped in pairs like the notebook's two repeats: all 10 of 10 groups showed the peak the
+# graded test asks for (interior maximum 1.3 to 11 times the larger end, at $T$ = 12, 25 or 50), and so did 20 of 20
+# single instances (18 of 20 by more than 25%). The mean test loss (×1000) over the 20 was 20.4, 19.6, 31.2, 62.2,
+# 22.7, 17.4, 17.1, 17.0 at $T$ = 3, 6, 12, 25, 50, 100, 200, 400: the peak is large on average but noisy (at $T = 25$ the
+# spread between instances is as large as the mean), because a few instances do very badly on fresh points. This
+# notebook's own CI run (seed 12, two repeats) peaked at $T = 25$ (45.7 against 21.3 at $T = 3$ and 17.0 at $T = 400$).
+# An earlier standalone run with one repeat (seed 0) had reported no peak; ten separately seeded runs of the cell
+# were not affordable on the shared machine, so the 10-of-10 figure comes from the grouped instances. The crossing of
+# the two dimensionality curves held in every instance (largest D of a data point against that of a feature: 0.78
+# against 0.33 at $T = 3$, 0.04 against 0.39 at $T = 400$ on average).
 
 # %% [markdown]
 # ## Summary
