@@ -971,7 +971,7 @@ def _t():
     _sums = [sum(r[j] for r in _rows) for j in range(len(_levels))]
     _last = _dm[-1][_dm[-1] > 0.1]
     _at(type(_top) in (int, float) and any(abs(_top - u) < 1e-6 for u in _levels),
-        "sticky_top_value should be one of STICKY_VALUES")
+        "sticky_top_value: not a value from STICKY_VALUES")
     for _name, _v in (("sparse_dim_value", _spd), ("sticky_sparse_share", _share)):
         _at(type(_v) in (int, float) and 0 <= _v <= 1, f"{_name} should be a number between 0 and 1")
     _best = max(_sums)
