@@ -11,17 +11,14 @@ solutions they hold for the mock's random SAEs too. No graded cell is skipped.
 
 from __future__ import annotations
 
-import re
-
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, graded_stderr, notebook_errors
 
 pytestmark = pytest.mark.slow
 
 SECTION = "04_sae_latents"
 NOTEBOOK = ROOT / "source" / SECTION / f"{SECTION}.ipynb"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture(scope="module")
@@ -49,29 +46,14 @@ def _text(cell) -> str:
 
 
 def test_every_cell_runs_and_every_graded_cell_passes_in_hub_mode(executed):
-    errors = []
-    for i, c in enumerate(executed.cells):
-        if c.cell_type != "code":
-            continue
-        for o in c.get("outputs", []):
-            if o.get("output_type") == "error":
-                gid = c.metadata.get("nbgrader", {}).get("grade_id", f"cell {i}")
-                errors.append(f"{gid}: {o.get('ename')}: {ANSI.sub('', o.get('evalue', ''))[:300]}")
+    errors = notebook_errors(executed)
     assert not errors, "cells failed in hub mode:\n" + "\n".join(errors)
     graded = [c for c in executed.cells if c.metadata.get("nbgrader", {}).get("points")]
     assert len(graded) >= 14, f"expected every graded cell of section 04, found {len(graded)}"
 
 
 def test_graded_cells_write_nothing_to_stderr_in_hub_mode(executed):
-    # nbgrader gives 0 points to a graded cell that wrote to stderr, even if it passed
-    noisy = []
-    for c in executed.cells:
-        meta = c.metadata.get("nbgrader", {})
-        if c.cell_type == "code" and meta.get("grade"):
-            err = "".join(o.get("text", "") for o in c.get("outputs", [])
-                          if o.get("output_type") == "stream" and o.get("name") == "stderr")
-            if err:
-                noisy.append(f"{meta.get('grade_id')}: {ANSI.sub('', err)[:200]}")
+    noisy = graded_stderr(executed)
     assert not noisy, "graded cells wrote to stderr in hub mode:\n" + "\n".join(noisy)
 
 
