@@ -16,7 +16,7 @@
 # | part | exercises |
 # |---|---|
 # | a toy model and its data | 0.1 model · 0.2 sparse features · 0.3 weighted loss · 0.4 training loop |
-# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature · 0.6b the share of features on each sticky value (1, 3/4, 2/3, 1/2, 2/5, 3/8) across sparsity |
+# | seeing superposition | 0.5a 2-D plots · checkpoint 0.5 reading the arrows (which instance pairs first, and why) · 0.5b $W^\top W$ and norms · 0.6 dimensionality per feature · 0.6b the share of features on each sticky value (1, 3/4, 2/3, 1/2, 2/5, 3/8) across sparsity · checkpoint 0.6c where the features pile up (the busiest sticky value, where the sparsest features sit, and how many of them are on a sticky value) |
 # | correlated features | 0.7a correlated pairs · 0.7b anticorrelated pairs (a sampling rule you work out) · checkpoint 0.A what the pairs did · 0.7c measuring how several pairs are arranged · checkpoint 0.C which arrangement (merged, local orthogonal bases, antipodal) |
 # | a privileged basis | 0.8 the neuron model · 0.9 measuring polysemanticity |
 # | a phase diagram | 0.10 classifying a feature's phase · checkpoint 0.B reading the diagram |
@@ -29,16 +29,13 @@
 # set the environment variable `SAE_COURSE_PROFILE=ci` before starting Jupyter if you want every run shorter
 # (it only changes sizes, never what is checked).
 #
-# **Run time.** Measured on the course's 2-core CPU machine (2026-11-30, 12:03–12:10 UTC, one torch thread, load
-# average about 10 from other jobs sharing the machine) by the course's mutant checker, which runs the notebook top to
-# bottom with its solutions: under the CI profile the whole notebook used **75 s of kernel CPU time** (403 s wall clock
-# because of the load; on an idle machine wall clock is close to CPU time). That figure predates Part 7 (double
-# descent), which has not been timed inside the notebook yet: its CI training alone took 5.3 s of CPU per repeat in a
-# standalone run (two repeats here), so expect roughly 12 s more. The full profile (4–7× the training
-# steps, 2–4× the batch, 200 features in 20 dimensions for the geometry plot) has not been measured: the shared machine
-# was too loaded to time it and no GPU was available. From the step and batch counts, expect roughly 15× the CI
-# profile's CPU time, i.e. fifteen to twenty minutes on a laptop CPU, plus about five minutes for Part 7's full sweep
-# (estimated from one repeat of it, 157 s of CPU on the shared machine; the notebook runs two).
+# **Run time.** Measured on the course's 2-core CPU machine with one torch thread (2026-11-30, other jobs on the
+# second core). CI profile: the mutant checker's run of the whole notebook with its solutions and tests took **74 s**
+# (71 s of kernel CPU). Full profile (the default): about **20 minutes**, from a cell-by-cell run
+# (`bench/bench_notebooks.py` and the same cells run on their own). Two cells take most of it: the geometry sweep of
+# 0.6 (200 features in 20 dimensions, 12 sparsity levels: about 8.5 minutes) and the double-descent sweep of Part 7
+# (12 dataset sizes × 3 repeats: about 5 minutes). Every other cell takes under two minutes. With more cores torch
+# uses them and the time drops; no GPU figure exists.
 #
 # Notation used throughout: `n_inst` independent copies ("instances") of a model are trained side by side in one
 # batched tensor, `n_features` is the number of true features, `d_hidden` the width of the bottleneck.
@@ -808,8 +805,8 @@ _chk.assert_close(dimensions_per_feature(_W), 3 / (_W ** 2).sum(dim=(1, 2)), "di
 # few values that correspond to clean geometric arrangements. The values Anthropic's toy-models paper found
 # "sticky" are $1$ (a dimension to itself), $3/4$ (a tetrahedron: 4 features in 3 dimensions), $2/3$ (a triangle:
 # 3 in 2), $1/2$ (an antipodal pair), $2/5$ (a pentagon: 5 in 2) and $3/8$ (a square antiprism: 8 in 3). A short
-# run at this size shows only some of them; the dots between the plateaus are features still moving or sitting in
-# less regular arrangements. The dotted lines mark the sticky values: look for dots piling up on them.
+# run at the CI size shows only one of them clearly (see the note after checkpoint 0.6c for what was measured); the
+# dotted lines mark the sticky values: look for dots piling up on them, and for dots sitting on the line instead.
 
 # %% code
 torch.manual_seed(3)
@@ -818,7 +815,7 @@ n_feat_dim, d_hidden_dim = sized(full=200, ci=30), sized(full=20, ci=6)
 feature_probability_dim = (n_feat_dim / d_hidden_dim * 10) ** -torch.linspace(0, 1, n_inst_dim)
 model_dim = ToyModel(n_inst=n_inst_dim, n_features=n_feat_dim, d_hidden=d_hidden_dim,
                      feature_probability=feature_probability_dim)
-_ = train_toy_model(model_dim, steps=sized(full=10_000, ci=2_000), batch_size=sized(full=1024, ci=512), lr=5e-3,
+_ = train_toy_model(model_dim, steps=sized(full=5_000, ci=2_000), batch_size=sized(full=1024, ci=512), lr=5e-3,
                     lr_schedule=cosine_decay_lr)
 dims = feature_dimensionality(model_dim.W.detach()).cpu()
 fig = go.Figure(go.Scatter(x=(1 / feature_probability_dim).tolist(), y=dimensions_per_feature(model_dim.W.detach()).cpu().tolist(),
@@ -913,6 +910,108 @@ for j, v in enumerate(STICKY_VALUES):
 fig.update_layout(barmode="stack", title="Share of represented features on each sticky value, per instance",
                   xaxis_title="1 / p (sparser to the right)", yaxis_title="share of represented features", height=380)
 fig.show()
+
+# %% [markdown]
+# ### Checkpoint 0.6c — where do the features pile up?
+# > Difficulty: ●○○○○ · Importance: ●●●○○
+#
+# Read the two plots above (the dots and the stacked bars) and set
+# * `sticky_top_value`: the value in `STICKY_VALUES` that collects the most, summed over all the instances (the colour
+#   whose bar segments add up to the most);
+# * `sparse_dim_value`: the dimensionality that the represented features of the **sparsest** instance (the rightmost
+#   column of dots) sit at, to within 0.03 (most of them share one value);
+# * `sticky_sparse_share`: the share of the represented features of the sparsest instance that sit on a sticky value,
+#   i.e. the total height of the last bar, to within 0.1.
+#
+# The hidden test measures `model_dim` itself (its own dimensionalities and shares, with the default `tol` and
+# `min_dim` of 0.6b) and checks your values.
+
+# %% solution id=ex06_sticky_answer
+sticky_top_value = None      # your answer: one of STICKY_VALUES
+sparse_dim_value = None      # your answer: a dimensionality between 0 and 1
+sticky_sparse_share = None   # your answer: a fraction between 0 and 1
+### BEGIN SOLUTION
+# Read off the data behind the plots: the colour with the largest summed segments, the typical dot of the last
+# column, the height of the last bar.
+sticky_top_value = STICKY_VALUES[int(shares_dim.sum(0).argmax())]
+sparse_dim_value = float(dims[-1][dims[-1] > 0.1].median())
+sticky_sparse_share = float(shares_dim[-1].sum())
+### END SOLUTION
+
+# %% visible id=ex06_sticky_answer_visible
+checks.assert_true(sticky_top_value in STICKY_VALUES, "sticky_top_value should be one of STICKY_VALUES")
+for _name, _v in (("sparse_dim_value", sparse_dim_value), ("sticky_sparse_share", sticky_sparse_share)):
+    checks.assert_true(isinstance(_v, (int, float)) and 0 <= _v <= 1, f"{_name} should be a number between 0 and 1")
+print("Answers recorded; the graded test checks them.")
+
+# %% graded id=ex06_sticky_answer_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _vn, _ein = torch.linalg.vector_norm, torch.einsum
+    _top, _spd, _share = _plain(sticky_top_value), _plain(sparse_dim_value), _plain(sticky_sparse_share)
+    _W = _plain(model_dim.W).detach().cpu().double().clone()
+    _levels = [1.0, 0.75, 2 / 3, 0.5, 0.4, 0.375]
+    _size = _vn(_W, dim=1)
+    _unit = _W / _size.clamp(min=1e-8)[:, None, :]
+    _dm = _size ** 2 / (_ein("khi,khj->kij", _unit, _W) ** 2).sum(-1).clamp(min=1e-8)
+    def _row(d):
+        kept = [float(x) for x in d if float(x) > 0.1]
+        row = [0.0] * len(_levels)
+        for x in kept:
+            gaps = [abs(x - u) for u in _levels]
+            j = min(range(len(_levels)), key=lambda i: gaps[i])
+            if gaps[j] <= 0.03:
+                row[j] += 1.0 / len(kept)
+        return row
+    _rows = [_row(_dm[k]) for k in range(_dm.shape[0])]
+    _sums = [sum(r[j] for r in _rows) for j in range(len(_levels))]
+    _last = _dm[-1][_dm[-1] > 0.1]
+    _at(type(_top) in (int, float) and any(abs(_top - u) < 1e-6 for u in _levels),
+        "sticky_top_value: not a value from STICKY_VALUES")
+    for _name, _v in (("sparse_dim_value", _spd), ("sticky_sparse_share", _share)):
+        _at(type(_v) in (int, float) and 0 <= _v <= 1, f"{_name} should be a number between 0 and 1")
+    _best = max(_sums)
+    _at(_best > 0 and any(abs(_top - u) < 1e-6 for u, s in zip(_levels, _sums) if s > _best - 1e-9),
+        "sticky_top_value: another sticky value collects more of model_dim's represented features, summed over "
+        "the instances; add up each colour's segments over all the bars")
+    _at(_last.numel() > 0 and abs(_spd - float(_last.median())) <= 0.03,
+        "sparse_dim_value: most represented features of the sparsest instance do not sit there; read the rightmost "
+        "column of dots (and compare it with the line, the dimensions per feature of that instance)")
+    _at(abs(_share - sum(_rows[-1])) <= 0.1, "sticky_sparse_share: more than 0.1 away from the share of the sparsest "
+        "instance's represented features that sit on a sticky value (the total height of the last bar)")
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# What the plots show, and why:
+# * **Medium sparsity: antipodal pairs.** Once features are off most of the time (here $1/p$ around 2 to 3), two
+#   features that are rarely on together can share one dimension in opposite directions, and the ReLU with a small
+#   negative bias reads each off its own side (the antipodal pairs of 0.5a). That is the cheapest kind of
+#   superposition, and the represented features of those instances pile up at $D = 1/2$: it is the sticky value that
+#   collects the most.
+# * **Very sparse: an even spread, on the line.** In the sparsest instances every feature is represented and they all
+#   get nearly the same dimensionality, $d_\text{hidden} / n_\text{features} = 6/30 = 1/5$ at the CI size: the
+#   features are spread evenly over all the hidden dimensions at once (a bigger cousin of the pentagon, in 6
+#   dimensions) rather than split into small polytopes in orthogonal subspaces. $1/5$ is not one of the paper's sticky
+#   values, so the last bar is (nearly) empty even though the dots are anything but scattered.
+# * **Dense: no pile-up.** With dense features of equal importance, the model keeps about `d_hidden` dimensions' worth
+#   of features, but nothing decides which features get how much of that space in so short a run, so the dots of the
+#   densest instance are scattered between 0 and 1.
+#
+# What was measured (CI profile, 30 features in 6 dimensions, seeds 0 to 5; the notebook uses seed 3). On the
+# paper's six sticky values (within 0.03) sat 12–18% of the represented features over the whole sweep, **less** than
+# the 33% a uniform spread on $[0.1, 1]$ would put there: at this size there is no general pile-up on those values.
+# What holds in every seed is narrower: $1/2$ collects by far the most (16–21 of about 175 represented features;
+# the next value, $3/8$, 3–9), the instances at $1/p \approx 3$ have 77–100% of their features at $1/2$ (a uniform spread
+# would put 7% there), and the sparsest instance's features sit at $0.200$–$0.202$ with none on a sticky value. Adding
+# $1/3$, $1/4$ and $1/5$ to the list (the values $6/n$ of even spreads) catches 85–91% (seeds other than 3) of the features against 50% for
+# a uniform spread. That is what checkpoint 0.6c grades. The full profile (200 features in 20 dimensions, 10,000
+# steps, closer to the paper's setting) has not been measured for this pile-up.
 
 # %% [markdown]
 # ## Part 3 — Correlated and anticorrelated features
@@ -1039,33 +1138,62 @@ _chk.assert_scalar_close(_x[_x > 0].mean(), 0.5, "mean of the non-zero values (u
 
 # %% [markdown]
 # What does the model do with correlated features? Below, 4 features (2 pairs) with equal importance are squeezed
-# into 2 dimensions, two instances on correlated pairs and two on anticorrelated pairs.
+# into 2 dimensions: sixteen independent instances on correlated pairs and sixteen on anticorrelated pairs. Sixteen,
+# because a small model does not always end in the same place: each instance starts from its own random weights.
 #
 # Before running it, predict: for each kind of pair, will the two features of a pair end up pointing the same way
-# (cosine ≈ 1), at right angles (≈ 0) or in opposite directions (≈ −1)? The checkpoint after the plot records
+# (cosine ≈ 1), at right angles (≈ 0) or in opposite directions (≈ −1)? The checkpoint after the plots records
 # your answer from the trained models.
 
 # %% code
 torch.manual_seed(4)
-p_corr = torch.tensor([0.25, 0.25], device=device)
-model_corr = ToyModel(n_inst=2, n_features=4, d_hidden=2)
-model_anti = ToyModel(n_inst=2, n_features=4, d_hidden=2)
-_ = train_toy_model(model_corr, steps=sized(full=10_000, ci=2_000), batch_size=sized(full=1024, ci=512), lr=5e-3,
-                    lr_schedule=cosine_decay_lr, batch_fn=lambda b: generate_correlated_batch(p_corr, b, n_pairs=2))
-_ = train_toy_model(model_anti, steps=sized(full=10_000, ci=2_000), batch_size=sized(full=1024, ci=512), lr=5e-3,
-                    lr_schedule=cosine_decay_lr, batch_fn=lambda b: generate_anticorrelated_batch(p_corr, b, n_pairs=2))
-plot_features_in_2d(torch.cat([model_corr.W, model_anti.W]),
-                    subplot_titles=["correlated", "correlated", "anticorrelated", "anticorrelated"],
-                    title="Pairs are features (0, 1) and (2, 3)").show()
+n_runs_pairs = 16
+p_corr = torch.full((n_runs_pairs,), 0.25, device=device)
+model_corr = ToyModel(n_inst=n_runs_pairs, n_features=4, d_hidden=2)
+model_anti = ToyModel(n_inst=n_runs_pairs, n_features=4, d_hidden=2)
+corr_batch = lambda b: generate_correlated_batch(p_corr, b, n_pairs=2)
+anti_batch = lambda b: generate_anticorrelated_batch(p_corr, b, n_pairs=2)
+_ = train_toy_model(model_corr, steps=sized(full=4_000, ci=2_000), batch_size=sized(full=1024, ci=512), lr=5e-3,
+                    lr_schedule=cosine_decay_lr, batch_fn=corr_batch)
+_ = train_toy_model(model_anti, steps=sized(full=4_000, ci=2_000), batch_size=sized(full=1024, ci=512), lr=5e-3,
+                    lr_schedule=cosine_decay_lr, batch_fn=anti_batch)
+
+
+@torch.no_grad()
+def runs_summary(model: ToyModel, batch_fn, n_examples: int = 50_000) -> tuple[Tensor, Tensor]:
+    """Per instance: the mean cosine between the two features of a pair, and the loss on one fixed batch."""
+    unit = model.W / model.W.norm(dim=1, keepdim=True).clamp_min(1e-8)
+    within = (unit[:, :, 0::2] * unit[:, :, 1::2]).sum(1).mean(-1)
+    torch.manual_seed(123)
+    examples = batch_fn(n_examples)
+    out = model(examples)
+    losses = torch.stack([calculate_loss(out[:, [k]], examples[:, [k]], model.importance[[k]])
+                          for k in range(model.n_inst)])
+    return within.cpu(), losses.cpu()
+
+
+fig = go.Figure()
+for _name, _model, _fn in (("correlated", model_corr, corr_batch), ("anticorrelated", model_anti, anti_batch)):
+    _within, _run_loss = runs_summary(_model, _fn)
+    fig.add_trace(go.Scatter(x=_within.tolist(), y=(_run_loss * 1e3).tolist(), mode="markers", name=_name,
+                             marker=dict(size=9, opacity=0.6)))
+fig.update_layout(title="Sixteen runs of each kind: the pair's cosine and the run's loss", height=380,
+                  xaxis_title="cosine between the two features of a pair (mean of the two pairs)",
+                  yaxis_title="loss × 1000", xaxis_range=[-1.15, 1.15])
+fig.show()
+plot_features_in_2d(torch.cat([model_corr.W[:3], model_anti.W[:3]]),
+                    subplot_titles=["correlated, run 0", "correlated, run 1", "correlated, run 2",
+                                    "anticorrelated, run 0", "anticorrelated, run 1", "anticorrelated, run 2"],
+                    title="The first three runs of each kind. Pairs are features (0, 1) and (2, 3)").show()
 
 # %% [markdown]
 # ### Checkpoint 0.A — what did the pairs do?
 # > Difficulty: ●○○○○ · Importance: ●●●○○
 #
-# Read the plot and set `corr_pair_cosine` and `anti_pair_cosine` to the value, among $-1$, $0$ and $1$, nearest to
-# the cosine similarity between the two features of a pair (averaged over the pairs and the two instances), for the
-# correlated and the anticorrelated models. The hidden test measures the cosines of `model_corr` and `model_anti`
-# and checks your values.
+# Read the plots and set `corr_pair_cosine` and `anti_pair_cosine` to the value, among $-1$, $0$ and $1$, nearest to
+# the cosine between the two features of a pair **in most runs** of the correlated and of the anticorrelated model.
+# The hidden test measures every pair of `model_corr` and `model_anti` and checks your values against the most
+# common one.
 
 # %% solution id=ex07_pairs_answer
 corr_pair_cosine = None   # your answer: -1, 0 or 1
@@ -1085,30 +1213,39 @@ print("Answers recorded; the graded test checks them.")
 import torch
 import sae_course.checks as _chk
 
-def _pair_cos(W):
-    Wc = W.detach().cpu()
-    cs = [torch.nn.functional.cosine_similarity(Wc[k, :, 2 * m], Wc[k, :, 2 * m + 1], dim=0)
-          for k in range(Wc.shape[0]) for m in range(Wc.shape[2] // 2)]
-    return float(torch.stack(cs).mean())
+def _t():
+    _at, _plain = _chk.assert_true, _chk.plain
+    _answers = {"corr_pair_cosine": _plain(corr_pair_cosine), "anti_pair_cosine": _plain(anti_pair_cosine)}
+    def _most_common(W):
+        V = _plain(W).cpu().double()
+        first, second = V[:, :, 0::2], V[:, :, 1::2]
+        cos = (first * second).sum(1) / (first.norm(dim=1) * second.norm(dim=1)).clamp(min=1e-12)
+        grid = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64)
+        nearest = (cos.reshape(-1, 1) - grid).abs().argmin(dim=1)
+        return int(grid[torch.bincount(nearest, minlength=3).argmax()])
+    _truth = {"corr_pair_cosine": _most_common(model_corr.W), "anti_pair_cosine": _most_common(model_anti.W)}
+    for _name, _ans in _answers.items():
+        _at(type(_ans) is int and _ans in (-1, 0, 1), f"{_name} should be the integer -1, 0 or 1")
+    _at(_answers["corr_pair_cosine"] == _truth["corr_pair_cosine"],
+        "corr_pair_cosine: that is not the value nearest to the cosine of a correlated pair in most runs")
+    _at(_answers["anti_pair_cosine"] == _truth["anti_pair_cosine"],
+        "anti_pair_cosine: that is not the value nearest to the cosine of an anticorrelated pair in most runs")
 
-def _nearest(c):
-    return min((-1, 0, 1), key=lambda v: abs(v - c))
-
-_chk.assert_true(corr_pair_cosine == _nearest(_pair_cos(model_corr.W)),
-                 "corr_pair_cosine: that is not the value nearest to the measured cosine between the features of "
-                 "a correlated pair")
-_chk.assert_true(anti_pair_cosine == _nearest(_pair_cos(model_anti.W)),
-                 "anti_pair_cosine: that is not the value nearest to the measured cosine between the features of "
-                 "an anticorrelated pair")
+globals().pop("_t")()
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # * Anticorrelated features never fire together, so putting the two features of a pair on **opposite** directions
-#   costs nothing: the ReLU reads each one off its own side. They become antipodal pairs.
-# * Correlated features always fire together, so an antipodal pair would cancel out. With four features in two
-#   dimensions there is no room to keep both pairs' features orthogonal as well, so each pair merges onto one shared
-#   direction (two arrows on top of each other) that stores roughly their sum, the way PCA would. Whether that is
-#   a preference or a lack of room is the question of the next exercise, with more pairs and more dimensions.
+#   costs nothing: the ReLU reads each one off its own side, and those runs reach a loss of zero. The few runs whose
+#   pairs sit at right angles instead are stuck: their loss is far higher, and gradient descent cannot turn one
+#   arrangement into the other without first making things worse.
+# * Correlated features always fire together, so an antipodal pair would cancel out. Most runs merge each pair onto
+#   one shared direction (two arrows on top of each other) that stores roughly their sum, the way PCA would. A few
+#   runs find the other arrangement: the two features of a pair at right angles (they never interfere with each
+#   other), and the two pairs, which are independent, sharing the plane antipodally. In two dimensions the two
+#   arrangements cost about the same (the dots overlap in loss), so which one a run ends in depends on where it
+#   started. Whether merging is a preference or a lack of room is the question of the next exercise, with more pairs
+#   and more dimensions.
 
 # %% [markdown]
 # ### Exercise 0.7c — several pairs: measuring the arrangement
@@ -2292,14 +2429,14 @@ globals().pop("_t")()
 
 # %% code
 torch.manual_seed(12)
-DD_T_VALUES = sized(full=[3, 5, 8, 13, 22, 36, 60, 100, 170, 280, 460, 770, 1300],
+DD_T_VALUES = sized(full=[3, 5, 8, 13, 22, 36, 60, 100, 170, 280, 460, 770],
                     ci=[3, 6, 12, 25, 50, 100, 200, 400])
 DD_REPEATS = sized(full=3, ci=2)
 dd_n_features, dd_p = sized(full=200, ci=50), sized(full=0.025, ci=0.1)
 n_points_dd = torch.tensor(DD_T_VALUES, device=device).repeat_interleave(DD_REPEATS)   # (n_inst,)
 model_dd = ToyModel(n_inst=len(n_points_dd), n_features=dd_n_features, d_hidden=2, feature_probability=dd_p)
 data_dd = make_dataset(model_dd.feature_probability, max(DD_T_VALUES))
-losses_dd = train_on_dataset(model_dd, data_dd, n_points_dd, steps=sized(full=3_000, ci=1_500), lr=1e-2,
+losses_dd = train_on_dataset(model_dd, data_dd, n_points_dd, steps=sized(full=2_000, ci=1_500), lr=1e-2,
                              weight_decay=1e-2)
 
 with torch.no_grad():
@@ -2339,8 +2476,9 @@ print("largest D, data points:", point_dim_max_dd.numpy().round(2))
 # The graded test below measures your trained `model_dd` itself (both dimensionalities, through your
 # `dd_dimensionalities` and its own reference) and checks the shape of the dimensionality curves: at the smallest $T$
 # the data points get more dimensionality than the features; at the largest $T$ the features get more than the data
-# points. The test-loss peak is **not** graded: it needs sparser features and longer training than the CI profile
-# can afford (see the note after the checkpoint).
+# points. It also checks the test loss: measured on fresh points of its own, averaged over the repeats, it must peak at
+# a middle dataset size, more than 10% above its value at both the smallest and the largest $T$ (see the note after the
+# checkpoint for how often that held over seeds).
 
 # %% graded id=ex14_dd_dims_test2 points=2
 ### BEGIN HIDDEN TESTS
@@ -2349,7 +2487,7 @@ import sae_course.checks as _chk
 
 def _t():
     _ac, _at, _plain = _chk.assert_close, _chk.assert_true, _chk.plain
-    _ein, _vn = torch.einsum, torch.linalg.vector_norm
+    _ein, _vn, _rand, _relu = torch.einsum, torch.linalg.vector_norm, torch.rand, torch.relu
     _obj, _cls = model_dd, ToyModel
     _at(type(_obj) is _cls, "model_dd should be a ToyModel: re-run the sweep cell")
     _W = _plain(_obj.W).detach().cpu().double()
@@ -2382,6 +2520,17 @@ def _t():
         "model_dd: at the smallest dataset the data points should get more dimensionality than the features")
     _at(float(_fmax[-1]) > float(_pmax[-1]),
         "model_dd: at the largest dataset the features should get more dimensionality than the data points")
+    # The test loss on fresh points: the test's own points (own generator) through its own forward pass of model_dd.
+    _prob = _plain(_obj.feature_probability).detach().cpu().float()
+    _b = _plain(_obj.b_final).detach().cpu().double()
+    _gen = torch.Generator().manual_seed(1414)
+    _new = (_rand(4000, *_prob.shape, generator=_gen) * (_rand(4000, *_prob.shape, generator=_gen) < _prob)).double()
+    _new = _new / _vn(_new, dim=-1, keepdim=True).clamp(min=1e-8)
+    _rec = _relu(_ein("khf,tkh->tkf", _W, _ein("khf,tkf->tkh", _W, _new)) + _b)
+    _curve = ((_rec - _new) ** 2).mean(dim=(0, 2)).view(-1, _rep).mean(-1)
+    _at(float(_curve[1:-1].max()) > 1.1 * max(float(_curve[0]), float(_curve[-1])),
+        "model_dd: the test loss on fresh points should peak at a middle dataset size, above its value at both the "
+        "smallest and the largest dataset (double descent); check make_dataset and train_on_dataset")
 
 globals().pop("_t")()
 ### END HIDDEN TESTS
@@ -2392,19 +2541,24 @@ globals().pop("_t")()
 #
 # From the plots and the printed numbers, set `dd_small_T_stores` and `dd_large_T_stores`: what the model stores at
 # the smallest and at the largest dataset, `"data_points"` or `"features"` (whichever has the larger dimensionality
-# there). The hidden test reads the answers off your trained `model_dd`.
+# there), and `dd_peak_T`: the dataset size in `DD_T_VALUES` where the test loss is highest. The hidden test reads
+# the answers off your trained `model_dd` (for the peak it measures the test loss on fresh points of its own and
+# accepts any size whose loss is within 20% of the highest).
 
 # %% solution id=ex14_dd_answer
 dd_small_T_stores = None   # your answer: "data_points" or "features"
 dd_large_T_stores = None   # your answer: "data_points" or "features"
+dd_peak_T = None           # your answer: one of DD_T_VALUES
 ### BEGIN SOLUTION
 dd_small_T_stores = "data_points"
 dd_large_T_stores = "features"
+dd_peak_T = DD_T_VALUES[int(test_loss_dd.argmax())]   # read off the printed test losses
 ### END SOLUTION
 
 # %% visible id=ex14_dd_answer_visible
 checks.assert_true(dd_small_T_stores in ("data_points", "features") and dd_large_T_stores in ("data_points", "features"),
                    'dd_small_T_stores and dd_large_T_stores should be "data_points" or "features"')
+checks.assert_true(dd_peak_T in DD_T_VALUES, "dd_peak_T should be one of DD_T_VALUES")
 print("Answers recorded; the graded test checks them.")
 
 # %% graded id=ex14_dd_answer_test points=2
@@ -2414,7 +2568,7 @@ import sae_course.checks as _chk
 
 def _t():
     _at, _plain = _chk.assert_true, _chk.plain
-    _ein, _vn = torch.einsum, torch.linalg.vector_norm
+    _ein, _vn, _rand, _relu = torch.einsum, torch.linalg.vector_norm, torch.rand, torch.relu
     _small, _large = _plain(dd_small_T_stores), _plain(dd_large_T_stores)
     _W = _plain(model_dd.W).detach().cpu().double()
     _x = _plain(data_dd).detach().cpu().double()
@@ -2438,6 +2592,19 @@ def _t():
     _at(_small == _stores(0), "dd_small_T_stores: that is not what the trained model stores at the smallest dataset; "
         "compare the largest dimensionality of a feature and of a data point there")
     _at(_large == _stores(-1), "dd_large_T_stores: that is not what the trained model stores at the largest dataset")
+    _peak = _plain(dd_peak_T)
+    _Ts = sorted(set(_sizes))
+    _at(type(_peak) is int and _peak in _Ts, "dd_peak_T should be one of DD_T_VALUES")
+    _prob = _plain(model_dd.feature_probability).detach().cpu().float()
+    _b = _plain(model_dd.b_final).detach().cpu().double()
+    _gen = torch.Generator().manual_seed(1415)
+    _new = (_rand(4000, *_prob.shape, generator=_gen) * (_rand(4000, *_prob.shape, generator=_gen) < _prob)).double()
+    _new = _new / _vn(_new, dim=-1, keepdim=True).clamp(min=1e-8)
+    _rec = _relu(_ein("khf,tkh->tkf", _W, _ein("khf,tkf->tkh", _W, _new)) + _b)
+    _curve = ((_rec - _new) ** 2).mean(dim=(0, 2)).view(-1, _rep).mean(-1)
+    _at(float(_curve[_Ts.index(_peak)]) >= 0.8 * float(_curve.max()),
+        "dd_peak_T: the test loss of model_dd is clearly higher at another dataset size; read the printed test losses "
+        "(the peak lies between memorising and storing features)")
 
 globals().pop("_t")()
 ### END HIDDEN TESTS
@@ -2465,13 +2632,21 @@ globals().pop("_t")()
 # $p = 0.025$, 3,000 steps) was run once with one instance per size (seed 0, $T$ from 3 to 1,300): the test loss
 # (×1000) was about 5 at $T \le 5$, rose to about 74 at $T = 100$ and fell back to 4.8 at $T \ge 280$; the largest data-point
 # dimensionality beat the largest feature dimensionality at $T = 3$ (0.87 against 0.43) and lost at $T = 1300$
-# (0.03 against 0.37). That single run was noisy (T = 8 already jumped to 27), so the peak's position is rough. The CI
-# profile (50 features, $p = 0.1$, 1,500 steps, $T \le 400$) is not reliable about the peak: this notebook's CI run
-# (seed 12, two repeats) peaked at $T = 25$ (45.7 against 21.3 at $T = 3$ and 17.0 at $T = 400$), but a standalone run
-# of the same sizes with one repeat (seed 0) showed no peak at all, the test loss only falling with $T$. The crossing of
-# the two dimensionality curves was clear in every run (largest D of a data point against that of a feature: 0.73
-# against 0.34 at $T = 3$, 0.04 against 0.39 at $T = 400$ here). That is why the graded checks use the dimensionalities
-# only.
+# (0.03 against 0.37). That single run was noisy (T = 8 already jumped to 27), so the peak's position is rough. The
+# notebook's full profile stops at $T = 770$ and trains 2,000 steps, to keep the sweep near five minutes on one
+# thread; its own run (seed 12) passed the graded shape and peak checks. For the
+# CI profile (50 features, $p = 0.1$, 1,500 steps, $T \le 400$) the sweep was repeated on 20 independent instances
+# per size (one batched run, seed 0, each instance with its own data and initialisation, exactly as in the cell above)
+# and the instances were grouped in pairs like the notebook's two repeats: all 10 of 10 groups showed the peak the
+# graded test asks for (interior maximum 1.3 to 11 times the larger end, at $T$ = 12, 25 or 50), and so did 20 of 20
+# single instances (18 of 20 by more than 25%). The mean test loss (×1000) over the 20 was 20.4, 19.6, 31.2, 62.2,
+# 22.7, 17.4, 17.1, 17.0 at $T$ = 3, 6, 12, 25, 50, 100, 200, 400: the peak is large on average but noisy (at $T = 25$ the
+# spread between instances is as large as the mean), because a few instances do very badly on fresh points. This
+# notebook's own CI run (seed 12, two repeats) peaked at $T = 25$ (45.7 against 21.3 at $T = 3$ and 17.0 at $T = 400$).
+# An earlier standalone run with one repeat (seed 0) had reported no peak; ten separately seeded runs of the cell
+# were not affordable on the shared machine, so the 10-of-10 figure comes from the grouped instances. The crossing of
+# the two dimensionality curves held in every instance (largest D of a data point against that of a feature: 0.78
+# against 0.33 at $T = 3$, 0.04 against 0.39 at $T = 400$ on average).
 
 # %% [markdown]
 # ## Summary

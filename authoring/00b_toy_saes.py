@@ -28,8 +28,8 @@
 # other jobs sharing the two cores): the whole notebook with its solutions and hidden tests under the CI profile took
 # 88 s of kernel CPU time and 261 s of wall-clock time (the mutant checker's solution run). On an idle machine
 # expect the wall-clock time to be close to the CPU time. The full profile (4× the SAE training steps, 2× the batch)
-# has not been measured on this shared machine; from the step and batch counts, expect roughly 8× the CI profile's
-# CPU time, i.e. about 12 minutes on a laptop CPU.
+# ran in 350 s (338 s of kernel CPU, one torch thread, other jobs on the second core; `bench/bench_notebooks.py`,
+# 2026-11-30): about six minutes on a 2-core CPU.
 #
 # Notation: as in section 0, `n_inst` independent copies ("instances") are trained side by side in one batched
 # tensor; `d_in` is the width of the activations the SAE reads and `d_sae` its number of latents.

@@ -36,6 +36,10 @@
 # | 1.8b | a falsifiable interpretation | | 1.13c | browsing attention SAEs: latents by kind |
 # | 1.11b | the steering trade-off, measured | | 1.14d | IOI with the attention SAEs spliced in |
 # | 1.9 | direct logit attribution of latents | | 1.15 | (bonus) latent geometry |
+#
+# **Run time.** On the zoo model the whole notebook, with the solutions and tests, ran in 31 s in the full profile
+# (29 s of kernel CPU, one torch thread, on a 2-core CPU with other jobs on the second core; `bench/bench_notebooks.py`,
+# 2026-11-30). With GPT-2 (`SAE_COURSE_MODE=hub`) expect minutes on a CPU; no GPU figure exists.
 
 # %% setup id=setup
 import html

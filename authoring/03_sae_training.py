@@ -14,7 +14,10 @@
 #
 # **Sizes.** `sized(full=..., ci=...)` picks the sizes. The `ci` profile (used to grade) trains very short
 # runs: they show the metrics moving the right way and pass the stated thresholds, nothing more. The `full`
-# profile trains SAEs worth looking at; a run then takes minutes on a laptop CPU.
+# profile trains SAEs worth looking at, and takes long on a CPU: on the zoo model the whole notebook ran for about
+# 46 minutes with one torch thread (2026-11-30, `bench/bench_notebooks.py`, other jobs on the second core), of which
+# the 3.4 frontier sweep (14 SAEs) took 29 and the 3.5 case studies 14. Use more threads, a GPU, or the `ci`
+# profile for a first pass.
 #
 # **Training offline.** SAELens normally downloads a model and a dataset and logs to Weights & Biases.
 # `sae_course.training` runs the same runner with the loaded model (`override_model`) and a tensor of

@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def notebook_errors(nb) -> list[str]:
+    """One line per code cell of an executed notebook that raised: its grade id, exception and message."""
+    errors = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code":
+            continue
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "error":
+                gid = c.metadata.get("nbgrader", {}).get("grade_id", f"cell {i}")
+                errors.append(f"{gid}: {o.get('ename')}: {ANSI.sub('', o.get('evalue', ''))[:300]}")
+    return errors
+
+
+def graded_stderr(nb) -> list[str]:
+    """One line per graded cell that wrote to stderr (nbgrader gives such a cell 0 points, even if it passed)."""
+    noisy = []
+    for c in nb.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if c.cell_type == "code" and meta.get("grade"):
+            err = "".join(o.get("text", "") for o in c.get("outputs", [])
+                          if o.get("output_type") == "stream" and o.get("name") == "stderr")
+            if err:
+                noisy.append(f"{meta.get('grade_id')}: {ANSI.sub('', err)[:200]}")
+    return noisy
 
 # Tests run offline with the small profile, whatever the caller's shell says.
 os.environ.setdefault("SAE_COURSE_PROFILE", "ci")

@@ -13,7 +13,7 @@ import re
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, graded_stderr, notebook_errors
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,6 @@ SECTION = "01_sae_intro"
 NOTEBOOK = ROOT / "source" / SECTION / f"{SECTION}.ipynb"
 # The layers the notebook loads on a 12-layer model: resid_pre 8 (and 7 for 1.15), attn_z 9 (and 10 for 1.14d).
 LAYERS = [7, 8, 9, 10]
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @pytest.fixture(scope="module")
@@ -61,29 +60,13 @@ def _text(cell) -> str:
 
 def test_every_cell_runs_and_every_graded_cell_passes_in_hub_mode(executed):
     nb, _ = executed
-    errors = []
-    for i, c in enumerate(nb.cells):
-        if c.cell_type != "code":
-            continue
-        for o in c.get("outputs", []):
-            if o.get("output_type") == "error":
-                gid = c.metadata.get("nbgrader", {}).get("grade_id", f"cell {i}")
-                evalue = ANSI.sub("", o.get("evalue", ""))[:300]
-                errors.append(f"{gid}: {o.get('ename')}: {evalue}")
+    errors = notebook_errors(nb)
     assert not errors, "cells failed in hub mode:\n" + "\n".join(errors)
 
 
 def test_graded_cells_write_nothing_to_stderr_in_hub_mode(executed):
-    # nbgrader gives 0 points to a graded cell that wrote to stderr, even if it passed
     nb, _ = executed
-    noisy = []
-    for c in nb.cells:
-        meta = c.metadata.get("nbgrader", {})
-        if c.cell_type == "code" and meta.get("grade"):
-            err = "".join(o.get("text", "") for o in c.get("outputs", [])
-                          if o.get("output_type") == "stream" and o.get("name") == "stderr")
-            if err:
-                noisy.append(f"{meta.get('grade_id')}: {ANSI.sub('', err)[:200]}")
+    noisy = graded_stderr(nb)
     assert not noisy, "graded cells wrote to stderr in hub mode:\n" + "\n".join(noisy)
 
 

@@ -143,11 +143,12 @@ def _build_saes(cache: Path, dims: dict, layers: list[int] | None = None) -> Non
         sae = _saelens_sae(SITE_HOOKS["resid_pre"][0].format(layer=layer), d_model)
         sae.save_model(str(_snapshot(cache, repo) / path))
 
-    # the width family (feature-splitting release, SAELens format): its two narrowest widths keep the mock small
+    # the width family (feature-splitting release, SAELens format): its four narrowest widths (what section 04 loads
+    # in its full profile; three in ci) keep the mock small (d_in is the mock's d_model)
     fam = HUB["width_family"]
     if fam["layer"] < n_layers:
         release = directory[fam["release"]]
-        for width in fam["widths"][:2]:
+        for width in fam["widths"][:4]:
             torch.manual_seed(1500 + width)
             sae = _saelens_sae(SITE_HOOKS["resid_pre"][0].format(layer=fam["layer"]), d_model, d_sae=width)
             sae_id = fam["sae_id"].format(layer=fam["layer"], width=width)

@@ -1,4 +1,4 @@
-# Siblings share fewer meta-latents, and meta-latents follow word categories.
+# Siblings share fewer meta-latents, and meta-latents ignore word categories: both backwards.
 def meta_prediction() -> dict:
     """{"siblings": ..., "category": ...}."""
-    return {"siblings": "fewer", "category": "more"}
+    return {"siblings": "fewer", "category": "less"}
