@@ -341,8 +341,12 @@ def structures_table(fig: dict) -> str:
     rows.append(("definitions: 'W is a kind of' -> W's category (top-1, mean over 8 categories)",
                  pct(st["kind_acc_mean"])))
     rows.append(("... per category", ", ".join(f"{k} {pct(v)}" for k, v in st["kind_acc"].items())))
-    rows.append(("patch scoping: W's residual (blocks.1.hook_resid_pre, another context) patched into '<unk> is a kind of'",
+    rows.append(("patch scoping: W's residual (blocks.1.hook_resid_pre, another context) replacing 'it' in 'Mary said, it is a kind of'",
                  pct(st["kind_patch_acc_mean"]) + " (" + ", ".join(f"{k} {pct(v)}" for k, v in st["kind_patch_acc"].items()) + ")"))
+    if "kind_patch_add_acc" in st:
+        rows.append(("patch scoping: W's centred residual added to 'it' there (scale 1)",
+                     pct(st["kind_patch_add_acc_mean"]) + " ("
+                     + ", ".join(f"{k} {pct(v)}" for k, v in st["kind_patch_add_acc"].items()) + ")"))
     rows.append(("fruit: share of fruit tokens taken by the 3 most frequent (banana, orange, lemon), train split",
                  pct(st["fruit_share_top3"])))
     rows.append(("fruit: p(sweet/ripe/sour/juicy) after 'The F was', 3 frequent / 3 rare fruits",

@@ -109,30 +109,39 @@ def circle_geometry(means: torch.Tensor) -> dict:
 
 
 @torch.no_grad()
-def kind_metrics(model, site: str = SITE) -> dict:
-    """Definition accuracy per category and the patch-scoping precondition (patched residual -> category)."""
-    acc, patched = {}, {}
-    unk = model.to_tokens("<|unk|> is a kind of")
-    unk_pos = 1
-    for kind, members in corpus.KINDS.items():
-        prompts = [f"{w} is a kind of" for w in members]
-        acc[kind] = _top1(model, prompts, [kind] * len(members))
-        hits = 0
-        for w in members:
-            # W's residual from another context: a story-like sentence that does not define it
-            toks = model.to_tokens(f"Then {w} was there.")
-            _, cache = model.run_with_cache(toks, names_filter=lambda name: name == site)
-            vec = cache[site][0, 2]  # BOS, "Then", W
+def kind_metrics(model, site: str = SITE, target: str = "Mary said, it is a kind of", placeholder: str = "it",
+                 scale: float = 1.0) -> dict:
+    """Definition accuracy per category and patch scoping into a definition prompt.
 
-            def patch(act, hook, vec=vec):
-                act[:, unk_pos] = vec
-                return act
+    W's residual at ``site`` is taken at W in "Then W was there." (a context that does not define it).
+    ``kind_patch_acc``: that residual replaces the placeholder's; ``kind_patch_add_acc``: ``scale`` times
+    (W's residual minus the mean over all members) is added to the placeholder's residual instead, so the
+    placeholder keeps what layer 0 wrote there (its position and previous-token information, which layer 1's
+    attention needs to find it). Accuracy: the top-1 next word after ``target`` is W's category.
+    """
+    members = [(kind, w) for kind, ws in corpus.KINDS.items() for w in ws]
+    words = [w for _, w in members]
+    acc = {kind: _top1(model, [f"{w} is a kind of" for w in ws], [kind] * len(ws)) for kind, ws in corpus.KINDS.items()}
+    _, cache = model.run_with_cache(model.to_tokens([f"Then {w} was there." for w in words]),
+                                    names_filter=lambda name: name == site)
+    vecs = cache[site][:, 2]  # BOS, "Then", W
+    toks = model.to_tokens([target] * len(words))
+    pos = model.to_str_tokens(target).index(placeholder)
+    want = torch.tensor([_tok(model, kind) for kind, _ in members])
 
-            logits = model.run_with_hooks(unk, fwd_hooks=[(site, patch)])[0, -1]
-            hits += int(logits.argmax().item() == _tok(model, kind))
-        patched[kind] = hits / len(members)
-    return {"kind_acc": acc, "kind_patch_acc": patched,
-            "kind_acc_mean": sum(acc.values()) / len(acc), "kind_patch_acc_mean": sum(patched.values()) / len(patched)}
+    def run(new_act):
+        def patch(act, hook):
+            act[:, pos] = new_act(act[:, pos])
+            return act
+        hit = model.run_with_hooks(toks, fwd_hooks=[(site, patch)])[:, -1].argmax(-1) == want
+        return {kind: hit[[i for i, (k, _) in enumerate(members) if k == kind]].float().mean().item()
+                for kind in corpus.KINDS}
+
+    replaced = run(lambda a: vecs)
+    added = run(lambda a: a + scale * (vecs - vecs.mean(0)))
+    mean = lambda d: sum(d.values()) / len(d)  # noqa: E731
+    return {"kind_acc": acc, "kind_patch_acc": replaced, "kind_patch_add_acc": added,
+            "kind_acc_mean": mean(acc), "kind_patch_acc_mean": mean(replaced), "kind_patch_add_acc_mean": mean(added)}
 
 
 @torch.no_grad()
