@@ -57,9 +57,11 @@ def _scores(backend, explanation, windows):
 @pytest.mark.parametrize("category", ["animal", "number", "place"])
 def test_offline_scorer_is_honest(category):
     b = OfflineBackend()
-    windows = _windows(category)
+    windows = _windows(category, n=200)
     assert 0 < sum(any(a > 0 for a in acts) for _, acts in windows) < len(windows)
-    wrong = "name" if category != "name" else "place"
+    # a category that never shares a sentence template with the three (names share IOI sentences with places,
+    # so "name" would be partly right for "place" through co-occurrence, not through the scorer)
+    wrong = "month"
     right_det, right_sim = _scores(b, f"Fires on {category} words.", windows)
     assert right_det > 0.95 and right_sim > 0.9
     for bad in (f"Fires on {wrong} words.", "Fires on various words in short stories.", "Fires on every word.", ""):
