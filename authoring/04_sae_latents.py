@@ -10,6 +10,8 @@
 # | latent maps | 4.6 a UMAP of decoder directions · 4.7 cluster purity against word categories |
 # | autointerp | 4.8 the explainer prompt · 4.9 detection score · 4.10 simulation score · 4.11 scoring an explanation |
 # | meta-SAEs | 4.12 training an SAE on decoder directions · 4.13 do siblings share meta-latents? · 4.14 a graded prediction |
+# | patch scoping | 4.15 patching a direction into a definition prompt · 4.16 picking the scale by self-similarity · 4.17 a graded prediction |
+# | feature absorption | 4.18 a probe for the category · 4.19 where the general latent was absorbed · 4.20 a graded prediction |
 #
 # **Feature splitting.** Train SAEs of several widths on the same activations with the same recipe and compare
 # them: a direction the narrow SAE spends one latent on is often covered, in the wider SAE, by a few latents that
@@ -30,15 +32,20 @@
 # **Meta-SAEs.** The decoder directions of a wide SAE are themselves data; an SAE trained on them finds
 # *meta-latents*, shared building blocks of many latents.
 #
-# Still to come here (they need the zoo's next corpus: definition sentences and a planted category hierarchy):
-# *patch scoping* (patch a latent's direction into a definition prompt and read what the model says) and
-# *feature absorption* (a general latent that stays silent where a specific one took over).
+# **Patch scoping.** Put a latent's decoder direction into a prompt that asks the model what something is
+# ("Mary said, *it* is a kind of") and read the answer: the model explains the latent in its own words. The zoo's
+# corpus defines eight categories in such sentences, so the answer can be checked.
+#
+# **Feature absorption.** A general latent ("a fruit") can stay silent on the words where a specific latent ("banana")
+# took its direction over. The zoo's fruit words are planted for this: a few are frequent, most are rare.
 #
 # **Run time.** In the CI profile (`SAE_COURSE_PROFILE=ci`) the whole notebook, with the solutions, ran in 55 s
 # (56 s of kernel CPU) on a 2-core CPU with no GPU (measured 2026-11-30, load about 3); a fresh environment's first
 # `import umap` adds about 30 s while numba compiles. The full profile (larger meta-SAE, more steps) ran in 61 s
 # (66 s of kernel CPU, one torch thread, `bench/bench_notebooks.py`, 2026-11-30, other jobs on the second core). No
-# GPU figure exists.
+# GPU figure exists. Parts 5 and 6 came later (with zoo v2) and are not in those figures: not yet timed on an idle
+# machine; on a machine loaded about 12 deep on 2 cores, at the lowest priority, their cells with the graded tests took
+# 49 s of wall time (ci).
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
 # `raise NotImplementedError()`). A visible test follows every answer; a locked graded test then runs hidden
@@ -1384,9 +1391,732 @@ globals().pop("_t")()
 # penalty (64 meta-latents at weight 0.02) every meta-latent was active on about 520 of the 768 directions and the
 # purity was at chance: a dense meta-SAE says nothing about which latents belong together.
 #
+# ## Part 5 — Patch scoping
+#
+# Reading a latent through its top examples (Part 3) needs examples. **Patch scoping** asks the model itself: take a
+# prompt that makes the model *say what something is*, put the latent's decoder direction where the "something" would
+# be, and read the next-token distribution. The zoo's corpus has definition sentences ("banana is a kind of fruit",
+# "Mary said, Friday is a kind of day") over eight categories, so the prompt
+#
+# > Mary said, **it** is a kind of
+#
+# asks for a category, and the answer is one of `animal`, `fruit`, `colour`, `day`, `month`, `number`, `place`,
+# `name`. The placeholder `it` is an ordinary word, so the model's first layer writes its usual position and
+# previous-word information there; we **add** the latent's direction to the placeholder's residual at the width
+# family's site, we do not replace it. (Replacing the whole residual throws that information away, and the later
+# layer can then no longer find the placeholder: on this model it does not work at all.)
+#
+# How much to add is the hard part. Too little and the model answers as for `it`; too much and the patched position
+# stops looking like any word the model has seen, its attention stops reading it, and the answer falls back to a
+# default. We sweep the scale $s$, in units of a typical residual norm at the site (`RESID_NORM`), and need a rule
+# that picks $s$ **without knowing the answer**. The rule used here is **self-similarity**: one layer later, at the
+# placeholder's position, how much does the residual still point along the direction we added (the cosine of the two)?
+# At $s = 0$ it is whatever `it` happens to share with the direction; as $s$ grows the added direction takes over the
+# position. We take the smallest scale at which the direction is a noticeable part of what the position holds one
+# layer on: the first $s$ whose self-similarity reaches `SELF_SIM_TARGET` (0.25: a quarter of the way from
+# orthogonal to parallel). The target is a choice made once, for every latent, without looking at any answer; whether
+# it lands where the answers are best is something you measure below.
+#
+# The latents we scope are the ones whose meaning the corpus defines: latents of the narrowest SAE that spend most
+# (`KIND_MIN_SHARE`) of their activation on the members of one category. For each we know the right answer.
+
+# %% visible id=patch_setup
+PATCH_PROMPT = "Mary said, it is a kind of"
+PATCH_TOKENS = model.to_tokens(PATCH_PROMPT)  # [1, seq], BOS first
+PATCH_POS = [s.strip() for s in model.to_str_tokens(PATCH_PROMPT)].index("it")
+LAST_HOOK = f"blocks.{model.cfg.n_layers - 1}.hook_resid_post"  # the residual stream after the last layer
+RESID_NORM = RESID.reshape(-1, RESID.shape[-1])[WORDS].norm(dim=-1).median().item()
+SCALES = [0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]
+SELF_SIM_TARGET = 0.25
+KIND_MIN_SHARE = 0.6
+
+
+def word_id(word: str) -> int | None:
+    """The token id of a corpus word as it appears inside a sentence (GPT-2: with its leading space), or None when
+    the word is not one token."""
+    ids = model.to_tokens((" " if TOKENS_CARRY_SPACES else "") + word, prepend_bos=False)[0]
+    return int(ids[0]) if len(ids) == 1 else None
+
+
+KIND_NAMES = [k for k in corpus.KINDS if word_id(k) is not None]
+KIND_IDS = torch.tensor([word_id(k) for k in KIND_NAMES], device=device)  # the answer tokens, one per category
+# For every entry of the local vocabulary, the category whose member it is (-1: none).
+_member = {w: i for i, k in enumerate(KIND_NAMES) for w in corpus.KINDS[k]}
+VOCAB_KIND = torch.tensor([_member.get(s.strip(), -1) for s in VOCAB_STR], device=device)
+
+
+def kind_share(profile: Tensor) -> Tensor:
+    """[d_sae, n_vocab] token profile -> [d_sae, n_kinds]: the share of activation on each category's members."""
+    onehot = torch.zeros(len(VOCAB_STR), len(KIND_NAMES), dtype=profile.dtype, device=profile.device)
+    known = VOCAB_KIND >= 0
+    onehot[known.nonzero().flatten(), VOCAB_KIND[known]] = 1.0
+    return profile @ onehot
+
+
+def kind_latents(width: int, min_share: float = KIND_MIN_SHARE, at_least: int = 4) -> tuple[Tensor, Tensor]:
+    """Latents of one SAE that spend at least min_share of their activation on one category's members, and that
+    category. (If fewer than at_least qualify, as with random SAEs, the at_least latents with the largest share.)"""
+    best, kind = kind_share(PROFILES[width]).max(dim=1)
+    fires = (FLAT_ACTS[width] > 0).float().mean(0) >= 1e-3
+    chosen = ((best >= min_share) & fires).nonzero().flatten()
+    if len(chosen) < at_least:
+        chosen = (best * fires).topk(at_least).indices.sort().values
+    return chosen, kind[chosen]
+
+
+SCOPE_LATENTS, SCOPE_KIND = kind_latents(WIDTHS[0])
+SCOPE_DIRS = DECODERS[0][SCOPE_LATENTS]
+print(f"patch position {PATCH_POS} ({model.to_str_tokens(PATCH_PROMPT)[PATCH_POS]!r}), typical residual norm "
+      f"{RESID_NORM:.2f}; {len(SCOPE_LATENTS)} latents of the width-{WIDTHS[0]} SAE belong to one category: "
+      + ", ".join(f"{KIND_NAMES[k]} {n}" for k, n in enumerate(torch.bincount(SCOPE_KIND, minlength=len(KIND_NAMES)).tolist())))
+with torch.no_grad():
+    _base = model(PATCH_TOKENS)[0, -1].softmax(-1)[KIND_IDS]
+print("unpatched prompt, probability of each category word: "
+      + ", ".join(f"{k} {p:.2f}" for k, p in zip(KIND_NAMES, _base.tolist())))
+
+# %% [markdown]
+# ### Exercise 4.15 — patching a direction into the prompt
+# > Difficulty: ●●●○○ · Importance: ●●●●○
+#
+# Write `patch_scope(direction, scales)`. For every scale $s$ in `scales`, run `PATCH_TOKENS` through the model with
+# $s \cdot$ `RESID_NORM` $\cdot \hat d$ **added** to the residual at `HOOK` at position `PATCH_POS` ($\hat d$ the
+# direction scaled to unit length), all scales in one batch. Return
+#
+# * `probs` `[n_scales, d_vocab]`: the next-token probabilities at the **last** position;
+# * `self_sim` `[n_scales]`: the cosine similarity between the residual at `LAST_HOOK` at position `PATCH_POS` and
+#   $\hat d$.
+#
+# Use `model.run_with_hooks(tokens, fwd_hooks=[(HOOK, add_fn), (LAST_HOOK, keep_fn)])` (a hook function receives
+# `(activation, hook)` and may return a changed activation), under `torch.no_grad()`.
+
+# %% solution id=ex15_patch_scope
+def patch_scope(direction: Tensor, scales: list[float]) -> tuple[Tensor, Tensor]:
+    """direction: [d_model] (any norm). Returns (probs [n_scales, d_vocab], self_sim [n_scales])."""
+    ### BEGIN SOLUTION
+    unit = direction.float() / direction.float().norm().clamp_min(1e-12)
+    added = torch.tensor(scales, dtype=unit.dtype, device=unit.device)[:, None] * RESID_NORM * unit  # [n_scales, d_model]
+    kept = {}
+
+    def add_fn(act, hook):
+        act = act.clone()
+        act[:, PATCH_POS] += added.to(act.dtype)
+        return act
+
+    def keep_fn(act, hook):
+        kept["resid"] = act[:, PATCH_POS].float()
+
+    with torch.no_grad():
+        logits = model.run_with_hooks(PATCH_TOKENS.expand(len(scales), -1), fwd_hooks=[(HOOK, add_fn), (LAST_HOOK, keep_fn)])
+    probs = logits[:, -1].float().softmax(dim=-1)
+    self_sim = torch.nn.functional.cosine_similarity(kept["resid"], unit[None, :], dim=-1)
+    return probs, self_sim
+    ### END SOLUTION
+
+# %% visible id=ex15_patch_scope_visible
+_probs, _sim = patch_scope(SCOPE_DIRS[0], SCALES)
+checks.assert_shape(_probs, (len(SCALES), model.cfg.d_vocab), "probs: one next-token distribution per scale")
+checks.assert_shape(_sim, (len(SCALES),), "self_sim: one cosine per scale")
+checks.assert_close(_probs.sum(-1), torch.ones(len(SCALES)), "each row of probs is a distribution", atol=1e-4)
+with torch.no_grad():
+    _plain_run = model(PATCH_TOKENS)[0, -1].softmax(-1)
+checks.assert_close(_probs[0], _plain_run, "scale 0 changes nothing", atol=1e-4)
+print(f"latent {int(SCOPE_LATENTS[0])} ({KIND_NAMES[int(SCOPE_KIND[0])]}): "
+      + "  ".join(f"s={s}: {KIND_NAMES[int(p[KIND_IDS].argmax())]} ({p[KIND_IDS].max():.2f}), sim {c:.2f}"
+                  for s, p, c in zip(SCALES, _probs, _sim)))
+
+# %% graded id=ex15_patch_scope_test points=3
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+_ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+_teq = torch.equal
+
+
+def _t():
+    def scope_ref(vec, amounts):
+        u = vec.float() / vec.float().norm()
+        extra = torch.tensor(amounts, dtype=torch.float32)[:, None] * (RESID_NORM * u)[None, :]
+        seen = []
+
+        def put(x, hook):
+            y = x.clone()
+            y[:, PATCH_POS] = y[:, PATCH_POS] + extra.to(y.dtype)
+            return y
+
+        def grab(x, hook):
+            seen.append(x[:, PATCH_POS].float().clone())
+
+        with torch.no_grad():
+            out = model.run_with_hooks(PATCH_TOKENS.repeat(len(amounts), 1), fwd_hooks=[(HOOK, put), (LAST_HOOK, grab)])
+        pr = torch.softmax(out[:, -1].float(), dim=1)
+        r = seen[0]
+        return pr, (r @ u) / r.norm(dim=1)
+
+    g = torch.Generator().manual_seed(51)
+    d = DECODERS[0].shape[1]
+    cases = [(torch.randn(d, generator=g) * 3.7, [0.0, 0.4, 1.3]),
+             (DECODERS[0][int(SCOPE_LATENTS[-1])].clone() * 0.3, [2.5, 0.25]),
+             (DECODERS[-1][int(torch.randint(0, DECODERS[-1].shape[0], (1,), generator=g))].clone() * 5.0, [0.7])]
+    for vec, amounts in cases:
+        want_p, want_s = scope_ref(vec.clone(), list(amounts))
+        vec_in = vec.clone()
+        got = _plain(patch_scope(vec_in, list(amounts)), "patch_scope's output")
+        _at(isinstance(got, tuple) and len(got) == 2, "patch_scope should return a pair (probs, self_sim)")
+        gp, gs = got
+        _ash(gp, tuple(want_p.shape), "probs: [n_scales, d_vocab]")
+        _ash(gs, tuple(want_s.shape), "self_sim: [n_scales]")
+        _ac(gp.float(), want_p, f"next-token probabilities at the last position (scales {amounts}, a direction of norm {vec.norm():.1f})", atol=2e-4, rtol=1e-3)
+        _ac(gs.float(), want_s, f"self-similarity at the patched position after the last layer (scales {amounts})", atol=2e-4, rtol=1e-3)
+        _at(_teq(vec_in, vec), "patch_scope must not change the direction it is given")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4.16 — picking the scale, reading the answer
+# > Difficulty: ●●○○○ · Importance: ●●●○○
+#
+# Write `scope_latent(direction, scales)`: run `patch_scope`, pick the scale by self-similarity (the **smallest**
+# scale whose self-similarity is at least `SELF_SIM_TARGET`; the largest scale when none reaches it; do not assume
+# that `scales` is sorted), and
+# read the model's answer there: the category in `KIND_NAMES` whose word (`KIND_IDS`) gets the most probability.
+# Return `(scale, kind)`: the picked scale (a float from `scales`) and the index of the answer in `KIND_NAMES`.
+
+# %% solution id=ex16_scope_latent
+def scope_latent(direction: Tensor, scales: list[float]) -> tuple[float, int]:
+    """Patch scoping of one direction with the scale picked by self-similarity. Returns (scale, kind index)."""
+    ### BEGIN SOLUTION
+    probs, self_sim = patch_scope(direction, scales)
+    order = sorted(range(len(scales)), key=lambda j: scales[j])
+    reached = [j for j in order if self_sim[j] >= SELF_SIM_TARGET]
+    i = reached[0] if reached else order[-1]
+    return float(scales[i]), int(probs[i, KIND_IDS].argmax())
+    ### END SOLUTION
+
+# %% visible id=ex16_scope_latent_visible
+_s, _k = scope_latent(SCOPE_DIRS[0], SCALES)
+checks.assert_true(_s in SCALES, "the picked scale is one of the scales given")
+checks.assert_true(0 <= _k < len(KIND_NAMES), "the answer is an index into KIND_NAMES")
+# Every scoped latent at every scale (one batch of scales per latent), and with the picked scale.
+_runs = [patch_scope(d, SCALES) for d in tqdm(SCOPE_DIRS, desc="patch scoping")]
+SCOPE_KIND_PROBS = torch.stack([p[:, KIND_IDS] for p, _ in _runs])  # [n_latents, n_scales, n_kinds]
+SCOPE_SIM = torch.stack([s for _, s in _runs])  # [n_latents, n_scales]
+SCOPE_ANSWER = SCOPE_KIND_PROBS.argmax(-1)  # [n_latents, n_scales]: the category the model names
+SCOPE_ACC = (SCOPE_ANSWER == SCOPE_KIND[:, None]).float().mean(0)  # [n_scales]: share of latents answered right
+PICKED = [scope_latent(d, SCALES) for d in SCOPE_DIRS]
+PICKED_ACC = float(np.mean([k == int(w) for (_, k), w in zip(PICKED, SCOPE_KIND)]))
+fig = go.Figure([go.Scatter(x=SCALES, y=SCOPE_ACC.tolist(), mode="lines+markers", name="right category (share of latents)"),
+                 go.Scatter(x=SCALES, y=SCOPE_SIM.mean(0).tolist(), mode="lines+markers", name="self-similarity (mean)")])
+fig.add_hline(y=SELF_SIM_TARGET, line_dash="dot", annotation_text="SELF_SIM_TARGET")
+fig.update_layout(title=f"patch scoping {len(SCOPE_LATENTS)} category latents into {PATCH_PROMPT!r}",
+                  xaxis_title="scale s (x RESID_NORM)", xaxis_type="log" if SCALES[0] > 0 else "linear", yaxis_range=[0, 1.05])
+fig.show()
+print(f"scale picked by self-similarity: median {np.median([s for s, _ in PICKED]):.2f}; "
+      f"right category with the picked scale: {PICKED_ACC:.0%} of {len(PICKED)} latents")
+
+# %% graded id=ex16_scope_latent_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+_at, _plain = _chk.assert_true, _chk.plain
+
+
+def _t():
+    def pick_ref(vec, amounts):
+        u = vec.float() / vec.float().norm()
+        add = torch.tensor(amounts)[:, None] * RESID_NORM * u
+        grabbed = {}
+
+        def put(x, hook):
+            x = x.clone()
+            x[:, PATCH_POS] = x[:, PATCH_POS] + add
+            return x
+
+        def grab(x, hook):
+            grabbed["r"] = x[:, PATCH_POS].float().clone()
+
+        with torch.no_grad():
+            out = model.run_with_hooks(PATCH_TOKENS.repeat(len(amounts), 1), fwd_hooks=[(HOOK, put), (LAST_HOOK, grab)])
+        sims = torch.nn.functional.cosine_similarity(grabbed["r"], u[None], dim=1)
+        ok = [a for a, v in zip(amounts, sims.tolist()) if v >= SELF_SIM_TARGET]
+        chosen = min(ok) if ok else max(amounts)
+        j = amounts.index(chosen)
+        return float(chosen), int(out[j, -1][KIND_IDS].argmax())
+
+    g = torch.Generator().manual_seed(52)
+    picks = torch.randperm(len(SCOPE_LATENTS), generator=g)[:4].tolist()
+    cases = [(DECODERS[0][int(SCOPE_LATENTS[i])].clone() * 2.0, [3.0, 0.3, 1.0, 0.1, 0.5]) for i in picks]
+    cases.append((torch.randn(DECODERS[0].shape[1], generator=g), [0.0, 0.05]))
+    cases.append((DECODERS[0][int(SCOPE_LATENTS[0])].clone(), list(SCALES)))
+    for vec, amounts in cases:
+        want = pick_ref(vec.clone(), amounts)
+        got = _plain(scope_latent(vec.clone(), list(amounts)), "scope_latent's output")
+        _at(isinstance(got, tuple) and len(got) == 2, "scope_latent should return a pair (scale, kind)")
+        _at(abs(float(got[0]) - want[0]) < 1e-9, f"the picked scale is wrong for scales {amounts} (given in this order)")
+        _at(int(got[1]) == want[1], f"the answer read at the picked scale is wrong (scales {amounts})")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4.17 — checkpoint: reading the sweep (a graded prediction)
+# > Difficulty: ●●○○○ · Importance: ●●●●○
+#
+# Read the plot above (do not compute it):
+#
+# * `"best_scale"`: at which scale of `SCALES` does the model name the right category for the most latents? (a
+#   number from `SCALES`; if several scales tie at the top, any of them)
+# * `"picked"`: does picking the scale per latent by self-similarity name the right category `"more"` or `"less"`
+#   often than the best single scale does (or `"same"`, within one latent)?
+#
+# Write your answer as a literal dict; it is graded against the measurement on the loaded model and SAE.
+
+# %% solution id=ex17_scope_predict
+def scope_prediction() -> dict:
+    """{"best_scale": a number from SCALES, "picked": "more" | "less" | "same"}."""
+    ### BEGIN SOLUTION
+    # Measured, so that it holds for whichever model is loaded; a student reads the plot and writes the dict by hand.
+    best = float(SCALES[int(SCOPE_ACC.argmax())])
+    diff = (PICKED_ACC - float(SCOPE_ACC.max())) * len(SCOPE_LATENTS)
+    return {"best_scale": best, "picked": "same" if abs(diff) <= 1 + 1e-9 else ("more" if diff > 0 else "less")}
+    ### END SOLUTION
+
+# %% visible id=ex17_scope_predict_visible
+SCOPE_PREDICTION = scope_prediction()
+checks.assert_true(isinstance(SCOPE_PREDICTION, dict) and set(SCOPE_PREDICTION) == {"best_scale", "picked"},
+                   'scope_prediction() should return {"best_scale": ..., "picked": ...}')
+checks.assert_true(SCOPE_PREDICTION["best_scale"] in SCALES, '"best_scale" is one of SCALES')
+checks.assert_true(SCOPE_PREDICTION["picked"] in ("more", "less", "same"), '"picked": "more", "less" or "same"')
+print("right category per scale: " + ", ".join(f"{s}: {a:.0%}" for s, a in zip(SCALES, SCOPE_ACC.tolist()))
+      + f"; with the self-similarity pick: {PICKED_ACC:.0%}   (you predicted {SCOPE_PREDICTION})")
+_per_kind = {KIND_NAMES[k]: f"{int(((SCOPE_ANSWER[:, int(SCOPE_ACC.argmax())] == SCOPE_KIND) & (SCOPE_KIND == k)).sum())}"
+             f"/{int((SCOPE_KIND == k).sum())}" for k in range(len(KIND_NAMES)) if (SCOPE_KIND == k).any()}
+print(f"right at the best scale, by category: {_per_kind}")
+
+# %% graded id=ex17_scope_predict_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+_at, _plain = _chk.assert_true, _chk.plain
+_dict_items, _isinstance, _dict, _float = dict.items, isinstance, dict, float
+
+
+def _t():
+    n = len(SCOPE_LATENTS)
+    amounts = torch.tensor(SCALES)
+    rights = torch.zeros(len(SCALES))
+    picked_right = 0
+    for i in range(n):
+        u = DECODERS[0][int(SCOPE_LATENTS[i])].float()
+        u = u / u.norm()
+        store = {}
+
+        def put(x, hook):
+            x = x.clone()
+            x[:, PATCH_POS] = x[:, PATCH_POS] + amounts[:, None] * RESID_NORM * u
+            return x
+
+        def grab(x, hook):
+            store["r"] = x[:, PATCH_POS].float().clone()
+
+        with torch.no_grad():
+            out = model.run_with_hooks(PATCH_TOKENS.repeat(len(SCALES), 1), fwd_hooks=[(HOOK, put), (LAST_HOOK, grab)])
+        said = out[:, -1][:, KIND_IDS].argmax(1)
+        hit = (said == int(SCOPE_KIND[i])).float()
+        rights += hit
+        sims = (store["r"] @ u) / store["r"].norm(dim=1)
+        over = (sims >= SELF_SIM_TARGET).nonzero().flatten()
+        picked_right += int(hit[int(over[0]) if len(over) else len(SCALES) - 1])
+    top = rights.max().item()
+    best_ok = {float(SCALES[j]) for j in range(len(SCALES)) if rights[j].item() == top}
+    gap = picked_right - top
+    truth_picked = "same" if abs(gap) <= 1 else ("more" if gap > 0 else "less")
+    got = scope_prediction()
+    _at(_isinstance(got, _dict), "scope_prediction() should return a dict")
+    got = {_plain(k, "a key"): _plain(v, "a prediction") for k, v in _dict_items(got)}
+    _at(set(got) == {"best_scale", "picked"}, 'scope_prediction() needs the keys "best_scale" and "picked"')
+    _at(_isinstance(got["best_scale"], (int, _float)), '"best_scale" should be a number from SCALES')
+    wrong = []
+    if _float(got["best_scale"]) not in best_ok:
+        wrong.append("best_scale")
+    if got["picked"] != truth_picked:
+        wrong.append("picked")
+    _at(not wrong, f"these answers do not match the measurement on the loaded model: {wrong}")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **What we measured** (zoo v2, ci profile: the width-384 SAE, 19 latents that spend at least 60% of their activation
+# on one category's members: 10 on names, 2 each on places, numbers and months, 1 each on animals, fruit and days, none
+# on colours). Unpatched, the prompt names the right category for 5% of them (it has one favourite answer). Adding the
+# direction raises that to 37%, 68% and 74% at scales 0.1, 0.2 and 0.3, 74% at 0.5; then it falls (68%, 63%, 63%, 42%,
+# 32% at 0.75 to 3): too large a patch no longer reads as a word. The self-similarity rises steadily with the scale
+# (mean 0.09 unpatched, 0.25 at 0.5, 0.41 at 1, 0.68 at 3) and has no peak of its own, so *a target* on it, not its
+# maximum, is what picks a scale: with 0.25 the picked scales (median 0.75) name the right category for 74% of the
+# latents, as many as the best single scale. By category: the animal, fruit, day
+# and name latents are named right at the best scale, the month and place latents never (the model answers with a
+# neighbouring category), numbers half the time. Patch scoping is a reading of the model, not of the SAE: it can only
+# say what the model's next layer makes of a direction.
+#
+# ## Part 6 — Feature absorption
+#
+# Suppose the model has a general property, "this word is a fruit", and an SAE has a latent for it. Suppose also that
+# one fruit, *banana*, is very frequent. Sparsity rewards the SAE for a latent that fires on banana alone and whose
+# decoder direction *includes* the fruit part: on banana it then needs one latent instead of two. The general fruit
+# latent then stays silent on banana, although banana is as much a fruit as any other. This is **feature absorption**
+# (Chanin et al., 2024): the general latent has holes exactly where specific latents *absorbed* its direction, and an
+# interpretation of it ("fires on fruit") is wrong on those tokens without anyone noticing.
+#
+# The zoo's corpus plants the situation: its fruit words follow a Zipf law (banana, orange and lemon are far more
+# frequent than pear, plum and mango), and the model learns a shared property of fruit (they are sweet, ripe, sour,
+# juicy). To measure absorption we need three things:
+#
+# 1. **the property itself**, independent of the SAE: a *linear probe*, a direction in the residual stream along
+#    which fruit words lie higher than other category members;
+# 2. **the general latent**: the latent that best tells fruit from the rest (F1 of "fires" against "is a fruit");
+# 3. on each fruit token where the general latent is silent, **who carries the probe direction instead**: if the
+#    latent that writes the most along the probe there has a decoder direction close to the probe, that latent
+#    absorbed the property on this token.
+#
+# The data: short prefixes that end on a member of one of the corpus's categories ("Mary ate a banana", "The Friday",
+# ...), so that the residual at the last position is the member word in the same contexts for every category.
+
+# %% visible id=absorb_setup
+ABSORB_KIND = "fruit" if "fruit" in KIND_NAMES else KIND_NAMES[0]
+ABSORB_PREFIXES = ["{W}", "{N} said, {W}", "The {W}", "{N} ate a {W}", "{N} likes the {W}"]
+ABSORB_NAMES = ["Mary", "John", "Alice", "Bob"]
+_texts, _is_member, ABSORB_WORDS = [], [], []
+for _k in KIND_NAMES:
+    for _w in corpus.KINDS[_k]:
+        if word_id(_w) is None:
+            continue
+        for _t in ABSORB_PREFIXES:
+            for _n in (ABSORB_NAMES if "{N}" in _t else ABSORB_NAMES[:1]):
+                _texts.append(_t.replace("{N}", _n).replace("{W}", _w))
+                _is_member.append(_k == ABSORB_KIND)
+                ABSORB_WORDS.append(_w)
+_rows = [model.to_tokens(t)[0] for t in _texts]
+_last = torch.tensor([len(r) - 1 for r in _rows], device=device)
+_len = max(len(r) for r in _rows)
+_batch = torch.stack([torch.cat([r, r[-1:].expand(_len - len(r))]) for r in _rows])  # padded after the word: unseen by it
+with torch.no_grad():
+    _, _cache = model.run_with_cache(_batch, names_filter=[HOOK])
+ABSORB_RESID = _cache[HOOK][torch.arange(len(_rows), device=device), _last].float()  # [n, d_model]: the member word
+del _cache
+ABSORB_MEMBER = torch.tensor(_is_member, device=device)
+ABSORB_ACTS = {w: saes[w].encode(ABSORB_RESID).float() for w in WIDTHS}
+# The members of the category, most frequent first (in the corpus's order for fruit, which is its Zipf order).
+ABSORB_MEMBERS = [w for w in corpus.KINDS[ABSORB_KIND] if w in ABSORB_WORDS]
+print(f"{len(_texts)} prefixes, {int(ABSORB_MEMBER.sum())} of them end on a {ABSORB_KIND} word ({', '.join(ABSORB_MEMBERS)})")
+
+# %% [markdown]
+# ### Exercise 4.18 — a probe for the category
+# > Difficulty: ●○○○○ · Importance: ●●●○○
+#
+# The simplest linear probe is the **difference of means**: the mean residual of the category's members minus the
+# mean residual of everything else, scaled to unit length. (A logistic regression finds a similar direction here; the
+# difference of means needs no training and no seed.)
+#
+# Write `probe_direction(resid, is_member)`.
+
+# %% solution id=ex18_probe
+def probe_direction(resid: Tensor, is_member: Tensor) -> Tensor:
+    """resid: [n, d_model]; is_member: [n] bool. Returns the unit vector mean(members) - mean(others), [d_model]."""
+    ### BEGIN SOLUTION
+    diff = resid[is_member].mean(dim=0) - resid[~is_member].mean(dim=0)
+    return diff / diff.norm().clamp_min(1e-12)
+    ### END SOLUTION
+
+# %% visible id=ex18_probe_visible
+_pd = probe_direction(torch.tensor([[2.0, 0.0], [4.0, 0.0], [0.0, 1.0]]), torch.tensor([True, True, False]))
+checks.assert_close(_pd, torch.tensor([3.0, -1.0]) / 10 ** 0.5, "a hand-made case (members' mean (3, 0), the other (0, 1))")
+PROBE = probe_direction(ABSORB_RESID, ABSORB_MEMBER)
+_proj = ABSORB_RESID @ PROBE
+_cut = (_proj[ABSORB_MEMBER].mean() + _proj[~ABSORB_MEMBER].mean()) / 2
+PROBE_ACC = ((_proj > _cut) == ABSORB_MEMBER).float().mean().item()
+print(f"probe accuracy (threshold halfway between the two means): {PROBE_ACC:.1%}")
+fig = go.Figure([go.Histogram(x=_proj[~ABSORB_MEMBER].tolist(), name="other members", opacity=0.6, histnorm="probability"),
+                 go.Histogram(x=_proj[ABSORB_MEMBER].tolist(), name=ABSORB_KIND, opacity=0.6, histnorm="probability")])
+fig.update_layout(barmode="overlay", title=f"projection on the {ABSORB_KIND} probe", xaxis_title="resid . probe")
+fig.show()
+
+# %% graded id=ex18_probe_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+_ac, _at, _ash, _plain = _chk.assert_close, _chk.assert_true, _chk.assert_shape, _chk.plain
+_teq = torch.equal
+
+
+def _t():
+    def dm_ref(x, lab):
+        a = x[lab].sum(0) / lab.sum()
+        b = x[~lab].sum(0) / (~lab).sum()
+        v = a - b
+        return v / torch.linalg.vector_norm(v)
+
+    g = torch.Generator().manual_seed(53)
+    for n, d, p in [(40, 6, 0.3), (300, 20, 0.1)]:
+        lab = torch.rand(n, generator=g) < p
+        lab[0], lab[1] = True, False
+        x = torch.randn(n, d, generator=g) * torch.rand(1, d, generator=g).mul(3) + torch.randn(d, generator=g) * 4
+        x[lab] += torch.randn(d, generator=g)
+        want = dm_ref(x.clone(), lab.clone())
+        x_in, lab_in = x.clone(), lab.clone()
+        got = _plain(probe_direction(x_in, lab_in), "probe_direction's output")
+        _ash(got, (d,), "probe_direction: one vector of d_model")
+        _ac(got.float(), want, f"difference-of-means probe ({n} rows, {int(lab.sum())} members, an offset shared by all)", atol=1e-5)
+        _at(_teq(x_in, x) and _teq(lab_in, lab), "probe_direction must not change its inputs")
+    want = dm_ref(ABSORB_RESID.clone(), ABSORB_MEMBER.clone())
+    got = _plain(probe_direction(ABSORB_RESID.clone(), ABSORB_MEMBER.clone()), "probe_direction's output")
+    _ac(got.float(), want, "the probe on the prefixes of the loaded model", atol=1e-4)
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4.19 — the general latent, and where it was absorbed
+# > Difficulty: ●●●○○ · Importance: ●●●●○
+#
+# Write `absorbed_positions(acts, decoder, probe, general, is_member, min_cos)`. A position is **absorbed** when all
+# of these hold:
+#
+# * it is a member of the category (`is_member`) and the general latent is silent there (`acts[:, general] == 0`);
+# * among the *other* latents, take the one that writes the most along the probe there: the largest
+#   $a_j \, (d_j \cdot \text{probe})$ with $d_j$ its decoder row as stored (not rescaled);
+# * that contribution is positive, and that latent's decoder direction has cosine at least `min_cos` with the probe.
+#
+# Return a bool tensor `[n]`. (`general_latent`, below, picks the general latent by F1.)
+
+# %% visible id=general_latent_helper
+def general_latent(acts: Tensor, is_member: Tensor) -> int:
+    """The latent whose firing (activation > 0) best matches is_member, by F1."""
+    on = acts > 0
+    tp = (on & is_member[:, None]).sum(0).float()
+    fp = (on & ~is_member[:, None]).sum(0).float()
+    fn = (~on & is_member[:, None]).sum(0).float()
+    return int((2 * tp / (2 * tp + fp + fn).clamp_min(1)).argmax())
+
+
+ABSORB_MIN_COS = 0.2
+
+# %% solution id=ex19_absorbed
+def absorbed_positions(acts: Tensor, decoder: Tensor, probe: Tensor, general: int, is_member: Tensor,
+                       min_cos: float) -> Tensor:
+    """acts: [n, d_sae]; decoder: [d_sae, d_model]; probe: [d_model] (unit); is_member: [n] bool. Returns [n] bool."""
+    ### BEGIN SOLUTION
+    along = decoder @ probe  # [d_sae]: how much each latent writes along the probe per unit of activation
+    cos = along / decoder.norm(dim=-1).clamp_min(1e-12) / probe.norm().clamp_min(1e-12)
+    contrib = acts * along[None, :]
+    contrib[:, general] = -float("inf")
+    best, carrier = contrib.max(dim=1)
+    silent = acts[:, general] == 0
+    return is_member & silent & (best > 0) & (cos[carrier] >= min_cos)
+    ### END SOLUTION
+
+# %% visible id=ex19_absorbed_visible
+_acts = torch.tensor([[0.0, 2.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 3.0], [0.0, 2.0, 0.0]])
+_dec = torch.tensor([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+_ab = absorbed_positions(_acts, _dec, torch.tensor([1.0, 0.0]), 0, torch.tensor([True, True, True, False]), 0.5)
+checks.assert_true(_ab.tolist() == [True, False, False, False],
+                   "hand-made case: absorbed by latent 1 / general fires / carrier orthogonal to the probe / not a member")
+ABSORPTION = {}
+for _i, _w in enumerate(WIDTHS):
+    _g = general_latent(ABSORB_ACTS[_w], ABSORB_MEMBER)
+    _ab = absorbed_positions(ABSORB_ACTS[_w], DECODERS[_i], PROBE, _g, ABSORB_MEMBER, ABSORB_MIN_COS)
+    _fires = ABSORB_ACTS[_w][:, _g] > 0
+    _of = lambda m: torch.tensor([x == m for x in ABSORB_WORDS], device=device)  # noqa: E731
+    ABSORPTION[_w] = {"general": _g, "rate": (_ab.sum() / ABSORB_MEMBER.sum()).item(),
+                      "silent": {m: 1 - _fires[_of(m)].float().mean().item() for m in ABSORB_MEMBERS},
+                      "absorbed": {m: _ab[_of(m)].float().mean().item() for m in ABSORB_MEMBERS}}
+    _cos = float(DECODERS[_i][_g] @ PROBE / DECODERS[_i][_g].norm())
+    print(f"width {_w:5d}: general latent {_g:4d} (decoder cosine with the probe {_cos:.2f}, fires on "
+          f"{_fires[ABSORB_MEMBER].float().mean():.0%} of the {ABSORB_KIND} words and {_fires[~ABSORB_MEMBER].float().mean():.1%} "
+          f"of the others); absorbed: {ABSORPTION[_w]['rate']:.0%} of the {ABSORB_KIND} words")
+fig = px.bar(x=[str(w) for w in WIDTHS], y=[ABSORPTION[w]["rate"] for w in WIDTHS], text_auto=".2f",
+             title=f"absorption rate: share of {ABSORB_KIND} words where the general latent is silent and another carries the probe",
+             labels={"x": "SAE width", "y": "absorption rate"})
+fig.update_layout(yaxis_range=[0, 1])
+fig.show()
+fig = go.Figure([go.Bar(x=ABSORB_MEMBERS, y=[ABSORPTION[w]["absorbed"][m] for m in ABSORB_MEMBERS], name=f"width {w}")
+                 for w in WIDTHS])
+fig.update_layout(barmode="group", title=f"absorbed share of each {ABSORB_KIND} word's prefixes (words in corpus frequency order)",
+                  yaxis_title="absorbed share", yaxis_range=[0, 1.05])
+fig.show()
+
+# %% graded id=ex19_absorbed_test points=3
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+_at, _ash, _plain = _chk.assert_true, _chk.assert_shape, _chk.plain
+_teq = torch.equal
+
+
+def _t():
+    def absorbed_ref(a, dec, pr, gen, mem, thr):
+        out = torch.zeros(a.shape[0], dtype=torch.bool)
+        writes = dec @ pr
+        cosines = writes / (torch.linalg.vector_norm(dec, dim=1) * torch.linalg.vector_norm(pr))
+        for i in range(a.shape[0]):
+            if not bool(mem[i]) or float(a[i, gen]) != 0.0:
+                continue
+            score = a[i] * writes
+            score[gen] = float("-inf")
+            j = int(torch.argmax(score))
+            out[i] = bool(score[j] > 0) and bool(cosines[j] >= thr)
+        return out
+
+    g = torch.Generator().manual_seed(54)
+    for n, m, d, thr in [(80, 12, 6, 0.2), (200, 30, 10, 0.35)]:
+        a = torch.relu(torch.randn(n, m, generator=g) - 0.6) * torch.rand(1, m, generator=g).mul(3)
+        dec = torch.randn(m, d, generator=g) * torch.rand(m, 1, generator=g).mul(3).add(0.2)
+        pr = torch.randn(d, generator=g)
+        pr = pr / pr.norm()
+        dec[: m // 3] += 1.5 * pr * dec[: m // 3].norm(dim=1, keepdim=True)
+        gen = int(torch.randint(0, m, (1,), generator=g))
+        mem = torch.rand(n, generator=g) < 0.5
+        want = absorbed_ref(a, dec, pr, gen, mem, thr)
+        ins = [a.clone(), dec.clone(), pr.clone(), mem.clone()]
+        got = _plain(absorbed_positions(ins[0], ins[1], ins[2], gen, ins[3], thr), "absorbed_positions' output")
+        _ash(got, (n,), "absorbed_positions: one bool per position")
+        _at(_teq(got.bool(), want), f"absorbed positions on random data ({n} positions, {m} latents, decoder rows of different norms, min_cos {thr}): some are wrong")
+        _at(all(_teq(x, y) for x, y in zip(ins, [a, dec, pr, mem])), "absorbed_positions must not change its inputs")
+    for w in WIDTHS:
+        acts_w = ABSORB_ACTS[w].clone()
+        on = acts_w > 0
+        tp = (on & ABSORB_MEMBER[:, None]).sum(0).float()
+        f1 = 2 * tp / (tp + on.sum(0).float() + ABSORB_MEMBER.sum().float()).clamp_min(1)
+        gen = int(f1.argmax())
+        dec = DECODERS[WIDTHS.index(w)].clone()
+        pr = ABSORB_RESID[ABSORB_MEMBER].mean(0) - ABSORB_RESID[~ABSORB_MEMBER].mean(0)
+        pr = pr / torch.linalg.vector_norm(pr)
+        want = absorbed_ref(acts_w, dec, pr, gen, ABSORB_MEMBER.clone(), ABSORB_MIN_COS)
+        got = _plain(absorbed_positions(acts_w.clone(), dec.clone(), pr.clone(), gen, ABSORB_MEMBER.clone(), ABSORB_MIN_COS), "absorbed_positions' output")
+        _at(_teq(got.bool(), want), f"absorbed positions of the width-{w} SAE on the prefixes are wrong")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4.20 — checkpoint: where does absorption happen? (a graded prediction)
+# > Difficulty: ●●○○○ · Importance: ●●●●○
+#
+# Read the two plots above (do not compute):
+#
+# * `"widest_rate"`: the absorption rate of the widest SAE loaded (a number between 0 and 1, read off the first plot;
+#   within 0.05 counts);
+# * `"grows"`: is the absorption rate of the widest SAE loaded `"higher"` or `"lower"` than that of the narrowest
+#   (or `"same"`, within 0.02)?
+# * `"frequent"`: over the three most frequent words of the category (the first three bars of the second plot) and
+#   the three rarest (the last three), is the widest SAE's absorbed share `"higher"` on the frequent ones, `"lower"`,
+#   or the `"same"` (means within 0.1 of each other)?
+#
+# Write your answer as a literal dict; it is graded against the measurement on the loaded SAEs.
+
+# %% solution id=ex20_absorb_predict
+def absorption_prediction() -> dict:
+    """{"widest_rate": float, "grows": "higher" | "lower" | "same", "frequent": "higher" | "lower" | "same"}."""
+    ### BEGIN SOLUTION
+    # Measured, so that it holds for whichever model is loaded; a student reads the plots and writes the dict by hand.
+    lo, hi = ABSORPTION[WIDTHS[0]]["rate"], ABSORPTION[WIDTHS[-1]]["rate"]
+    shares = [ABSORPTION[WIDTHS[-1]]["absorbed"][m] for m in ABSORB_MEMBERS]
+    gap = float(np.mean(shares[:3]) - np.mean(shares[-3:]))
+    word = lambda d, tol: "same" if abs(d) <= tol else ("higher" if d > 0 else "lower")  # noqa: E731
+    return {"widest_rate": round(hi, 2), "grows": word(hi - lo, 0.02), "frequent": word(gap, 0.1)}
+    ### END SOLUTION
+
+# %% visible id=ex20_absorb_predict_visible
+ABSORB_PREDICTION = absorption_prediction()
+checks.assert_true(isinstance(ABSORB_PREDICTION, dict) and set(ABSORB_PREDICTION) == {"widest_rate", "grows", "frequent"},
+                   'absorption_prediction() should return {"widest_rate": ..., "grows": ..., "frequent": ...}')
+checks.assert_true(0 <= ABSORB_PREDICTION["widest_rate"] <= 1, '"widest_rate" is a share, between 0 and 1')
+checks.assert_true(ABSORB_PREDICTION["grows"] in ("higher", "lower", "same"), '"grows": "higher", "lower" or "same"')
+checks.assert_true(ABSORB_PREDICTION["frequent"] in ("higher", "lower", "same"), '"frequent": "higher", "lower" or "same"')
+_sh = [ABSORPTION[WIDTHS[-1]]["absorbed"][m] for m in ABSORB_MEMBERS]
+print("absorption rate by width: " + ", ".join(f"{w}: {ABSORPTION[w]['rate']:.2f}" for w in WIDTHS)
+      + f"; widest, three most frequent words {np.mean(_sh[:3]):.2f}, three rarest {np.mean(_sh[-3:]):.2f}"
+      + f"   (you predicted {ABSORB_PREDICTION})")
+
+# %% graded id=ex20_absorb_predict_test points=2
+### BEGIN HIDDEN TESTS
+import torch
+import sae_course.checks as _chk
+_at, _plain = _chk.assert_true, _chk.plain
+_dict_items, _isinstance, _dict, _float, _abs = dict.items, isinstance, dict, float, abs
+
+
+def _t():
+    mem = ABSORB_MEMBER.clone()
+    pr = ABSORB_RESID[mem].mean(0) - ABSORB_RESID[~mem].mean(0)
+    pr = pr / torch.linalg.vector_norm(pr)
+
+    def absorbed_mask(k):
+        a = ABSORB_ACTS[WIDTHS[k]].clone()
+        fires = a > 0
+        f1 = 2 * (fires & mem[:, None]).sum(0).float() / (fires.sum(0).float() + mem.sum().float()).clamp_min(1)
+        gen = int(f1.argmax())
+        dec = DECODERS[k].clone()
+        writes = dec @ pr
+        cosines = writes / torch.linalg.vector_norm(dec, dim=1)
+        score = a * writes[None, :]
+        score[:, gen] = float("-inf")
+        top, who = score.max(1)
+        return mem & (a[:, gen] == 0) & (top > 0) & (cosines[who] >= ABSORB_MIN_COS)
+
+    lo_m, hi_m = absorbed_mask(0), absorbed_mask(len(WIDTHS) - 1)
+    lo, hi = lo_m.sum().item() / mem.sum().item(), hi_m.sum().item() / mem.sum().item()
+    per_word = []
+    for m in ABSORB_MEMBERS:
+        sel = torch.tensor([x == m for x in ABSORB_WORDS])
+        per_word.append(hi_m[sel].float().mean().item())
+    gap = sum(per_word[:3]) / 3 - sum(per_word[-3:]) / 3
+
+    def verdict(d, tol):
+        if d > tol:
+            return "higher"
+        return "lower" if d < -tol else "same"
+
+    got = absorption_prediction()
+    _at(_isinstance(got, _dict), "absorption_prediction() should return a dict")
+    got = {_plain(k, "a key"): _plain(v, "a prediction") for k, v in _dict_items(got)}
+    _at(set(got) == {"widest_rate", "grows", "frequent"},
+        'absorption_prediction() needs the keys "widest_rate", "grows" and "frequent"')
+    _at(_isinstance(got["widest_rate"], (int, _float)), '"widest_rate" should be a number')
+    wrong = []
+    if _abs(_float(got["widest_rate"]) - hi) > 0.05:
+        wrong.append("widest_rate")
+    if got["grows"] != verdict(hi - lo, 0.02):
+        wrong.append("grows")
+    if got["frequent"] != verdict(gap, 0.1):
+        wrong.append("frequent")
+    _at(not wrong, f"these answers do not match the measurement on the loaded SAEs: {sorted(wrong)}")
+
+
+globals().pop("_t")()
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **What we measured** (zoo v2; the widths 384 to 2048 of the family, the first three in the ci profile). The probe
+# separates fruit words from the other members for about 98% of the prefixes. In the two narrowest SAEs one latent
+# fires on *every* fruit word (precision 0.70: it also fires on some other words): no absorption at all. From width 768
+# on, the best general latent is a different, cleaner one (precision 0.98 and above) that is silent on a third of the
+# fruit words, and on most of those another latent carries the probe direction: absorption rates 0.28, 0.36 and 0.38 at
+# widths 768, 1024 and 2048. So absorption appears, and grows, as the SAE gets wider. What the planted word frequencies
+# predict does **not** show cleanly: which fruits are absorbed is not in frequency order (at width 1024 the general
+# latent misses mango, the rarest, almost always and never misses banana, orange or lemon; at 2048 it misses banana and
+# orange most of the time but never lemon). With 126 fruit prefixes and one SAE per width this is a small sample; the
+# honest reading is "absorption, yes; caused by frequency, not shown here".
+
+# %% [markdown]
 # ## Where next
 #
-# * With the zoo's next corpus (definition sentences, a planted category hierarchy) this section gains
-#   **patch scoping** and **feature absorption**; the width family and the tree above are what they will use.
+# * Scope the latents of the wider SAEs, or of the children in the splitting tree (Part 1): does a child that
+#   responds to one fruit still make the model say "fruit"?
 # * Plug a real LLM into Part 3 (`SAE_COURSE_LLM_URL=http://host:port/v1`, `SAE_COURSE_LLM_MODEL=...`) and compare
 #   its explanations and scores with the offline backend's on the same latents.

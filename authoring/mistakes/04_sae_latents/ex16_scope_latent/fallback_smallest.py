@@ -1,0 +1,7 @@
+# When no scale reaches the target, falls back to the smallest scale instead of the largest.
+def scope_latent(direction: Tensor, scales: list[float]) -> tuple[float, int]:
+    """Patch scoping of one direction with the scale picked by self-similarity. Returns (scale, kind index)."""
+    probs, self_sim = patch_scope(direction, scales)
+    ok = [i for i in range(len(scales)) if float(self_sim[i]) >= SELF_SIM_TARGET]
+    i = min(ok if ok else range(len(scales)), key=lambda j: scales[j])
+    return float(scales[i]), int(probs[i, KIND_IDS].argmax())
