@@ -1796,7 +1796,9 @@ for _k in KIND_NAMES:
             continue
         for _t in ABSORB_PREFIXES:
             for _n in (ABSORB_NAMES if "{N}" in _t else ABSORB_NAMES[:1]):
-                _texts.append(_t.replace("{N}", _n).replace("{W}", _w))
+                _text = _t.replace("{N}", _n).replace("{W}", _w)
+                # GPT-2 spells a word differently at the very start (no space before it): keep the in-sentence token
+                _texts.append(" " + _text if TOKENS_CARRY_SPACES and _t == "{W}" else _text)
                 _is_member.append(_k == ABSORB_KIND)
                 ABSORB_WORDS.append(_w)
 _rows = [model.to_tokens(t)[0] for t in _texts]
