@@ -11,9 +11,10 @@
 # **Which model?** Everything goes through one loader, `sae_course.zoo` (`load_model`, `load_sae`):
 #
 # * **zoo** (the default, fully offline): a 2-layer GPT-2-style model (`d_model` 128, 4 heads) trained by the
-#   course on a synthetic corpus of IOI sentences, repeated spans and short stories. Its vocabulary has 174
-#   words, one token each, so prompts are easy to read. It comes with residual-stream SAEs and attention
-#   (`hook_z`) SAEs at both layers (512 latents each), and MLP transcoders for section 2;
+#   course on a synthetic corpus of IOI sentences, repeated spans, short stories, days and months, definitions
+#   and repeated word pairs. Its vocabulary has 223 words, one token each, so prompts are easy to read. It comes
+#   with residual-stream SAEs and attention (`hook_z`) SAEs at both layers (256 to 512 latents), and MLP
+#   transcoders for section 2;
 # * **hub** (`SAE_COURSE_MODE=hub`): GPT-2 small with the public SAE releases `gpt2-small-res-jb` and
 #   `gpt2-small-hook-z-kk`, loaded with `SAE.from_pretrained`.
 #
@@ -363,7 +364,7 @@ _t(); del _t
 #
 # Position 0 is special: its token is always BOS, and attention there can only look at position 0 itself,
 # so its activations look like nothing else in the sequence (at the zoo's layer 1 the residual vector there is
-# about twice as long as a typical one; in GPT-2 it is many times longer). Whatever a latent does at position 0
+# about two and a half times as long as a typical one; in GPT-2 it is many times longer). Whatever a latent does at position 0
 # tells us nothing about text, so the dashboard ignores position 0. (In the zoo's corpus windows a BOS token
 # also starts every new document in mid-window; those positions are kept.)
 #
@@ -2164,7 +2165,7 @@ for _kind, (_layer, _lat) in kind_picks.items():
     _one = attn_saes[SPLICE_LAYERS.index(_layer)]
     show_top_dfa(model, rep_probe, latent_top_dfa(model, _one, _layer, rep_probe, _lat, k=4), max_rows=4)
 # On the zoo, when this was written: the previous-token latents sat in layer 0, the induction latents in layer 1 (the
-# model card's best induction head is 1.3), and the latents reading the names from the last IOI position in layer 0,
+# model card's best induction head is 1.2), and the latents reading the names from the last IOI position in layer 0,
 # as 1.14b measured. Compare with your picks, and look at how each one's top examples are shaded.
 
 # %% visible id=ex13c_kinds_visible
@@ -3236,7 +3237,7 @@ for _one in attn_saes:
     _alone = ioi_with_saes(model, [_one], ioi["tokens"], ioi_metric)
     print(f"  {_one.cfg.metadata.hook_name} alone: spliced {_alone['spliced']:.3f} (retained {_alone['retained']:.2f})")
 # On the zoo, when this was written (600 held-out prompts, docs/zoo.md): with both attention SAEs in, the logit
-# difference did not shrink at all, it grew (about 8.7 against 7.2 clean; IO still won on 99% of prompts), and each
+# difference did not shrink at all, it grew (7.26 against 6.25 clean; IO still won on 99% of prompts), and each
 # SAE alone raised it too. "Retained" above 1 is not "better": the spliced model is more sure of IO than the model
 # we want to explain, so the reconstructions are not a perfect stand-in either; they keep what IOI needs. On GPT-2,
 # expect a share below 1: compare the two.

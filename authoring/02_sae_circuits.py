@@ -38,8 +38,8 @@
 # it loaded. Offline this is the course's own *zoo* model: two layers, `d_model` 128, a vocabulary of whole
 # words. It adds its positional embeddings only to the attention queries and keys ("shortformer"), so the
 # residual stream before block 0 holds nothing but the token embedding. The upstream SAE `sae_up` reads exactly
-# there (`blocks.0.hook_resid_pre`): its latents behave almost like token detectors, with one or two of them
-# active per token (the model card gives an L0 of about 1.7). `sae_down` reads the residual stream after block 0 (`blocks.1.hook_resid_pre`), and the two
+# there (`blocks.0.hook_resid_pre`): its latents behave almost like token detectors, with two or three of them
+# active per token (the model card gives an L0 of about 2.7). `sae_down` reads the residual stream after block 0 (`blocks.1.hook_resid_pre`), and the two
 # transcoders replace the MLPs of blocks 0 and 1. With `SAE_COURSE_MODE=hub` the same code runs on GPT-2 small
 # (residual SAEs at layers 1 and 2, transcoders at layers 0 and 1); nothing below depends on which one is loaded.
 #
@@ -1284,7 +1284,7 @@ for _name, _tc in [("tc_early", tc_early), ("tc_late", tc_late)]:
 # How much this direct path matters depends on how large the embedding is next to everything else in the
 # residual stream. A layer-0 transcoder sees only the embedding plus one attention layer's output, so the direct
 # path has its best chance there; in later layers it is one path among many. The cell after the exercise
-# measures it for the loaded model: in the zoo, block 0's attention writes vectors about ten times longer than
+# measures it for the loaded model: in the zoo, block 0's attention writes vectors more than ten times longer than
 # the token embeddings, so even at layer 0 the de-embedding is only a rough guide.
 #
 # Write `de_embedding_scores`: centre the rows of `model.W_E` (shape `[d_vocab, d_model]`, mean over the last
@@ -1820,11 +1820,11 @@ globals().pop("_t")()
 
 # %% [markdown]
 # **What the measurement shows.** On the zoo (CI profile, measured when this was written) the raw de-embedding of
-# these 30 latents barely ranks tokens the way they actually respond: mean Spearman 0.09, and on average only 7 % of
+# these 30 latents barely ranks tokens the way they actually respond: mean Spearman 0.07, and on average only 3 % of
 # its five best tokens are among the latent's five real favourites, so its top-5 list is mostly wrong. The extended
-# embedding more than doubles the rank agreement (0.20) but still finds few of the top tokens (8 %). The full profile,
-# on a corpus slice almost three times larger, gives the same picture: 0.09 and 1 % raw, 0.21 and 3 % extended.
-# The reason is the one printed after 2.5: the zoo's block-0 attention writes vectors about ten times longer than
+# embedding more than doubles the rank agreement (0.17) but still finds few of the top tokens (3 %). The full profile,
+# on a corpus slice almost three times larger, gives the same picture: 0.10 and 3 % raw, 0.21 and 1 % extended.
+# The reason is the one printed after 2.5: the zoo's block-0 attention writes vectors more than ten times longer than
 # the token embeddings, so what a layer-1 latent reads at a position is mostly what attention brought there from
 # other positions, which no function of the current token alone can predict. Folding in block 0's MLP recovers the
 # part of the direct path that the raw $W_E$ misses, so the extended de-embedding is less wrong; but in this model
@@ -2753,11 +2753,11 @@ _t(); del _t
 
 # %% [markdown]
 # Ablating three early latents out of hundreds moves the induction latent (and the model's log-probability of the
-# repeated token) far more than three random ones do, and the head they write through is the early layer's most
-# previous-token head (on the zoo when this was written: head 0.0, about a third of its attention on the previous
-# token, the other heads at most a fifth; the top three latents lowered the induction latent from 0.46 to 0.20,
-# random ones to 0.45). The gradient found the K-composition path: those latents matter to the later layer because
-# its keys read them.
+# repeated token) far more than three random ones do, and the heads they write through are the early layer's
+# previous-token heads (on the zoo when this was written: head 0.1 puts 0.41 of its attention on the previous token
+# and head 0.3 0.22, the other two heads under a tenth; the top latents write mostly through 0.3 and 0.1, and
+# ablating the top three lowered the induction latent from 0.42 to 0.13, random ones left it at 0.42). The gradient
+# found the K-composition path: those latents matter to the later layer because its keys read them.
 
 # %% [markdown]
 # ## Summary

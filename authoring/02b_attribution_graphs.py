@@ -325,7 +325,7 @@ _t(); del _t
 #
 # ### Which outputs?
 #
-# A graph explains some outputs, not all 50 000 (or, for the zoo, 174) of them. We take the **salient logits**:
+# A graph explains some outputs, not all 50 000 (or, for the zoo, 223) of them. We take the **salient logits**:
 # the most likely next tokens at the last position, as few as needed to cover a share `desired_prob` of the
 # probability, but never more than `max_n`.
 #
@@ -1114,10 +1114,11 @@ def predictions() -> dict:
     ### BEGIN SOLUTION
     # The instructor's key works for whichever model is loaded (zoo or GPT-2), so it is measured here; a student
     # writes the dict by hand from the graph, e.g. {"L0@END": ("IO", "down"), ...}. On the zoo's running example the
-    # graph alone gets two of three right: the layer-1 latent at END has a negative direct edge to logit(IO) but
-    # ablating it lowers both names (S a little more), because the final LayerNorm, frozen in the graph, rescales
-    # every logit when a large write disappears; the comma's layer-0 latents act mostly through attention, which
-    # the graph also freezes.
+    # graph keeps two supernodes and alone gets one right: the layer-0 latent at END has a positive direct edge to
+    # logit(IO), and ablating it lowers IO most (S drops too: the final LayerNorm, frozen in the graph, rescales
+    # every logit when a large write disappears); the comma's layer-0 latent has a small negative edge to logit(IO),
+    # so the graph says IO goes up, but ablating it raises S instead: it acts through attention, which the graph
+    # freezes.
     base = run_with_edits(model, transcoders, tokens, [])
     answer = {}
     for name, members in SUPERNODES.items():
