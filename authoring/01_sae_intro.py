@@ -2310,6 +2310,23 @@ def _t():
         _at(mine >= theirs - 0.25 * abs(theirs) - 1e-6,
             f"pick_kind_latents[{k!r}]: on fresh probes the latent you picked behaves much less like a {k} latent "
             "than the best latent of the browsed layers")
+    # made-up scores where each kind's best latent sits in a different layer (on a model whose best latents
+    # all sit in one layer, the check above cannot tell a search over one layer from a search over all)
+    gen = torch.Generator().manual_seed(242)
+    lays = [3, 7, 11]
+    fake = {lay: {k: torch.rand(40, generator=gen) * 0.5 for k in kinds} for lay in lays}
+    want = {}
+    for i, k in enumerate(kinds):
+        lay = lays[(i + 1) % len(lays)]
+        idx = int(torch.randint(0, 40, (1,), generator=gen))
+        fake[lay][k][idx] = 0.9
+        want[k] = (lay, idx)
+    raw = pick_kind_latents({lay: {k: v.clone() for k, v in sc.items()} for lay, sc in fake.items()})
+    for k in kinds:
+        pair = _plain(dict.get(raw, k), "pick_kind_latents")
+        _at(isinstance(pair, (tuple, list)) and len(pair) == 2 and (int(pair[0]), int(pair[1])) == want[k],
+            f"pick_kind_latents[{k!r}]: on made-up scores (three layers) it does not return the highest-scoring "
+            "(layer, latent) over all the layers it is given")
 
 
 _t(); del _t
