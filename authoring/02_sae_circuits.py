@@ -2747,6 +2747,26 @@ def _t():
         _at(drop >= 0.9 * ref_drop, f"induction_circuit (span {sp}): ablating the early latents you chose lowers the "
             "induction latent much less than ablating the ones that feed it most")
 
+    # A copy of the later SAE with one latent made to fire strongly on both copies: the latent most active on the
+    # second copy is then not the one whose activation rises from the first copy to the second.
+    import copy
+    sp = 10
+    toks = _reps_of(12, span_len=sp, seed=7, model=model).to(device)
+    loud = copy.deepcopy(attn_late)
+    with torch.no_grad():
+        base = contrast_of(toks.clone(), sp)
+        _, c = model.run_with_cache(toks, names_filter=[hl])
+        loud.b_enc[int(base.argmin())] += 3.0 * float(attn_late.encode(c[hl]).max())
+        a = loud.encode(c[hl])
+        con = a[:, sp + 2:2 * sp + 1].mean((0, 1)) - a[:, 2:sp + 1].mean((0, 1))
+    got = _plain(induction_circuit(model, attn_early, loud, toks.clone(), sp, 3), "induction_circuit's result")
+    _at(isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], int) and 0 <= got[0] < loud.cfg.d_sae,
+        "induction_circuit should return (int latent, early latents, attribution)")
+    _at(float(con[got[0]]) >= 0.95 * float(con.max()), "induction_circuit: with a later SAE that has a latent firing "
+        "strongly on both copies, the latent picked is not the one whose activation rises most from the first copy to "
+        "the second")
+    model.reset_hooks()
+
 
 _t(); del _t
 ### END HIDDEN TESTS
