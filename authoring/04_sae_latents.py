@@ -1383,12 +1383,12 @@ globals().pop("_t")()
 
 # %% [markdown]
 # **What we measured** (zoo, ci profile: the width-768 SAE's 768 directions, 256 meta-latents, weight 0.3, 600
-# steps). The meta-SAE keeps about 79% of the variance with about 5 meta-latents per direction (L0 5.3), and a
-# meta-latent in use has a median of 15 member directions. Siblings share far more meta-latents than other pairs
+# steps; zoo v2). The meta-SAE keeps about 79% of the variance with about 6 meta-latents per direction (L0 5.7), and a
+# meta-latent in use has a median of 16 member directions. Siblings share far more meta-latents than other pairs
 # (Jaccard about 0.30 against 0.01). The meta-latents' member sets are purer in word category than chance (purity
-# about 0.58 against 0.44 with the categories shuffled, ratio about 1.3, above every shuffle), but far from pure:
+# about 0.61 against 0.53 with the categories shuffled, ratio about 1.15, above every shuffle), but far from pure:
 # a meta-latent is a shared *part* of directions (a position, a syntactic role) more often than a topic. With a weak
-# penalty (64 meta-latents at weight 0.02) every meta-latent was active on about 520 of the 768 directions and the
+# penalty (64 meta-latents at weight 0.02; measured on the first zoo) every meta-latent was active on about 520 of the 768 directions and the
 # purity was at chance: a dense meta-SAE says nothing about which latents belong together.
 #
 # ## Part 5 — Patch scoping
