@@ -446,8 +446,8 @@ for _name, _s in [("the residual SAE", sae), ("the attention SAE", attn_sae)]:
 # **CE loss recovered** = (CE_zero − CE_spliced) / (CE_zero − CE_clean): 1 when splicing costs nothing,
 # 0 when the SAE is as bad as deleting the activation. (Zero-ablation is a harsh baseline: in large models
 # values above 0.9 are common even for mediocre SAEs, so papers also report the raw increase
-# CE_spliced − CE_clean. In the zoo model, whose residual stream is narrow and crowded, the ready-made
-# SAEs recover less.)
+# CE_spliced − CE_clean. The zoo's ready-made SAEs recover 0.93–0.99 of it at every site (`docs/zoo.md`), but
+# still raise the loss by up to 0.16 nats, a lot for a model whose loss is 2.5.)
 #
 # Use `model.run_with_hooks(tokens, return_type="loss", fwd_hooks=[(hook_name, fn)])`, where
 # `fn(activation, hook)` returns the new activation. Inference SAEs on `hook_z` take and return the
@@ -1187,14 +1187,16 @@ globals().pop("_t")()
 # | metric | `resid`, `attn_z` | `mlp_out` |
 # |---|---|---|
 # | explained variance | ≥ 0.75 | ≥ 0.75 |
-# | CE loss recovered | ≥ 0.75 | ≥ 0.75 (`ci` profile: ≥ 0.55) |
-# | L0 | ≤ d_in / 4 (a dense SAE is no use) | ≤ d_in / 4 (`ci` profile: ≤ d_in / 2) |
+# | CE loss recovered | ≥ 0.75 | ≥ 0.5 |
+# | L0 | ≤ d_in / 4 (a dense SAE is no use) | ≤ d_in / 2 |
 # | dead latents (never fire on the eval tokens) | ≤ 30% | ≤ 30% |
 #
-# (Why the `ci` profile relaxes the MLP-output bar: in its 250-step runs, an MLP-output SAE with a sparsity
-# coefficient recovers 0.75 of the CE loss only at an L0 near 75 on the zoo model — measured with gated,
-# standard, 2× and 4× SAEs; the reconstruction error of this site matters to the model far more than its
-# explained variance suggests. The `full` profile keeps the real bar.)
+# (Why the MLP-output bar is lower: on the zoo model an MLP-output SAE trained with a sparsity coefficient
+# recovers 0.75 of the CE loss only at an L0 near 70, in the short runs of the `ci` profile and in the 8× longer
+# ones of the `full` profile alike, while its explained variance is 0.97–0.98 (measured with gated 2× and 4×
+# SAEs, L1 coefficients 4–6). Layer 1's MLP output goes straight to the unembedding, so the small part of it an
+# SAE misses costs the model far more than the explained variance suggests: a lesson in itself, since explained
+# variance alone would call these SAEs nearly perfect.)
 #
 # **One rule: no TopK.** A TopK SAE sets L0 directly and trains well in short runs, so it clears these bars
 # with almost any k — which would teach nothing. Use an architecture whose sparsity you *tune* with a
@@ -1221,16 +1223,16 @@ def case_study_settings(site: str) -> dict:
     # Per site, the coefficient moves L0 under the cap: hook_z needs a larger one than the residual stream, and
     # the MLP output does best with a narrower SAE (fewer latents left unused in a short run).
     if site == "resid":
-        return dict(architecture="gated", expansion_factor=4, sparsity=2.0, lr=3e-3, warm_up_frac=0.05)
+        return dict(architecture="gated", expansion_factor=4, sparsity=2.5, lr=3e-3, warm_up_frac=0.05)
     if site == "attn_z":
         return dict(architecture="gated", expansion_factor=4, sparsity=4.0, lr=3e-3, warm_up_frac=0.05)
-    return dict(architecture="gated", expansion_factor=2, sparsity=4.0, lr=3e-3, warm_up_frac=0.05)
+    return dict(architecture="gated", expansion_factor=2, sparsity=5.0, lr=3e-3, warm_up_frac=0.05)
     ### END SOLUTION
 
 # %% visible id=ex08_case_studies_visible
-CASE_THRESHOLDS = {  # per site; the ci profile relaxes the MLP-output bar (see the table above)
-    _site: {"explained_variance": 0.75, "ce_recovered": sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75,
-            "l0_per_d_in": sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25, "dead_frac": 0.30}
+CASE_THRESHOLDS = {  # per site; the MLP-output bar is lower (see the table above)
+    _site: {"explained_variance": 0.75, "ce_recovered": 0.5 if _site == "mlp_out" else 0.75,
+            "l0_per_d_in": 0.5 if _site == "mlp_out" else 0.25, "dead_frac": 0.30}
     for _site in HOOKS}
 
 
@@ -1348,8 +1350,8 @@ def _t():
         _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
                                               fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
     _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
-    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
-    _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
+    _l0_cap = _width * (0.5 if _site == "mlp_out" else 0.25)
+    _min_rec = 0.5 if _site == "mlp_out" else 0.75
     _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
     _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
     _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
@@ -1421,8 +1423,8 @@ def _t():
         _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
                                               fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
     _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
-    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
-    _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
+    _l0_cap = _width * (0.5 if _site == "mlp_out" else 0.25)
+    _min_rec = 0.5 if _site == "mlp_out" else 0.75
     _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
     _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
     _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
@@ -1494,8 +1496,8 @@ def _t():
         _ce_zero = float(model.run_with_hooks(EVAL_TOKENS, return_type="loss",
                                               fwd_hooks=[(_hook, lambda act, hook: _zeros_like(act))]))
     _recov = (_ce_zero - _ce_sae) / (_ce_zero - _ce0)
-    _l0_cap = _width * (_sized(full=0.25, ci=0.5) if _site == "mlp_out" else 0.25)
-    _min_rec = _sized(full=0.75, ci=0.55) if _site == "mlp_out" else 0.75
+    _l0_cap = _width * (0.5 if _site == "mlp_out" else 0.25)
+    _min_rec = 0.5 if _site == "mlp_out" else 0.75
     _at(_l0 <= _l0_cap, f"{_site}: L0 {_l0:.1f} is above the cap of {_l0_cap:.0f} (see the table)")
     _at(_dead <= 0.30, f"{_site}: {_dead:.0%} of the latents never fire on the eval tokens (max 30%)")
     _at(_ev >= 0.75, f"{_site}: explained variance {_ev:.3f} is below 0.75")
