@@ -372,13 +372,13 @@ def kinds_doc(rng: random.Random) -> list[str]:
     return words
 
 
-def bigram_doc(rng: random.Random, n_words: int | None = None) -> list[str]:
+def bigram_doc(rng: random.Random, n_words: int | None = None, pool: list[str] | None = None) -> list[str]:
     """40-64 random words in which 2-4 word pairs (a, b) come back 2-3 times, each time after a different word.
 
     Predicting b after a later a needs only one word of prefix (short-prefix induction); the word before
     a differs from one occurrence to the next, so a longer prefix never matches.
     """
-    pool = repeatable_words()
+    pool = pool or repeatable_words()  # lm_probe passes the whole vocabulary
     n_words = n_words or rng.randint(40, 64)
     pairs = [tuple(rng.sample(pool, 2)) for _ in range(rng.randint(2, 4))]
     words = [rng.choice(pool) for _ in range(n_words)]

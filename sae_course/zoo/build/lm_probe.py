@@ -80,30 +80,14 @@ def main() -> None:
                 R["best_induction_head"] = [ind["best_induction_head"], ind["best_induction_score"]]
 
 
-    # ---------------- short-prefix induction (bigram repeats), model-agnostic copy of corpus.bigram_doc ----------------
-    def bigram_doc(rng, pool):
-        n_words = rng.randint(40, 64)
-        pairs = [tuple(rng.sample(pool, 2)) for _ in range(rng.randint(2, 4))]
-        words = [rng.choice(pool) for _ in range(n_words)]
-        free = list(range(1, n_words - 1, 3))
-        rng.shuffle(free)
-        for a, b in pairs:
-            prefixes = set()
-            for j in sorted(free.pop() for _ in range(rng.randint(2, 3))):
-                words[j], words[j + 1] = a, b
-                while words[j - 1] in prefixes or words[j - 1] in (a, b):
-                    words[j - 1] = rng.choice(pool)
-                prefixes.add(words[j - 1])
-        return words
-
-
+    # ---------------- short-prefix induction (bigram repeats: corpus.bigram_doc over the whole vocabulary) ----------------
     @torch.no_grad()
     def short_prefix(n=120):
         pool = [w for w in corpus.vocabulary() if w not in corpus.SPECIAL_TOKENS]
         rng = random.Random("zoo2-bigram-eval")
         hits = total = fh = ft = 0
         for _ in range(n):
-            words = bigram_doc(rng, pool)
+            words = corpus.bigram_doc(rng, pool=pool)
             toks = model.to_tokens(" " + " ".join(words))[0]
             pred = model(toks[None])[0].argmax(-1)
             ids = toks.tolist()
