@@ -30,9 +30,11 @@ system-deps:
 demo: install
 	$(BIN)/sae-course demo
 
-## The tests (offline, CPU).
+## The tests (offline, CPU), spread over TEST_WORKERS processes by pytest-xdist, a test file on one process
+## (the units are in tests/conftest.py); TEST_WORKERS=0 runs everything in this process, in order.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope --durations=20
 
 release: install
 	$(BIN)/sae-course release

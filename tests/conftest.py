@@ -89,3 +89,77 @@ def pytest_terminal_summary(terminalreporter):
     if groups:
         terminalreporter.write_line("skipped groups: " + "; ".join(
             f"{g} ({' / '.join(sorted(r))})" for g, r in sorted(groups.items())), yellow=True, bold=True)
+
+
+# Parallel runs: `make test` spreads the files over two processes (pytest-xdist, --dist loadscope) with the
+# scheduler below. A unit of work is a whole file, so its module-scoped fixtures are built once; the files that
+# read the session's demo course are one unit, so the demo is graded once; the mutant checker's sections are
+# units of their own. Units start longest first (figures from a serial run), so both processes end together.
+DEMO_FILES = {"tests/test_browser.py", "tests/test_feedback.py", "tests/test_sections.py"}
+ONE_UNIT_PER_TEST = {"tests/test_mutants.py"}
+LONGEST_FIRST = [
+    "demo-course",
+    "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[03_sae_training]",
+    "tests/test_documented_commands.py",
+    "tests/test_hub.py",
+    "tests/test_hostile.py",
+    "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[00_toy_models]",
+    "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[04_sae_latents]",
+    "tests/test_section04_hub.py",
+    "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[00b_toy_saes]",
+]
+
+
+def xdist_unit(nodeid: str) -> str:
+    path = nodeid.split("::")[0]
+    if path in DEMO_FILES:
+        return "demo-course"
+    return nodeid if path in ONE_UNIT_PER_TEST else path
+
+
+def pytest_collection_modifyitems(config, items):
+    """A file that uses the demo fixture must be in DEMO_FILES, or a parallel run would grade the demo twice."""
+    missing = sorted({i.nodeid.split("::")[0] for i in items if "demo" in getattr(i, "fixturenames", ())} - DEMO_FILES)
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py: add {missing} to DEMO_FILES (they use the demo fixture)")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    rank = {unit: i for i, unit in enumerate(LONGEST_FIRST)}
+
+    class CourseUnits(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            first = min(self.workqueue, key=lambda unit: rank.get(unit, len(rank)))  # ties keep file order
+            self.workqueue.move_to_end(first, last=False)
+            super()._assign_work_unit(node)
+
+    return CourseUnits(config, log)
+
+
+_RUN: dict = {}
+
+
+def pytest_configure(config):
+    import time
+    _RUN.update(start=time.monotonic(), config=config)
+
+
+def pytest_runtest_logreport(report):
+    """A line for every test phase that took over 30 s, with the minutes since the run began, so a slow or stuck
+    run (CI shows only the tail of its output) tells where the time went. Printed by the controller only."""
+    import time
+    reporter = _RUN["config"].pluginmanager.get_plugin("terminalreporter") if _RUN else None
+    if os.environ.get("PYTEST_XDIST_WORKER") or report.duration < 30 or reporter is None:
+        return
+    node = getattr(report, "node", None)
+    worker = f" [{node.gateway.id}]" if node is not None and hasattr(node, "gateway") else ""
+    elapsed = (time.monotonic() - _RUN["start"]) / 60
+    reporter.write_line(f"[{elapsed:5.1f} min] {report.duration:6.1f} s {report.when:8s} {report.nodeid}{worker}")
