@@ -1,0 +1,2 @@
+# Takes a plane to hold half of the variance.
+CHANCE_SHARE = 0.5
