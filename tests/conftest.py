@@ -97,16 +97,19 @@ def pytest_terminal_summary(terminalreporter):
 # units of their own. Units start longest first (figures from a serial run), so both processes end together.
 DEMO_FILES = {"tests/test_browser.py", "tests/test_feedback.py", "tests/test_sections.py"}
 ONE_UNIT_PER_TEST = {"tests/test_mutants.py"}
-LONGEST_FIRST = [
+LONGEST_FIRST = [  # from a serial run on 2 cores (2026-12-01): 562, 210, 144, 140, 138, 114, 108, 103, 100, 65, 54, 51 s
     "demo-course",
     "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[03_sae_training]",
-    "tests/test_documented_commands.py",
     "tests/test_hub.py",
+    "tests/test_documented_commands.py",
     "tests/test_hostile.py",
     "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[00_toy_models]",
-    "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[04_sae_latents]",
     "tests/test_section04_hub.py",
+    "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[04_sae_latents]",
     "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[00b_toy_saes]",
+    "tests/test_parallel.py",
+    "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[01_sae_intro]",
+    "tests/test_mutants.py::test_solutions_pass_mutants_lose_points_stubs_score_zero[02_sae_circuits]",
 ]
 
 
