@@ -40,9 +40,9 @@
 # | | | | 1.16 | (bonus) days of the week on a circle |
 # | | | | 1.17 | (bonus) long- vs one-token-prefix induction latents |
 #
-# **Run time.** On the zoo model the whole notebook, with the solutions and tests, ran in 31 s in the full profile
-# (29 s of kernel CPU, one torch thread, on a 2-core CPU with other jobs on the second core; `bench/bench_notebooks.py`,
-# 2026-11-30). With GPT-2 (`SAE_COURSE_MODE=hub`) expect minutes on a CPU; no GPU figure exists.
+# **Run time.** On the zoo model (v2) the whole notebook, with the solutions, tests and both bonuses, ran in 41 s in
+# the full profile (37 s of kernel CPU) and in 15 s in the `ci` profile (14 s), one torch thread on an idle 2-core
+# CPU (`bench/bench_notebooks.py`, 2026-12-01). With GPT-2 (`SAE_COURSE_MODE=hub`) expect minutes on a CPU; no GPU figure exists.
 
 # %% setup id=setup
 import html

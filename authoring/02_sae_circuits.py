@@ -43,9 +43,8 @@
 # transcoders replace the MLPs of blocks 0 and 1. With `SAE_COURSE_MODE=hub` the same code runs on GPT-2 small
 # (residual SAEs at layers 1 and 2, transcoders at layers 0 and 1); nothing below depends on which one is loaded.
 #
-# **Run time.** On the zoo model the whole notebook, with the solutions and tests, ran in 33 s in the full profile
-# (31 s of kernel CPU, one torch thread, on a 2-core CPU with other jobs on the second core; `bench/bench_notebooks.py`,
-# 2026-11-30). With GPT-2 (`SAE_COURSE_MODE=hub`) expect minutes on a CPU; no GPU figure exists.
+# **Run time.** On the zoo model (v2) the whole notebook, with the solutions and tests, ran in 37 s in the full profile
+# (36 s of kernel CPU, one torch thread, on an idle 2-core CPU; `bench/bench_notebooks.py`, 2026-12-01). With GPT-2 (`SAE_COURSE_MODE=hub`) expect minutes on a CPU; no GPU figure exists.
 
 # %% setup id=setup
 import os

@@ -40,8 +40,8 @@
 # **Time.** CI profile (`SAE_COURSE_PROFILE=ci`): the whole notebook with solutions ran in 76 s wall-clock, 15 s of
 # kernel CPU time, on the course's shared 2-core machine while it was heavily loaded (load average about 15); the
 # adjacency matrix is the longest step. The full profile (a larger corpus slice for the top examples, more IOI
-# prompts), every exercise included, ran in 14 s wall-clock, 13 s of kernel CPU time (one torch thread,
-# `bench/bench_notebooks.py`, 2026-11-30, other jobs on the second core).
+# prompts), every exercise included, ran in 18 s wall-clock, 16 s of kernel CPU time on zoo v2 (one torch thread,
+# `bench/bench_notebooks.py`, 2026-12-01, an idle 2-core machine).
 #
 # **Which model.** Offline, the course's *zoo* model: two layers, `d_model` 128, one token per word, with a
 # transcoder at each of its two MLPs. It does indirect-object identification (IOI): after *"When Mary and John

@@ -39,13 +39,11 @@
 # **Feature absorption.** A general latent ("a fruit") can stay silent on the words where a specific latent ("banana")
 # took its direction over. The zoo's fruit words are planted for this: a few are frequent, most are rare.
 #
-# **Run time.** In the CI profile (`SAE_COURSE_PROFILE=ci`) the whole notebook, with the solutions, ran in 55 s
-# (56 s of kernel CPU) on a 2-core CPU with no GPU (measured 2026-11-30, load about 3); a fresh environment's first
-# `import umap` adds about 30 s while numba compiles. The full profile (larger meta-SAE, more steps) ran in 61 s
-# (66 s of kernel CPU, one torch thread, `bench/bench_notebooks.py`, 2026-11-30, other jobs on the second core). No
-# GPU figure exists. Parts 5 and 6 came later (with zoo v2) and are not in those figures: not yet timed on an idle
-# machine; on a machine loaded about 12 deep on 2 cores, at the lowest priority, their cells with the graded tests took
-# 49 s of wall time (ci).
+# **Run time.** Every part included (zoo v2), one torch thread on an idle 2-core CPU with no GPU
+# (`bench/bench_notebooks.py`, 2026-12-01): the whole notebook, with the solutions, ran in 48 s in the CI profile
+# (`SAE_COURSE_PROFILE=ci`; 53 s of kernel CPU, umap's threads add some) and in 72 s in the full profile (larger
+# meta-SAE, more steps; 83 s of kernel CPU). A fresh environment's first `import umap` adds about 30 s while numba
+# compiles. No GPU figure exists.
 #
 # **How the notebook is graded.** Write your code between the lines of each answer cell (replace
 # `raise NotImplementedError()`). A visible test follows every answer; a locked graded test then runs hidden
