@@ -47,8 +47,9 @@ def _determinism(threads: int) -> None:
     warnings.filterwarnings("ignore", message=".*model_from_pretrained_kwargs.*")
 
 
-def _train_saes(zoo_dir: Path, sae_scale: float, progress: bool) -> None:
-    """Every SAE and transcoder of ``train_saes.default_specs``, on the LM as the loader builds it."""
+def _train_saes(zoo_dir: Path, sae_scale: float, progress: bool, jobs: int = 1, threads: int = 2) -> None:
+    """Every SAE and transcoder of ``train_saes.default_specs``, on the LM as the loader builds it; with
+    ``jobs`` > 1, that many at a time in worker processes (the same files: see ``train_all_parallel``)."""
     import torch
 
     from ..loader import load_zoo_model
@@ -60,7 +61,11 @@ def _train_saes(zoo_dir: Path, sae_scale: float, progress: bool) -> None:
     if sae_scale != 1.0:
         for s in specs:
             s.steps = max(50, int(s.steps * sae_scale))
-    train_saes.train_all(model, zoo_dir / "saes", specs, seed=SEED, progress=progress)
+    if jobs > 1:
+        train_saes.train_all_parallel(zoo_dir, specs, seed=SEED, jobs=jobs, threads_per_job=max(1, threads // jobs),
+                                      transcoder_threads=threads, progress=progress)
+    else:
+        train_saes.train_all(model, zoo_dir / "saes", specs, seed=SEED, progress=progress)
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
@@ -83,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sae_course.zoo.build", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(WEIGHTS_DIR), help="where the zoo goes (default: the package's weights/)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("SAE_COURSE_THREADS", 2)))
+    parser.add_argument("--sae-jobs", type=int, default=int(os.environ.get("SAE_COURSE_ZOO_JOBS", 2)),
+                        help="SAEs trained at a time (runner SAEs on threads/jobs threads, transcoders on --threads: same weights)")
+    parser.add_argument("--saes-only", action="store_true",
+                        help="retrain only the SAEs and transcoders of the zoo in --out, on its LM (no card)")
     parser.add_argument("--lm-steps", type=int, default=None, help="override the LM's training steps")
     parser.add_argument("--sae-scale", type=float, default=1.0, help="scale every SAE's steps (quick test builds)")
     parser.add_argument("--no-card", action="store_true", help="don't update docs/zoo.md")
@@ -101,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     from ..tokenizer import build_tokenizer
 
     out = Path(args.out).resolve()
+    if args.saes_only:  # e.g. to check that the SAE stage reproduces the committed files
+        t0 = time.time()
+        _train_saes(out, args.sae_scale, not args.quiet, jobs=args.sae_jobs, threads=args.threads)
+        print(f"[zoo] SAEs and transcoders retrained in {time.time() - t0:.0f}s -> {out / 'saes'}")
+        return 0
     tmp = out.parent / (out.name + ".building")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -132,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 4. SAEs (SAELens runner) and transcoders (own loop), on the processed model as it is loaded
     t0 = time.time()
-    _train_saes(tmp, args.sae_scale, progress)
+    _train_saes(tmp, args.sae_scale, progress, jobs=args.sae_jobs, threads=args.threads)
     done("saes", t0)
     _swap_in(tmp, out)
 
@@ -143,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = evaluate.evaluate_zoo(out, size=args.eval_size, progress=progress)
     done("evaluate", t0)
     timings["total"] = round(time.time() - t_all, 1)
-    figures["build"] = {"timings_s": timings, "threads": args.threads, "seed": SEED,
+    figures["build"] = {"timings_s": timings, "threads": args.threads, "sae_jobs": args.sae_jobs, "seed": SEED,
                         "torch": torch.__version__, "vocab": len(corpus.vocabulary())}
     evaluate.write_figures(out, figures, card=not args.no_card)
     steps.update(1)

@@ -297,6 +297,78 @@ def train_all(model, out_dir: str | Path, specs: list[SAESpec] | None = None, se
     return timings
 
 
+def train_all_parallel(zoo_dir: str | Path, specs: list[SAESpec], seed: int = 0, jobs: int = 2,
+                       threads_per_job: int = 1, transcoder_threads: int = 2, progress: bool = True) -> dict:
+    """``train_all`` with ``jobs`` SAEs at a time, each in its own process, longest first.
+
+    Every SAE re-seeds torch and reads the same dataset as in ``train_all`` (its size is set by all the runner
+    specs), so the files are those ``train_all`` writes, provided the thread counts allow it: the runner's SAEs
+    come out the same on one thread as on two (all eight checked bit for bit), the transcoder loop does not
+    (layer 1's differs on one thread), so transcoders get ``transcoder_threads``, the build's own count."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from tqdm.auto import tqdm
+
+    zoo_dir = Path(zoo_dir)
+    out_dir = zoo_dir / "saes"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runner = [s for s in specs if s.site != "transcoder"]
+    n_rows = min(max(s.steps * s.batch_tokens for s in runner) // CONTEXT_SIZE + 64, 20_000) if runner else 0
+    tc_specs = [s for s in specs if s.site == "transcoder"]
+    tc_layers = sorted({s.layer for s in tc_specs})
+    n_seqs = tc_specs[0].extra.get("n_seqs", 1000) if tc_specs else 0
+    # rough cost per step (measured: the runner's LM forward weighs about 1500 latents; a transcoder step less)
+    order = sorted(specs, key=lambda s: -s.steps * (900 if s.site == "transcoder" else 1500 + s.d_sae))
+    timings: dict[str, float] = {}
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no torch thread pool inherited
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = [pool.submit(_train_one, str(zoo_dir), s, n_rows, tc_layers, n_seqs, seed,
+                               transcoder_threads if s.site == "transcoder" else threads_per_job)
+                   for s in order]
+        bar = tqdm(total=len(futures), desc=f"SAEs ({jobs} at a time)", disable=not progress)
+        for fut in as_completed(futures):
+            name, secs = fut.result()
+            timings[name] = secs
+            bar.update(1)
+            bar.set_postfix_str(f"{name} {secs:.0f}s")
+        bar.close()
+    timings = {s.name: timings[s.name] for s in specs}
+    with open(out_dir / "training.json", "w") as f:
+        json.dump({"specs": [_spec_dict(s) for s in specs], "timings_s": timings, "jobs": jobs,
+                   "threads_per_job": threads_per_job, "transcoder_threads": transcoder_threads}, f, indent=2)
+    return timings
+
+
+def _train_one(zoo_dir: str, spec: SAESpec, n_rows: int, tc_layers: list[int], n_seqs: int, seed: int,
+               threads: int) -> tuple[str, float]:
+    """One SAE or transcoder of ``train_all_parallel``, in a worker process: as ``train_all`` trains it."""
+    from ..loader import load_zoo_model
+    from .__main__ import _determinism
+
+    _determinism(threads)
+    zoo = Path(zoo_dir)
+    torch.manual_seed(seed)
+    model = load_zoo_model(lm_dir=zoo / "lm", tokenizer_dir=zoo / "tokenizer")
+    t0 = time.time()
+    dest = zoo / "saes" / spec.name
+    if dest.exists():
+        shutil.rmtree(dest)
+    if spec.site != "transcoder":
+        dataset = sae_dataset(n_rows, seed)
+        torch.manual_seed(seed)
+        train_runner_sae(model, spec, dataset, dest, seed=seed, progress=False)
+        _tidy(dest)
+        _clean_cfg(dest)
+    else:
+        acts = collect_mlp_acts(model, tc_layers, n_seqs, seed)
+        tc, _ = train_transcoder(acts[f"blocks.{spec.layer}.ln2.hook_normalized"],
+                                 acts[f"blocks.{spec.layer}.hook_mlp_out"], spec, seed=seed, progress=False)
+        dest.mkdir(parents=True)
+        tc.save_model(str(dest))
+    return spec.name, round(time.time() - t0, 1)
+
+
 def _spec_dict(s: SAESpec) -> dict:
     return {"name": s.name, "site": s.site, "layer": s.layer, "hook": s.hook, "hook_out": s.hook_out,
             "d_sae": s.d_sae, "l1": s.l1, "lr": s.lr, "steps": s.steps, "batch_tokens": s.batch_tokens,
