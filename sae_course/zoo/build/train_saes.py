@@ -263,18 +263,11 @@ def train_all(model, out_dir: str | Path, specs: list[SAESpec] | None = None, se
     tc_specs = [s for s in specs if s.site == "transcoder"]
     if runner_specs:
         t0 = time.time()
-        n_rows = max(s.steps * s.batch_tokens for s in runner_specs) // CONTEXT_SIZE + 64
-        dataset = sae_dataset(min(n_rows, 20_000), seed)
+        dataset = sae_dataset(_dataset_rows(specs), seed)
         timings["dataset_s"] = round(time.time() - t0, 1)
         for spec in runner_specs:
             t0 = time.time()
-            torch.manual_seed(seed)
-            dest = out_dir / spec.name
-            if dest.exists():
-                shutil.rmtree(dest)
-            train_runner_sae(model, spec, dataset, dest, seed=seed, progress=progress)
-            _tidy(dest)
-            _clean_cfg(dest)
+            _train_and_save(model, spec, out_dir / spec.name, seed, progress, dataset=dataset)
             timings[spec.name] = round(time.time() - t0, 1)
     if tc_specs:
         t0 = time.time()
@@ -283,18 +276,33 @@ def train_all(model, out_dir: str | Path, specs: list[SAESpec] | None = None, se
         timings["mlp_acts_s"] = round(time.time() - t0, 1)
         for spec in tc_specs:
             t0 = time.time()
-            tc, _ = train_transcoder(acts[f"blocks.{spec.layer}.ln2.hook_normalized"],
-                                     acts[f"blocks.{spec.layer}.hook_mlp_out"], spec, seed=seed,
-                                     progress=progress)
-            dest = out_dir / spec.name
-            if dest.exists():
-                shutil.rmtree(dest)
-            dest.mkdir(parents=True)
-            tc.save_model(str(dest))
+            _train_and_save(model, spec, out_dir / spec.name, seed, progress, acts=acts)
             timings[spec.name] = round(time.time() - t0, 1)
     with open(out_dir / "training.json", "w") as f:
         json.dump({"specs": [_spec_dict(s) for s in specs], "timings_s": timings}, f, indent=2)
     return timings
+
+
+def _dataset_rows(specs: list[SAESpec]) -> int:
+    """Rows of the runner's token dataset: enough for the longest runner SAE (every runner SAE reads it)."""
+    runner = [s for s in specs if s.site != "transcoder"]
+    return min(max(s.steps * s.batch_tokens for s in runner) // CONTEXT_SIZE + 64, 20_000) if runner else 0
+
+
+def _train_and_save(model, spec: SAESpec, dest: Path, seed: int, progress: bool, dataset=None, acts=None) -> None:
+    """One SAE (SAELens's runner, on ``dataset``) or transcoder (own loop, on ``acts``), saved as the zoo keeps it."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    if spec.site != "transcoder":
+        torch.manual_seed(seed)
+        train_runner_sae(model, spec, dataset, dest, seed=seed, progress=progress)
+        _tidy(dest)
+        _clean_cfg(dest)
+    else:
+        tc, _ = train_transcoder(acts[f"blocks.{spec.layer}.ln2.hook_normalized"],
+                                 acts[f"blocks.{spec.layer}.hook_mlp_out"], spec, seed=seed, progress=progress)
+        dest.mkdir(parents=True)
+        tc.save_model(str(dest))
 
 
 def train_all_parallel(zoo_dir: str | Path, specs: list[SAESpec], seed: int = 0, jobs: int = 2,
@@ -313,8 +321,7 @@ def train_all_parallel(zoo_dir: str | Path, specs: list[SAESpec], seed: int = 0,
     zoo_dir = Path(zoo_dir)
     out_dir = zoo_dir / "saes"
     out_dir.mkdir(parents=True, exist_ok=True)
-    runner = [s for s in specs if s.site != "transcoder"]
-    n_rows = min(max(s.steps * s.batch_tokens for s in runner) // CONTEXT_SIZE + 64, 20_000) if runner else 0
+    n_rows = _dataset_rows(specs)
     tc_specs = [s for s in specs if s.site == "transcoder"]
     tc_layers = sorted({s.layer for s in tc_specs})
     n_seqs = tc_specs[0].extra.get("n_seqs", 1000) if tc_specs else 0
@@ -351,21 +358,11 @@ def _train_one(zoo_dir: str, spec: SAESpec, n_rows: int, tc_layers: list[int], n
     torch.manual_seed(seed)
     model = load_zoo_model(lm_dir=zoo / "lm", tokenizer_dir=zoo / "tokenizer")
     t0 = time.time()
-    dest = zoo / "saes" / spec.name
-    if dest.exists():
-        shutil.rmtree(dest)
     if spec.site != "transcoder":
-        dataset = sae_dataset(n_rows, seed)
-        torch.manual_seed(seed)
-        train_runner_sae(model, spec, dataset, dest, seed=seed, progress=False)
-        _tidy(dest)
-        _clean_cfg(dest)
+        _train_and_save(model, spec, zoo / "saes" / spec.name, seed, False, dataset=sae_dataset(n_rows, seed))
     else:
-        acts = collect_mlp_acts(model, tc_layers, n_seqs, seed)
-        tc, _ = train_transcoder(acts[f"blocks.{spec.layer}.ln2.hook_normalized"],
-                                 acts[f"blocks.{spec.layer}.hook_mlp_out"], spec, seed=seed, progress=False)
-        dest.mkdir(parents=True)
-        tc.save_model(str(dest))
+        _train_and_save(model, spec, zoo / "saes" / spec.name, seed, False,
+                        acts=collect_mlp_acts(model, tc_layers, n_seqs, seed))
     return spec.name, round(time.time() - t0, 1)
 
 
