@@ -613,6 +613,7 @@ def train_sae(cfg, model, tokens: torch.Tensor, *, log_every: int | None = None,
             try:
                 runner = LanguageModelSAETrainingRunner(cfg, override_dataset=tokens_dataset(tokens),
                                                         override_model=model)
+                runner.activations_store.model = StopAtHook(model)
                 trained = runner.run()
             finally:
                 sae_logger.setLevel(old_level)
@@ -634,6 +635,42 @@ def train_sae(cfg, model, tokens: torch.Tensor, *, log_every: int | None = None,
     if reuse:
         _CACHE[key] = result
     return result
+
+class _Stop(Exception):
+    pass
+
+
+class StopAtHook:
+    """The activation store's view of the model: ``run_with_cache`` ends the forward pass at the hook it reads.
+
+    SAELens's store runs the model to the end of the hook's block (``stop_at_layer`` = layer + 1) and keeps only
+    that hook. On a small model this forward pass is much of an SAE's training time, and for
+    ``blocks.L.hook_resid_pre`` the whole of block L is computed for nothing. Stopping at the hook runs the same
+    operations on the same batch up to it, so the store gets the same tensor, bit for bit, and the SAE the same
+    weights (the zoo's committed SAEs, retrained this way, are identical). Everything else is the model's own."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def run_with_cache(self, tokens, names_filter, **kwargs):
+        if not (isinstance(names_filter, (list, tuple)) and len(names_filter) == 1):
+            return self._model.run_with_cache(tokens, names_filter=names_filter, **kwargs)
+        cache = {}
+
+        def grab(act, hook):
+            cache[hook.name] = act.detach()
+            raise _Stop
+
+        try:
+            with self._model.hooks(fwd_hooks=[(names_filter[0], grab)]):
+                self._model(tokens, **kwargs)
+        except _Stop:
+            return None, cache
+        raise RuntimeError(f"the forward pass never reached {names_filter[0]}")
+
 
 # ---------------------------------------------------------------------------------------------------
 # SAELens's own evaluation, on given tokens

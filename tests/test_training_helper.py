@@ -209,6 +209,28 @@ def test_hook_z_training_gives_a_spliceable_sae(model, tokens):
     assert math.isfinite(loss.item())
 
 
+@pytest.mark.parametrize("hook", ["blocks.0.hook_resid_pre", "blocks.1.hook_resid_pre", "blocks.1.hook_resid_mid",
+                                  "blocks.0.attn.hook_z", "blocks.1.attn.hook_z", "blocks.1.hook_mlp_out",
+                                  "blocks.1.ln2.hook_normalized"])
+def test_stop_at_hook_gives_the_same_activations(model, tokens, hook):
+    from sae_lens.util import extract_stop_at_layer_from_tlens_hook_name
+
+    kw = dict(names_filter=[hook], stop_at_layer=extract_stop_at_layer_from_tlens_hook_name(hook), prepend_bos=False)
+    full = model.run_with_cache(tokens[:8], **kw)[1][hook]
+    early = training.StopAtHook(model).run_with_cache(tokens[:8], **kw)[1][hook]
+    assert torch.equal(full, early)
+    assert not model.hook_dict[hook].fwd_hooks  # the temporary hook is gone
+
+
+def test_stop_at_hook_trains_the_same_sae(model, tokens, monkeypatch):
+    cfg = make_cfg(training_tokens=20 * 128)
+    training.clear_cache()
+    early = training.train_sae(cfg, model, tokens, quiet=True, reuse=False).sae.state_dict()
+    monkeypatch.setattr(training, "StopAtHook", lambda m: m)  # the store reads the model itself
+    full = training.train_sae(cfg, model, tokens, quiet=True, reuse=False).sae.state_dict()
+    assert all(torch.equal(early[k], full[k]) for k in full)
+
+
 def test_saelens_eval_matches_hand_computation(model, tokens):
     res = training.train_sae(make_cfg(), model, tokens, quiet=True)
     sae = res.sae

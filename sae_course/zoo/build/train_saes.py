@@ -17,6 +17,7 @@ Every SAE is saved with ``save_model`` (``cfg.json`` + ``sae_weights.safetensors
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import shutil
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from ...training import StopAtHook
 from ..data import zoo_tokens
 
 
@@ -158,6 +160,7 @@ def train_runner_sae(model, spec: SAESpec, dataset, out_dir: Path, seed: int = 0
         **spec.extra.get("runner", {}),
     )
     runner = LanguageModelSAETrainingRunner(cfg, override_model=model, override_dataset=dataset)
+    runner.activations_store.model = StopAtHook(model)  # the same activations, without the layers after the hook
     return runner.run()
 
 
@@ -325,8 +328,9 @@ def train_all_parallel(zoo_dir: str | Path, specs: list[SAESpec], seed: int = 0,
     tc_specs = [s for s in specs if s.site == "transcoder"]
     tc_layers = sorted({s.layer for s in tc_specs})
     n_seqs = tc_specs[0].extra.get("n_seqs", 1000) if tc_specs else 0
-    # rough cost per step (measured: the runner's LM forward weighs about 1500 latents; a transcoder step less)
-    order = sorted(specs, key=lambda s: -s.steps * (900 if s.site == "transcoder" else 1500 + s.d_sae))
+    # rough cost per step, measured: the runner's forward pass to the hook weighs about 600 latents, a transcoder
+    # step about 450
+    order = sorted(specs, key=lambda s: -s.steps * (450 if s.site == "transcoder" else 600 + s.d_sae))
     timings: dict[str, float] = {}
     ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: no torch thread pool inherited
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
@@ -359,11 +363,17 @@ def _train_one(zoo_dir: str, spec: SAESpec, n_rows: int, tc_layers: list[int], n
     model = load_zoo_model(lm_dir=zoo / "lm", tokenizer_dir=zoo / "tokenizer")
     t0 = time.time()
     if spec.site != "transcoder":
-        _train_and_save(model, spec, zoo / "saes" / spec.name, seed, False, dataset=sae_dataset(n_rows, seed))
+        _train_and_save(model, spec, zoo / "saes" / spec.name, seed, False, dataset=_worker_dataset(n_rows, seed))
     else:
         _train_and_save(model, spec, zoo / "saes" / spec.name, seed, False,
                         acts=collect_mlp_acts(model, tc_layers, n_seqs, seed))
     return spec.name, round(time.time() - t0, 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _worker_dataset(n_rows: int, seed: int):
+    """A worker's token dataset, built once for all the SAEs it trains (train_all also reuses one for all)."""
+    return sae_dataset(n_rows, seed)
 
 
 def _spec_dict(s: SAESpec) -> dict:
