@@ -33,6 +33,7 @@ import math
 import os
 import signal
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -659,8 +660,11 @@ class StopAtHook:
         if not (isinstance(names_filter, (list, tuple)) and len(names_filter) == 1):
             return self._model.run_with_cache(tokens, names_filter=names_filter, **kwargs)
         cache = {}
+        caller = threading.get_ident()
 
         def grab(act, hook):
+            if threading.get_ident() != caller:  # hooks are the model's, not the thread's (SAELens can prefetch)
+                return None
             cache[hook.name] = act.detach()
             raise _Stop
 
