@@ -637,8 +637,9 @@ def train_sae(cfg, model, tokens: torch.Tensor, *, log_every: int | None = None,
         _CACHE[key] = result
     return result
 
+
 class _Stop(Exception):
-    pass
+    """Raised by StopAtHook's temporary hook to end a forward pass once it has the activation."""
 
 
 class StopAtHook:
