@@ -49,7 +49,7 @@ report: install
 notebooks: install
 	$(BIN)/sae-course notebooks
 
-## Rebuild the offline model zoo from scratch, deterministically (about 24 min on 2 idle cores);
+## Rebuild the offline model zoo from scratch, deterministically (about 24 min on 2 idle cores, estimated);
 ## writes sae_course/zoo/weights/ and the model card docs/zoo.md.
 zoo: install
 	$(BIN)/python -m sae_course.zoo.build
